@@ -1,0 +1,110 @@
+// Package filter parses and evaluates SCIM filters (RFC 7644 §3.4.2.2) and
+// the attribute paths used by PATCH (RFC 7644 §3.5.2).
+//
+// The parsed filter is an AST that connectors translate into their target's
+// query language; Match evaluates it in memory against a resource.
+package filter
+
+import (
+	"strings"
+)
+
+// Expr is a node of a parsed filter: *Compare, *And, *Or, *Not or *ValuePath.
+type Expr interface {
+	// String renders the node in SCIM filter syntax; parsing the result
+	// yields an equal AST.
+	String() string
+	node()
+}
+
+// AttrPath names an attribute: an optional schema URN, an attribute and an
+// optional sub-attribute, as written by the client (not yet canonicalized).
+type AttrPath struct {
+	URN  string // "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", or ""
+	Attr string // "emails"
+	Sub  string // "value", or ""
+}
+
+// String renders the path as in a filter: [URN ":"] attr ["." sub].
+func (p AttrPath) String() string {
+	var b strings.Builder
+	if p.URN != "" {
+		b.WriteString(p.URN)
+		b.WriteByte(':')
+	}
+	b.WriteString(p.Attr)
+	if p.Sub != "" {
+		b.WriteByte('.')
+		b.WriteString(p.Sub)
+	}
+	return b.String()
+}
+
+// Op is a comparison operator.
+type Op string
+
+// Comparison operators of RFC 7644 §3.4.2.2 table 3.
+const (
+	Eq Op = "eq"
+	Ne Op = "ne"
+	Co Op = "co"
+	Sw Op = "sw"
+	Ew Op = "ew"
+	Pr Op = "pr"
+	Gt Op = "gt"
+	Ge Op = "ge"
+	Lt Op = "lt"
+	Le Op = "le"
+)
+
+// Compare is `path op value`, or `path pr` (Value nil).
+//
+// Value holds a string, a bool, nil (the JSON null) or a json.Number that
+// keeps the literal exactly as the client wrote it.
+type Compare struct {
+	Path  AttrPath
+	Op    Op
+	Value any
+}
+
+// And is `left and right`.
+type And struct{ Left, Right Expr }
+
+// Or is `left or right`.
+type Or struct{ Left, Right Expr }
+
+// Not is `not (x)`.
+type Not struct{ X Expr }
+
+// ValuePath is `attr[filter]`: the filter's paths are relative to the
+// elements of the multi-valued complex attribute Path (their Attr is the
+// sub-attribute name, their URN empty).
+type ValuePath struct {
+	Path   AttrPath
+	Filter Expr
+}
+
+func (*Compare) node()   {}
+func (*And) node()       {}
+func (*Or) node()        {}
+func (*Not) node()       {}
+func (*ValuePath) node() {}
+
+// PatchPath is a parsed PATCH "path" (RFC 7644 §3.5.2):
+// attrPath, or valuePath with an optional sub-attribute after the filter
+// (`emails[type eq "work"].value`).
+type PatchPath struct {
+	Path      AttrPath // the attribute; Path.Sub set for "name.givenName"
+	Filter    Expr     // the value filter, or nil
+	FilterSub string   // the sub-attribute after "]", or ""
+}
+
+// Limits bound what the parser accepts, so a filter can't exhaust the server.
+type Limits struct {
+	MaxLength int // characters in the filter string
+	MaxDepth  int // nesting of parentheses, not and value paths
+	MaxNodes  int // comparisons and logical operators in total
+}
+
+// DefaultLimits are the limits Parse applies.
+var DefaultLimits = Limits{MaxLength: 4096, MaxDepth: 16, MaxNodes: 200}

@@ -1,0 +1,141 @@
+// Package store defines the persistence contract of scimconnect: connector
+// instances, settings, and the resources of the built-in local directory.
+//
+// Backends (store/sqlite now, PostgreSQL next) implement Store and must pass
+// the shared conformance suite in store/storetest. Callers depend only on
+// this package, never on a backend.
+package store
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Errors returned by every backend; compare with errors.Is.
+var (
+	// ErrNotFound means the named record does not exist.
+	ErrNotFound = errors.New("store: not found")
+	// ErrConflict means a write would break a uniqueness rule (an
+	// instance name, a resource id, or a User's userName within an instance).
+	ErrConflict = errors.New("store: conflict")
+	// ErrVersionMismatch means a conditional write found another version.
+	ErrVersionMismatch = errors.New("store: version mismatch")
+)
+
+// Store is a backend. It is safe for concurrent use.
+type Store interface {
+	// View runs fn with a read-only transaction: fn sees one consistent
+	// snapshot. Writes through the Tx fail.
+	View(ctx context.Context, fn func(Tx) error) error
+	// Update runs fn in a read-write transaction that commits if fn
+	// returns nil and rolls back otherwise. A committed Update survives a
+	// crash of the process.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// Ping checks that the backend answers.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// Instance is a registered connector instance.
+type Instance struct {
+	Name      string
+	Type      string // connector type, e.g. "local"
+	Version   string // connector version the instance was created with
+	Config    []byte // connector parameters as JSON
+	TokenHash []byte // SHA-256 of the instance's SCIM bearer token
+	Created   time.Time
+	Modified  time.Time
+}
+
+// Resource is one SCIM resource of the local directory.
+//
+// Data is the resource's JSON without id, meta, and the computed or
+// separately stored attributes (User groups, Group members). The key fields
+// are indexes the backend maintains from what the caller sets.
+type Resource struct {
+	Instance string
+	Type     string // "User" or "Group"
+	ID       string
+	Seq      int64 // assigned by the backend at insert; lists are ordered by it
+	Version  int64 // 1 at insert, +1 on every Put
+	Created  time.Time
+	Modified time.Time
+	Data     []byte
+
+	// UserName is unique per (Instance, Type) case-insensitively when not
+	// empty; the caller passes it as the client wrote it.
+	UserName    string
+	ExternalID  string   // exact match
+	DisplayName string   // case-insensitive match
+	Emails      []string // case-insensitive match on any of them
+}
+
+// Key selects resources by an indexed attribute.
+type Key int
+
+// Indexed keys.
+const (
+	KeyUserName    Key = iota + 1 // case-insensitive
+	KeyExternalID                 // exact
+	KeyDisplayName                // case-insensitive
+	KeyEmail                      // case-insensitive, any of Resource.Emails
+)
+
+// Member is one member of a group.
+type Member struct {
+	ID      string
+	Type    string // "User" or "Group"
+	Display string // filled by Members from the member's DisplayName (or UserName); ignored on write
+}
+
+// GroupRef is a group a resource belongs to.
+type GroupRef struct {
+	ID      string
+	Display string
+}
+
+// Tx is a transaction. Methods take the instance so one store serves many
+// local directories.
+type Tx interface {
+	// Instances.
+	GetInstance(ctx context.Context, name string) (*Instance, error) // ErrNotFound
+	ListInstances(ctx context.Context) ([]*Instance, error)          // ordered by name
+	CreateInstance(ctx context.Context, in *Instance) error          // ErrConflict if the name exists
+	UpdateInstance(ctx context.Context, in *Instance) error          // ErrNotFound
+	DeleteInstance(ctx context.Context, name string) error           // ErrNotFound; also deletes its resources
+	GetSetting(ctx context.Context, key string) ([]byte, error)      // ErrNotFound
+	PutSetting(ctx context.Context, key string, value []byte) error  // insert or overwrite
+
+	// Resources.
+	GetResource(ctx context.Context, instance, typ, id string) (*Resource, error) // ErrNotFound
+	// FindResources returns the resources whose key equals value, ordered by Seq.
+	FindResources(ctx context.Context, instance, typ string, key Key, value string) ([]*Resource, error)
+	// ListResources returns up to limit resources with Seq > afterSeq, ordered by Seq.
+	ListResources(ctx context.Context, instance, typ string, afterSeq int64, limit int) ([]*Resource, error)
+	// CountResources counts the resources of a type.
+	CountResources(ctx context.Context, instance, typ string) (int, error)
+	// CreateResource inserts r, setting Seq, Version=1; Created and Modified
+	// are kept as given. ErrConflict on a duplicate id or userName.
+	CreateResource(ctx context.Context, r *Resource) error
+	// PutResource replaces an existing resource, incrementing Version (set in r).
+	// If ifVersion > 0 and the stored version differs, ErrVersionMismatch.
+	// ErrNotFound if missing; ErrConflict on a duplicate userName.
+	PutResource(ctx context.Context, r *Resource, ifVersion int64) error
+	// DeleteResource deletes a resource and every membership it has, as a
+	// group or as a member. ErrNotFound if missing.
+	DeleteResource(ctx context.Context, instance, typ, id string) error
+
+	// Memberships. Adding an existing member or removing a missing one is
+	// not an error. Member IDs are not checked here; callers check them.
+	AddMembers(ctx context.Context, instance, groupID string, members []Member) error
+	RemoveMembers(ctx context.Context, instance, groupID string, memberIDs []string) error
+	// RemoveAllMembers empties a group.
+	RemoveAllMembers(ctx context.Context, instance, groupID string) error
+	// Members lists a group's members ordered by when they were added.
+	Members(ctx context.Context, instance, groupID string) ([]Member, error)
+	// HasMember reports whether memberID is a direct member of groupID.
+	HasMember(ctx context.Context, instance, groupID, memberID string) (bool, error)
+	// GroupsOf lists the groups a resource is a direct member of, ordered by group Seq.
+	GroupsOf(ctx context.Context, instance, memberID string) ([]GroupRef, error)
+}

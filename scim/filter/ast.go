@@ -1,8 +1,3 @@
-// Package filter parses and evaluates SCIM filters (RFC 7644 §3.4.2.2) and
-// the attribute paths used by PATCH (RFC 7644 §3.5.2).
-//
-// The parsed filter is an AST that connectors translate into their target's
-// query language; Match evaluates it in memory against a resource.
 package filter
 
 import (
@@ -25,12 +20,15 @@ type AttrPath struct {
 	Sub  string // "value", or ""
 }
 
-// String renders the path as in a filter: [URN ":"] attr ["." sub].
+// String renders the path as in a filter: [URN ":"] attr ["." sub]. A bare
+// schema URN (Attr empty, as in a PATCH path) renders as the URN alone.
 func (p AttrPath) String() string {
 	var b strings.Builder
 	if p.URN != "" {
 		b.WriteString(p.URN)
-		b.WriteByte(':')
+		if p.Attr != "" {
+			b.WriteByte(':')
+		}
 	}
 	b.WriteString(p.Attr)
 	if p.Sub != "" {

@@ -1,0 +1,471 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers the pure-Go "sqlite" driver
+
+	"github.com/scimconnect/scimconnect/store"
+)
+
+var _ store.Store = (*DB)(nil)
+
+// ErrClosed is returned by every call on a DB after Close.
+var ErrClosed = errors.New("sqlite: store is closed")
+
+// ErrReadOnly is returned by a write through the Tx of a View.
+var ErrReadOnly = errors.New("sqlite: write in a read-only transaction")
+
+// DefaultMaxBatch is the default bound on the Update calls one group
+// commit takes.
+const DefaultMaxBatch = 128
+
+// config is what the Options set.
+type config struct {
+	maxBatch     int
+	readConns    int
+	busyTimeout  time.Duration
+	cacheSizeKiB int
+}
+
+// Option configures Open.
+type Option func(*config)
+
+// WithMaxBatch bounds how many concurrent Update calls share one commit
+// (group commit). n <= 1 disables group commit: every Update is then its
+// own BEGIN IMMEDIATE ... COMMIT on the single write connection.
+func WithMaxBatch(n int) Option { return func(c *config) { c.maxBatch = n } }
+
+// WithReadConns sets the size of the read connection pool used by View
+// (default: 2 × GOMAXPROCS, at least 4).
+func WithReadConns(n int) Option {
+	return func(c *config) {
+		if n > 0 {
+			c.readConns = n
+		}
+	}
+}
+
+// WithBusyTimeout sets how long a connection waits for a lock held by
+// another process before failing with SQLITE_BUSY (default 5s). Within one
+// process the store never contends with itself.
+func WithBusyTimeout(d time.Duration) Option {
+	return func(c *config) {
+		if d >= 0 {
+			c.busyTimeout = d
+		}
+	}
+}
+
+// WithCacheSize sets the page cache of each connection in KiB (default
+// 16384, i.e. 16 MiB for the writer and for each reader).
+func WithCacheSize(kib int) Option {
+	return func(c *config) {
+		if kib > 0 {
+			c.cacheSizeKiB = kib
+		}
+	}
+}
+
+// DB is a Store in one SQLite file. It is safe for concurrent use.
+//
+// Writes go through a single connection (SQLite has one writer) and reads
+// through a pool; in WAL mode readers see a consistent snapshot and never
+// wait for the writer.
+type DB struct {
+	path   string
+	rdb    *sql.DB
+	wdb    *sql.DB
+	rstmts *statements
+	wstmts *statements
+
+	maxBatch int
+	reqs     chan *updateReq // to the writer goroutine when group commit is on
+
+	closeOnce  sync.Once
+	closing    chan struct{}
+	writerDone chan struct{}
+	closeErr   error
+}
+
+// Open opens (creating if needed, with its parent directory) the database
+// at path, applies the pending schema migrations, and starts the writer.
+// It refuses a database written by a newer schema with ErrSchemaTooNew.
+func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
+	cfg := config{
+		maxBatch:     DefaultMaxBatch,
+		readConns:    max(4, 2*runtime.GOMAXPROCS(0)),
+		busyTimeout:  5 * time.Second,
+		cacheSizeKiB: 16 << 10,
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if path == "" || strings.ContainsAny(path, "?#") {
+		// The driver reads parameters after '?': such a path would be cut.
+		return nil, fmt.Errorf("sqlite: open %q: path must be non-empty and contain no '?' or '#'", path)
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		}
+	}
+	ms, err := loadMigrations(migrationFiles)
+	if err != nil {
+		return nil, err
+	}
+
+	d := &DB{path: path, maxBatch: cfg.maxBatch, closing: make(chan struct{}), writerDone: make(chan struct{})}
+	ok := false
+	defer func() {
+		if !ok {
+			d.closeHandles()
+		}
+	}()
+
+	// One connection writes: BEGIN IMMEDIATE takes the write lock at once,
+	// so a transaction never fails half-way on a lock upgrade.
+	d.wdb, err = sql.Open("sqlite", dsn(path, cfg, false))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	d.wdb.SetMaxOpenConns(1)
+	d.wdb.SetMaxIdleConns(1)
+	d.wdb.SetConnMaxLifetime(0)
+	d.wdb.SetConnMaxIdleTime(0)
+	if err := migrate(ctx, d.wdb, ms); err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+
+	d.rdb, err = sql.Open("sqlite", dsn(path, cfg, true))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	d.rdb.SetMaxOpenConns(cfg.readConns)
+	d.rdb.SetMaxIdleConns(cfg.readConns)
+	d.rdb.SetConnMaxLifetime(0)
+	d.rdb.SetConnMaxIdleTime(0)
+
+	if d.wstmts, err = prepare(ctx, d.wdb, numStmts); err != nil {
+		return nil, err
+	}
+	if d.rstmts, err = prepare(ctx, d.rdb, firstWriteStmt); err != nil {
+		return nil, err
+	}
+	if d.maxBatch > 1 {
+		d.reqs = make(chan *updateReq)
+		go d.writer()
+	} else {
+		close(d.writerDone)
+	}
+	ok = true
+	return d, nil
+}
+
+// dsn builds the driver's connection string.
+//
+// journal_mode=WAL with synchronous=NORMAL: a commit appends to the WAL
+// with write(2) and returns without fsync, so a committed Update survives
+// a crash of the process (the data is in the OS page cache). A power loss
+// or OS crash may lose the transactions committed since the last WAL
+// checkpoint sync, but never corrupts the database.
+func dsn(path string, cfg config, readOnly bool) string {
+	q := url.Values{}
+	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(cfg.busyTimeout.Milliseconds(), 10)+")")
+	q.Add("_pragma", "journal_mode(WAL)")
+	q.Add("_pragma", "synchronous(NORMAL)")
+	q.Add("_pragma", "foreign_keys(ON)")
+	q.Add("_pragma", "temp_store(MEMORY)")
+	q.Add("_pragma", "cache_size(-"+strconv.Itoa(cfg.cacheSizeKiB)+")")
+	if readOnly {
+		// query_only backs up ErrReadOnly: even a write that slipped
+		// through would fail in SQLite.
+		q.Add("_query_only", "1")
+		q.Add("_txlock", "deferred")
+	} else {
+		q.Add("_txlock", "immediate")
+	}
+	return path + "?" + q.Encode()
+}
+
+// Ping checks that the database answers on both pools.
+func (d *DB) Ping(ctx context.Context) error {
+	if d.isClosed() {
+		return ErrClosed
+	}
+	for _, db := range []*sql.DB{d.rdb, d.wdb} {
+		var one int
+		if err := db.QueryRowContext(ctx, `SELECT 1`).Scan(&one); err != nil {
+			return fmt.Errorf("sqlite: ping %s: %w", d.path, err)
+		}
+	}
+	return nil
+}
+
+// Close waits for the Updates in flight, then closes the database. Later
+// calls return ErrClosed.
+func (d *DB) Close() error {
+	d.closeOnce.Do(func() {
+		close(d.closing)
+		<-d.writerDone
+		d.closeErr = d.closeHandles()
+	})
+	return d.closeErr
+}
+
+func (d *DB) closeHandles() error {
+	var errs []error
+	for _, st := range []*statements{d.rstmts, d.wstmts} {
+		if st != nil {
+			errs = append(errs, st.close())
+		}
+	}
+	for _, db := range []*sql.DB{d.rdb, d.wdb} {
+		if db != nil {
+			errs = append(errs, db.Close())
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("sqlite: close %s: %w", d.path, err)
+	}
+	return nil
+}
+
+func (d *DB) isClosed() bool {
+	select {
+	case <-d.closing:
+		return true
+	default:
+		return false
+	}
+}
+
+// View runs fn in a read-only transaction on one snapshot. If fn panics,
+// the transaction is ended and the panic continues.
+func (d *DB) View(ctx context.Context, fn func(store.Tx) error) (err error) {
+	if d.isClosed() {
+		return ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	sqlTx, err := d.rdb.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: view: begin: %w", err)
+	}
+	t := newTx(ctx, sqlTx, d.rstmts, true)
+	defer func() {
+		t.done = true
+		// A read transaction has nothing to commit; ending it releases
+		// the snapshot.
+		if rerr := sqlTx.Rollback(); rerr != nil && err == nil && !errors.Is(rerr, sql.ErrTxDone) {
+			err = fmt.Errorf("sqlite: view: end: %w", rerr)
+		}
+	}()
+	return fn(t)
+}
+
+// Update runs fn in a read-write transaction. It returns fn's error (after
+// rolling back everything fn wrote) or, when fn succeeded, the commit's.
+// If fn panics, its writes are rolled back and the panic continues in the
+// caller's goroutine.
+//
+// With group commit on (the default), concurrent Updates share one SQLite
+// transaction: each fn runs inside its own SAVEPOINT, so a failing fn
+// undoes only its own writes, and every caller returns only after the
+// shared COMMIT. fn must not call Update or View on the same DB (that
+// would wait for itself) and must not keep the Tx after returning.
+func (d *DB) Update(ctx context.Context, fn func(store.Tx) error) error {
+	if d.isClosed() {
+		return ErrClosed
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if d.reqs == nil {
+		return d.updateAlone(ctx, fn)
+	}
+	req := newUpdateReq(ctx, fn)
+	defer putUpdateReq(req)
+	select {
+	case d.reqs <- req:
+	case <-d.closing:
+		return ErrClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	// Once the writer holds req it owns fn's outcome; wait for it even if
+	// ctx ends (the Tx methods check ctx, so fn fails fast).
+	<-req.done
+	if req.panicked {
+		panic(req.panicVal)
+	}
+	return req.err
+}
+
+// updateAlone runs one Update in its own transaction (group commit off).
+func (d *DB) updateAlone(ctx context.Context, fn func(store.Tx) error) (err error) {
+	sqlTx, err := d.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("sqlite: update: begin: %w", err)
+	}
+	t := newTx(ctx, sqlTx, d.wstmts, false)
+	committed := false
+	defer func() {
+		t.done = true
+		if !committed {
+			_ = sqlTx.Rollback() // fn's error or panic is the one to report
+		}
+	}()
+	if err := fn(t); err != nil {
+		return err
+	}
+	t.done = true
+	if err := sqlTx.Commit(); err != nil {
+		return fmt.Errorf("sqlite: update: commit: %w", err)
+	}
+	committed = true
+	return nil
+}
+
+// updateReq is one Update waiting for the writer.
+type updateReq struct {
+	ctx      context.Context
+	fn       func(store.Tx) error
+	done     chan struct{}
+	err      error
+	panicked bool
+	panicVal any
+}
+
+var updateReqPool = sync.Pool{New: func() any { return &updateReq{done: make(chan struct{}, 1)} }}
+
+func newUpdateReq(ctx context.Context, fn func(store.Tx) error) *updateReq {
+	r := updateReqPool.Get().(*updateReq)
+	r.ctx, r.fn = ctx, fn
+	return r
+}
+
+func putUpdateReq(r *updateReq) {
+	*r = updateReq{done: r.done}
+	updateReqPool.Put(r)
+}
+
+// writer is the single goroutine that owns the write connection when
+// group commit is on. It takes one waiting Update, then every other one
+// already waiting (up to maxBatch), and commits them together: the commit
+// cost (WAL frames written for every page touched) is paid once per batch
+// instead of once per Update. A lone Update is not delayed.
+func (d *DB) writer() {
+	defer close(d.writerDone)
+	batch := make([]*updateReq, 0, d.maxBatch)
+	for {
+		select {
+		case <-d.closing:
+			return
+		case r := <-d.reqs:
+			batch = append(batch[:0], r)
+		}
+	drain:
+		for len(batch) < d.maxBatch {
+			select {
+			case r := <-d.reqs:
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		d.runBatch(batch)
+		for i, r := range batch {
+			r.done <- struct{}{}
+			batch[i] = nil
+		}
+	}
+}
+
+// runBatch runs the batch's fns in one transaction and sets each request's
+// outcome. The driver calls get a context that is never cancelled: SQLite
+// answers an interrupted write by rolling back the whole transaction,
+// which would take the other callers' work with it. Callers' contexts are
+// checked between statements instead.
+func (d *DB) runBatch(batch []*updateReq) {
+	bg := context.Background()
+	sqlTx, err := d.wdb.BeginTx(bg, nil)
+	if err != nil {
+		failAll(batch, fmt.Errorf("sqlite: update: begin: %w", err))
+		return
+	}
+	bound := &boundStmts{tx: sqlTx, parent: d.wstmts}
+	alone := len(batch) == 1
+	for _, r := range batch {
+		if err := r.ctx.Err(); err != nil {
+			r.err = err
+			continue
+		}
+		if !alone {
+			if _, err := bound.get(stmtSavepoint).ExecContext(bg); err != nil {
+				_ = sqlTx.Rollback()
+				failAll(batch, fmt.Errorf("sqlite: update: savepoint: %w", err))
+				return
+			}
+		}
+		runFn(r, &tx{ctx: r.ctx, stmts: bound})
+		failed := r.err != nil || r.panicked
+		if alone {
+			if failed {
+				_ = sqlTx.Rollback() // fn's outcome is the one to report
+				return
+			}
+			break
+		}
+		if failed {
+			if _, err := bound.get(stmtRollbackToSavepoint).ExecContext(bg); err != nil {
+				_ = sqlTx.Rollback()
+				failAll(batch, fmt.Errorf("sqlite: update: rollback to savepoint: %w", err))
+				return
+			}
+		}
+		// RELEASE also fails if SQLite rolled the whole transaction back
+		// under fn (for example on SQLITE_FULL), which fails the batch.
+		if _, err := bound.get(stmtReleaseSavepoint).ExecContext(bg); err != nil {
+			_ = sqlTx.Rollback()
+			failAll(batch, fmt.Errorf("sqlite: update: release savepoint: %w", err))
+			return
+		}
+	}
+	if err := sqlTx.Commit(); err != nil {
+		failAll(batch, fmt.Errorf("sqlite: update: commit: %w", err))
+	}
+}
+
+// runFn runs r.fn, recording its error or panic.
+func runFn(r *updateReq, t *tx) {
+	defer func() {
+		t.done = true
+		if p := recover(); p != nil {
+			r.panicked, r.panicVal = true, p
+		}
+	}()
+	r.err = r.fn(t)
+}
+
+// failAll gives err to every request whose fn succeeded; a request whose
+// fn failed keeps its own error (nothing of it was written either way).
+func failAll(batch []*updateReq, err error) {
+	for _, r := range batch {
+		if r.err == nil && !r.panicked {
+			r.err = err
+		}
+	}
+}

@@ -1,0 +1,146 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
+
+// stmtID names one prepared statement.
+type stmtID int
+
+const (
+	stmtGetInstance stmtID = iota
+	stmtListInstances
+	stmtGetSetting
+	stmtGetResource
+	stmtFindByUserName
+	stmtFindByExternalID
+	stmtFindByDisplayName
+	stmtFindByEmail
+	stmtListResources
+	stmtCountResources
+	stmtMembers
+	stmtHasMember
+	stmtGroupsOf
+	stmtCreateInstance
+	stmtUpdateInstance
+	stmtDeleteInstance
+	stmtDeleteInstanceEmails
+	stmtDeleteInstanceResources
+	stmtDeleteInstanceMemberships
+	stmtDeleteInstanceCounts
+	stmtPutSetting
+	stmtInsertResource
+	stmtLookupForPut
+	stmtUpdateResource
+	stmtInsertEmail
+	stmtDeleteEmails
+	stmtDeleteResource
+	stmtDeleteGroupMemberships
+	stmtDeleteMemberMemberships
+	stmtAddMember
+	stmtRemoveMember
+	stmtSavepoint
+	stmtRollbackToSavepoint
+	stmtReleaseSavepoint
+
+	numStmts
+)
+
+// firstWriteStmt starts the statements that write; the read pool does not
+// prepare them.
+const firstWriteStmt = stmtCreateInstance
+
+// resourceColumns is what scanResource reads, in order.
+const resourceColumns = `r.seq, r.id, r.version, r.created, r.modified, r.data, r.user_name, r.external_id, r.display_name, r.emails`
+
+// stmtSQL holds every statement. Each lookup names the index it relies on
+// in its WHERE clause; a partial index is used only when the query repeats
+// its condition (key <> ”), which callers guarantee by never looking up ”.
+var stmtSQL = [numStmts]string{
+	stmtGetInstance:   `SELECT name, type, version, config, token_hash, created, modified FROM instances WHERE name = ?`,
+	stmtListInstances: `SELECT name, type, version, config, token_hash, created, modified FROM instances ORDER BY name`,
+	stmtGetSetting:    `SELECT value FROM settings WHERE key = ?`,
+
+	stmtGetResource:       `SELECT ` + resourceColumns + ` FROM resources r WHERE r.instance = ? AND r.id = ? AND r.type = ?`,
+	stmtFindByUserName:    `SELECT ` + resourceColumns + ` FROM resources r WHERE r.instance = ? AND r.type = ? AND r.user_name_lower = ? AND r.user_name_lower <> '' ORDER BY r.seq`,
+	stmtFindByExternalID:  `SELECT ` + resourceColumns + ` FROM resources r WHERE r.instance = ? AND r.type = ? AND r.external_id = ? AND r.external_id <> '' ORDER BY r.seq`,
+	stmtFindByDisplayName: `SELECT ` + resourceColumns + ` FROM resources r WHERE r.instance = ? AND r.type = ? AND r.display_name_lower = ? AND r.display_name_lower <> '' ORDER BY r.seq`,
+	stmtFindByEmail: `SELECT ` + resourceColumns + ` FROM resource_emails e JOIN resources r ON r.seq = e.resource
+		WHERE e.instance = ? AND e.type = ? AND e.email_lower = ? ORDER BY r.seq`,
+	stmtListResources:  `SELECT ` + resourceColumns + ` FROM resources r WHERE r.instance = ? AND r.type = ? AND r.seq > ? ORDER BY r.seq LIMIT ?`,
+	stmtCountResources: `SELECT n FROM resource_counts WHERE instance = ? AND type = ?`,
+
+	// The member's display comes from its resource if there is one.
+	stmtMembers: `SELECT m.member_id, m.member_type, COALESCE(NULLIF(r.display_name, ''), r.user_name, '')
+		FROM memberships m LEFT JOIN resources r ON r.instance = m.instance AND r.id = m.member_id
+		WHERE m.instance = ? AND m.group_id = ? ORDER BY m.added`,
+	stmtHasMember: `SELECT 1 FROM memberships WHERE instance = ? AND group_id = ? AND member_id = ?`,
+	// A membership whose group resource is gone is not a group the member
+	// belongs to, hence the inner join.
+	stmtGroupsOf: `SELECT m.group_id, g.display_name
+		FROM memberships m JOIN resources g ON g.instance = m.instance AND g.id = m.group_id
+		WHERE m.instance = ? AND m.member_id = ? ORDER BY g.seq`,
+
+	stmtCreateInstance: `INSERT INTO instances (name, type, version, config, token_hash, created, modified) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+	stmtUpdateInstance: `UPDATE instances SET type = ?, version = ?, config = ?, token_hash = ?, modified = ? WHERE name = ? RETURNING created`,
+	stmtDeleteInstance: `DELETE FROM instances WHERE name = ?`,
+	// Deleting the emails first spares the per-row foreign-key cascade.
+	stmtDeleteInstanceEmails:      `DELETE FROM resource_emails WHERE instance = ?`,
+	stmtDeleteInstanceResources:   `DELETE FROM resources WHERE instance = ?`,
+	stmtDeleteInstanceMemberships: `DELETE FROM memberships WHERE instance = ?`,
+	stmtDeleteInstanceCounts:      `DELETE FROM resource_counts WHERE instance = ?`,
+	stmtPutSetting:                `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+
+	stmtInsertResource: `INSERT INTO resources (instance, type, id, version, created, modified, data,
+		user_name, user_name_lower, external_id, display_name, display_name_lower, emails)
+		VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	stmtLookupForPut: `SELECT seq, version, created, emails FROM resources WHERE instance = ? AND id = ? AND type = ?`,
+	stmtUpdateResource: `UPDATE resources SET version = ?, modified = ?, data = ?, user_name = ?, user_name_lower = ?,
+		external_id = ?, display_name = ?, display_name_lower = ?, emails = ? WHERE seq = ?`,
+	stmtInsertEmail:             `INSERT INTO resource_emails (resource, instance, type, email_lower) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+	stmtDeleteEmails:            `DELETE FROM resource_emails WHERE resource = ?`,
+	stmtDeleteResource:          `DELETE FROM resources WHERE instance = ? AND id = ? AND type = ?`,
+	stmtDeleteGroupMemberships:  `DELETE FROM memberships WHERE instance = ? AND group_id = ?`,
+	stmtDeleteMemberMemberships: `DELETE FROM memberships WHERE instance = ? AND member_id = ?`,
+	stmtAddMember:               `INSERT INTO memberships (instance, group_id, member_id, member_type) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+	stmtRemoveMember:            `DELETE FROM memberships WHERE instance = ? AND group_id = ? AND member_id = ?`,
+
+	// Group commit runs each Update's fn inside its own savepoint.
+	stmtSavepoint:           `SAVEPOINT fn`,
+	stmtRollbackToSavepoint: `ROLLBACK TO fn`,
+	stmtReleaseSavepoint:    `RELEASE fn`,
+}
+
+// statements are the statements prepared on one pool. database/sql keeps a
+// prepared copy per connection and reuses it when a transaction binds the
+// statement (sql.Tx.StmtContext), so SQLite parses each statement once per
+// connection.
+type statements [numStmts]*sql.Stmt
+
+// prepare prepares the statements below upTo on db.
+func prepare(ctx context.Context, db *sql.DB, upTo stmtID) (*statements, error) {
+	var st statements
+	for id := stmtID(0); id < upTo; id++ {
+		s, err := db.PrepareContext(ctx, stmtSQL[id])
+		if err != nil {
+			_ = st.close()
+			return nil, fmt.Errorf("sqlite: prepare %q: %w", stmtSQL[id], err)
+		}
+		st[id] = s
+	}
+	return &st, nil
+}
+
+func (st *statements) close() error {
+	var errs []error
+	for i, s := range st {
+		if s != nil {
+			errs = append(errs, s.Close())
+			st[i] = nil
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -17,6 +17,11 @@ const (
 	MemberRemove    = "remove"    // remove IDs (absent ones are not an error)
 	MemberReplace   = "replace"   // the members become exactly IDs
 	MemberRemoveAll = "removeAll" // remove every member
+	// MemberRemoveMatching removes the members that Filter matches: a
+	// remove through a value filter that is not `value eq "id"` (RFC 7644
+	// §3.5.2.2, e.g. members[type eq "User"]). The store must evaluate it
+	// against the member list, so it costs the group's size.
+	MemberRemoveMatching = "removeMatching"
 )
 
 // MemberChange is a change to a group's membership expressed by member
@@ -26,8 +31,11 @@ type MemberChange struct {
 	// Op is MemberAdd, MemberRemove, MemberReplace or MemberRemoveAll.
 	Op string
 	// IDs are the members' "value"s in request order, without duplicates;
-	// nil for MemberRemoveAll.
+	// nil for MemberRemoveAll and MemberRemoveMatching.
 	IDs []string
+	// Filter is the value filter of MemberRemoveMatching, relative to a
+	// member (its paths name sub-attributes: value, type, display).
+	Filter filter.Expr
 }
 
 // SplitMembers pulls out of ops every change to the multi-valued attribute
@@ -46,9 +54,9 @@ type MemberChange struct {
 //     object has a members member: that member becomes a change, the rest of
 //     the object stays an operation.
 //
+// A remove through any other value filter becomes MemberRemoveMatching.
 // Member sub-attributes other than value (display, type, $ref) are dropped:
-// the store derives them. Anything else that touches attr (a filter other
-// than value eq, a sub-attribute such as members.display or
+// the store derives them. Anything else that touches attr (a sub-attribute such as members.display or
 // members[value eq "x"].display) cannot be expressed by IDs and is a 400
 // invalidPath error rather than being left to Apply, which would act on a
 // group loaded without its members. A member without a string value is a
@@ -109,7 +117,10 @@ func (s *splitter) split(op *Operation) ([]MemberChange, *Operation, error) {
 		}
 		ids, ok := s.filterIDs(p.Filter)
 		if !ok {
-			return nil, nil, scim.BadRequest(scim.InvalidPath, "the filter %s cannot be turned into member ids; use value eq \"id\", optionally joined by or", p.Filter.String())
+			if _, err := filter.Compile(&filter.ValuePath{Path: filter.AttrPath{Attr: s.attr.Name}, Filter: p.Filter}, s.rt); err != nil {
+				return nil, nil, scim.BadRequest(scim.InvalidPath, "invalid member filter: %v", err)
+			}
+			return []MemberChange{{Op: MemberRemoveMatching, Filter: p.Filter}}, nil, nil
 		}
 		return []MemberChange{{Op: MemberRemove, IDs: ids}}, nil, nil
 	}

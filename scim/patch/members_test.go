@@ -184,8 +184,7 @@ func TestSplitMembersErrors(t *testing.T) {
 		scimType  string
 		fragments []string
 	}{
-		{"filter on display", `[{"op":"remove","path":"members[display eq \"x\"]"}]`, scim.InvalidPath, []string{`operation 1 (remove "members[display eq \"x\"]")`, "cannot be turned into member ids"}},
-		{"and filter", `[{"op":"remove","path":"members[value eq \"x\" and type eq \"User\"]"}]`, scim.InvalidPath, nil},
+		{"filter on an unknown sub-attribute", `[{"op":"remove","path":"members[nope eq \"x\"]"}]`, scim.InvalidPath, []string{`operation 1 (remove "members[nope eq \"x\"]")`, "invalid member filter"}},
 		{"sub-attribute after filter", `[{"op":"remove","path":"members[value eq \"x\"].display"}]`, scim.InvalidPath, []string{"sub-attribute"}},
 		{"sub-attribute path", `[{"op":"replace","path":"members.display","value":"x"}]`, scim.InvalidPath, nil},
 		{"filter with add", `[{"op":"add","path":"members[value eq \"x\"].display","value":"x"}]`, scim.InvalidPath, nil},
@@ -213,6 +212,23 @@ func TestSplitMembersBadAttribute(t *testing.T) {
 		t.Run(attr, func(t *testing.T) {
 			if _, _, err := SplitMembers(nil, schema.GroupResourceType(), attr); err == nil {
 				t.Errorf("SplitMembers(%q) succeeded, want an error", attr)
+			}
+		})
+	}
+}
+
+// TestSplitMembersRemoveMatching: a remove through any value filter other
+// than value eq (RFC 7644 §3.5.2.2) becomes a filter the store evaluates.
+func TestSplitMembersRemoveMatching(t *testing.T) {
+	group := schema.GroupResourceType()
+	for _, path := range []string{`members[display eq \"x\"]`, `members[value eq \"x\" and type eq \"User\"]`, `members[type eq \"Group\"]`} {
+		t.Run(path, func(t *testing.T) {
+			changes, rest, err := SplitMembers(parseOps(t, `[{"op":"remove","path":"`+path+`"}]`), group, "members")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rest) != 0 || len(changes) != 1 || changes[0].Op != MemberRemoveMatching || changes[0].Filter == nil {
+				t.Fatalf("changes %v, rest %v", changes, summarize(rest))
 			}
 		})
 	}

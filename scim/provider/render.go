@@ -1,0 +1,202 @@
+package provider
+
+import (
+	"encoding/json"
+	"errors"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/scimconnect/scimconnect/scim"
+	"github.com/scimconnect/scimconnect/scim/schema"
+)
+
+// writeJSON sends v with the SCIM media type, exactly "application/scim+json"
+// (RFC 7644 §3.1), and the given status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		body = []byte(`{"schemas":["` + scim.ErrorSchema + `"],"status":"500","detail":"response encoding failed"}`)
+		status = http.StatusInternalServerError
+	}
+	h := w.Header()
+	h.Set("Content-Type", scim.MediaType)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	_, _ = w.Write(body)
+}
+
+// writeError renders err as an RFC 7644 §3.12 error body. Errors that are
+// not *scim.Error are logged and hidden behind a 500.
+func (p *Provider) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var se *scim.Error
+	if !errors.As(err, &se) {
+		se = p.internalError(r.Context(), err)
+	}
+	if se.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(se.RetryAfter))
+	}
+	writeJSON(w, se.Status, se)
+}
+
+// etag renders a backend version as a weak entity tag (RFC 7232 §2.3).
+func etag(version string) string {
+	if version == "" {
+		return ""
+	}
+	return `W/"` + version + `"`
+}
+
+// render builds the JSON object of a resource: schemas, id, meta, the
+// attributes, $ref values, then the projection.
+func (p *Provider) render(rt *schema.ResourceType, res *Resource, proj *schema.Projection) map[string]any {
+	out := make(map[string]any, len(res.Attrs)+3)
+	for k, v := range res.Attrs {
+		out[k] = v
+	}
+	schemas := []any{rt.Schema.ID}
+	for _, e := range rt.Extensions {
+		if _, ok := res.Attrs[e.Schema.ID]; ok {
+			schemas = append(schemas, e.Schema.ID)
+		}
+	}
+	out["schemas"] = schemas
+	out["id"] = res.ID
+	meta := map[string]any{
+		"resourceType": rt.Name,
+		"location":     p.location(rt, res.ID),
+	}
+	if !res.Created.IsZero() {
+		meta["created"] = res.Created.UTC().Format(time.RFC3339Nano)
+	}
+	if !res.Modified.IsZero() {
+		meta["lastModified"] = res.Modified.UTC().Format(time.RFC3339Nano)
+	}
+	if res.Version != "" {
+		meta["version"] = etag(res.Version)
+	}
+	out["meta"] = meta
+	p.fillRefs(rt, out)
+	return proj.Apply(out)
+}
+
+// fillRefs sets "$ref" on members, groups and manager values that lack one,
+// from their value and type (RFC 7643 §4.2: the URI of the referenced
+// resource). Extension attributes (enterprise manager) are covered too.
+func (p *Provider) fillRefs(rt *schema.ResourceType, out map[string]any) {
+	p.fillRefsIn(rt.Schema, out)
+	for _, e := range rt.Extensions {
+		if ext, ok := out[e.Schema.ID].(map[string]any); ok {
+			c := make(map[string]any, len(ext))
+			for k, v := range ext {
+				c[k] = v
+			}
+			if p.fillRefsIn(e.Schema, c) {
+				out[e.Schema.ID] = c
+			}
+		}
+	}
+}
+
+// fillRefsIn fills $ref in the complex attributes of one schema's object;
+// it reports whether it changed anything. Changed values are copies.
+func (p *Provider) fillRefsIn(s *schema.Schema, out map[string]any) bool {
+	changed := false
+	for _, a := range s.Attributes {
+		if a.Type != schema.Complex || a.Sub("$ref") == nil {
+			continue
+		}
+		switch v := out[a.Name].(type) {
+		case []any:
+			copied := false
+			for i, el := range v {
+				m, ok := el.(map[string]any)
+				if !ok || m["$ref"] != nil {
+					continue
+				}
+				ref := p.refFor(m, a)
+				if ref == "" {
+					continue
+				}
+				if !copied {
+					v = append([]any(nil), v...)
+					copied = true
+				}
+				v[i] = withRef(m, ref)
+			}
+			if copied {
+				out[a.Name] = v
+				changed = true
+			}
+		case map[string]any:
+			if v["$ref"] == nil {
+				if ref := p.refFor(v, a); ref != "" {
+					out[a.Name] = withRef(v, ref)
+					changed = true
+				}
+			}
+		}
+	}
+	return changed
+}
+
+func withRef(m map[string]any, ref string) map[string]any {
+	c := make(map[string]any, len(m)+1)
+	for k, x := range m {
+		c[k] = x
+	}
+	c["$ref"] = ref
+	return c
+}
+
+// refFor finds the resource type a value points at: its "type" when that
+// names a resource type, User.groups always Group, or the only resource
+// type the attribute's $ref may reference (enterprise manager: User).
+func (p *Provider) refFor(m map[string]any, a *schema.Attribute) string {
+	id, _ := m["value"].(string)
+	if id == "" {
+		return ""
+	}
+	typ, _ := m["type"].(string)
+	if a.Name == "groups" {
+		typ = "Group"
+	}
+	if p.typeNamed(typ) == nil {
+		typ = ""
+		if refs := a.Sub("$ref").ReferenceTypes; len(refs) == 1 {
+			typ = refs[0]
+		}
+	}
+	if t := p.typeNamed(typ); t != nil {
+		return p.location(t, id)
+	}
+	return ""
+}
+
+func (p *Provider) typeNamed(name string) *schema.ResourceType {
+	if name == "" {
+		return nil
+	}
+	for i := range p.types {
+		if strings.EqualFold(p.types[i].Type.Name, name) {
+			return p.types[i].Type
+		}
+	}
+	return nil
+}
+
+// checkContentType accepts application/scim+json, application/json and
+// any other JSON media type; a request without body type is accepted too.
+func checkContentType(r *http.Request) error {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return nil
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err == nil && (mt == "application/json" || mt == scim.MediaType || strings.HasSuffix(mt, "+json")) {
+		return nil
+	}
+	return scim.Errorf(http.StatusUnsupportedMediaType, "", "unsupported Content-Type %q: send application/scim+json", ct)
+}

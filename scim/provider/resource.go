@@ -1,0 +1,220 @@
+package provider
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"github.com/scimconnect/scimconnect/scim"
+	"github.com/scimconnect/scimconnect/scim/patch"
+	"github.com/scimconnect/scimconnect/scim/schema"
+)
+
+// readBody reads a request body of at most limit bytes.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	if err := checkContentType(r); err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, scim.Errorf(http.StatusRequestEntityTooLarge, "", "request body exceeds the limit of %d bytes", limit)
+		}
+		return nil, scim.BadRequest(scim.InvalidSyntax, "cannot read request body: %v", err)
+	}
+	return body, nil
+}
+
+// decodeObject parses a JSON object body.
+func decodeObject(body []byte) (map[string]any, error) {
+	body = bytes.TrimSpace(body)
+	if len(body) == 0 {
+		return nil, scim.BadRequest(scim.InvalidSyntax, "request body is empty: expected a JSON object")
+	}
+	if body[0] != '{' {
+		return nil, scim.BadRequest(scim.InvalidSyntax, "request body must be a JSON object")
+	}
+	var obj map[string]any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&obj); err != nil {
+		return nil, scim.BadRequest(scim.InvalidSyntax, "request body is not valid JSON: %s", jsonErrorText(err))
+	}
+	if rest := bytes.TrimSpace(body[dec.InputOffset():]); len(rest) > 0 {
+		return nil, scim.BadRequest(scim.InvalidSyntax, "request body has data after the JSON object")
+	}
+	return obj, nil
+}
+
+func jsonErrorText(err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return fmt.Sprintf("%v (at byte %d)", se, se.Offset)
+	}
+	return err.Error()
+}
+
+// projectionFor compiles the attributes/excludedAttributes query parameters.
+func projectionFor(r *http.Request, rt *schema.ResourceType) (*schema.Projection, error) {
+	q := r.URL.Query()
+	// Always a compiled projection, even without parameters: it strips the
+	// "never" and "request" attributes of this instance's own schema.
+	return rt.NewProjection(schema.ParseAttrList(q.Get("attributes")), schema.ParseAttrList(q.Get("excludedAttributes")))
+}
+
+func (p *Provider) writeResource(w http.ResponseWriter, r *http.Request, rt *ResourceType, res *Resource, status int, proj *schema.Projection) {
+	if tag := etag(res.Version); tag != "" {
+		w.Header().Set("ETag", tag)
+	}
+	if status == http.StatusCreated {
+		w.Header().Set("Location", p.location(rt.Type, res.ID))
+	}
+	writeJSON(w, status, p.render(rt.Type, res, proj))
+}
+
+func (p *Provider) serveGet(w http.ResponseWriter, r *http.Request, rt *ResourceType, id string) {
+	proj, err := projectionFor(r, rt.Type)
+	if err != nil {
+		p.writeError(w, r, err)
+		return
+	}
+	res, err := rt.Backend.Get(r.Context(), id, proj)
+	if err != nil {
+		p.writeError(w, r, err)
+		return
+	}
+	// RFC 7644 §3.14: If-None-Match on GET answers 304 when unchanged.
+	if inm := r.Header.Get("If-None-Match"); inm != "" && res.Version != "" && etagMatches(inm, res.Version) {
+		w.Header().Set("ETag", etag(res.Version))
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	if im := r.Header.Get("If-Match"); im != "" && !etagMatches(im, res.Version) {
+		p.writeError(w, r, PreconditionFailed(res.Version))
+		return
+	}
+	p.writeResource(w, r, rt, res, http.StatusOK, proj)
+}
+
+func (p *Provider) readResourceBody(w http.ResponseWriter, r *http.Request) (map[string]any, error) {
+	body, err := readBody(w, r, p.cfg.MaxBodyBytes)
+	if err != nil {
+		return nil, err
+	}
+	return decodeObject(body)
+}
+
+func (p *Provider) serveCreate(w http.ResponseWriter, r *http.Request, rt *ResourceType) {
+	proj, err := projectionFor(r, rt.Type)
+	if err != nil {
+		p.writeError(w, r, err)
+		return
+	}
+	obj, err := p.readResourceBody(w, r)
+	if err != nil {
+		p.writeError(w, r, err)
+		return
+	}
+	attrs, err := rt.Type.Validate(obj, schema.Create, nil)
+	if err != nil {
+		p.writeError(w, r, err)
+		return
+	}
+	res, err := rt.Backend.Create(r.Context(), attrs)
+	if err != nil {
+		p.writeError(w, r, err)
+		return
+	}
+	p.writeResource(w, r, rt, res, http.StatusCreated, proj)
+}
+
+func (p *Provider) serveReplace(w http.ResponseWriter, r *http.Request, rt *ResourceType, id string) {
+	proj, err := projectionFor(r, rt.Type)
+	if err != nil {
+		p.writeError(w, r, err)
+		return
+	}
+	obj, err := p.readResourceBody(w, r)
+	if err != nil {
+		p.writeError(w, r, err)
+		return
+	}
+	attrs, err := rt.Type.Validate(obj, schema.Replace, nil)
+	if err != nil {
+		p.writeError(w, r, err)
+		return
+	}
+	res, err := rt.Backend.Replace(r.Context(), id, attrs, Precondition{IfMatch: r.Header.Get("If-Match")})
+	if err != nil {
+		p.writeError(w, r, err)
+		return
+	}
+	p.writeResource(w, r, rt, res, http.StatusOK, proj)
+}
+
+func (p *Provider) servePatch(w http.ResponseWriter, r *http.Request, rt *ResourceType, id string) {
+	proj, err := projectionFor(r, rt.Type)
+	if err != nil {
+		p.writeError(w, r, err)
+		return
+	}
+	body, err := readBody(w, r, p.cfg.MaxBodyBytes)
+	if err != nil {
+		p.writeError(w, r, err)
+		return
+	}
+	ops, err := patch.Parse(body)
+	if err != nil {
+		p.writeError(w, r, err)
+		return
+	}
+	res, err := rt.Backend.Patch(r.Context(), id, ops, Precondition{IfMatch: r.Header.Get("If-Match")}, proj)
+	if err != nil {
+		p.writeError(w, r, err)
+		return
+	}
+	p.writeResource(w, r, rt, res, http.StatusOK, proj)
+}
+
+func (p *Provider) serveDelete(w http.ResponseWriter, r *http.Request, rt *ResourceType, id string) {
+	if err := rt.Backend.Delete(r.Context(), id, Precondition{IfMatch: r.Header.Get("If-Match")}); err != nil {
+		p.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// etagMatches reports whether an If-Match / If-None-Match header value
+// matches version: "*" or a comma-separated list of (weak or strong) tags.
+func etagMatches(header, version string) bool {
+	for _, t := range strings.Split(header, ",") {
+		t = strings.TrimSpace(t)
+		if t == "*" {
+			return true
+		}
+		t = strings.TrimPrefix(t, "W/")
+		t = strings.Trim(t, `"`)
+		if t == version {
+			return true
+		}
+	}
+	return false
+}
+
+// CheckPrecondition returns a 412 error when cond does not match the
+// current version. Backends call it inside their transaction.
+func CheckPrecondition(cond Precondition, version string) error {
+	if cond.IfMatch == "" || etagMatches(cond.IfMatch, version) {
+		return nil
+	}
+	return PreconditionFailed(version)
+}
+
+// PreconditionFailed is the 412 error of RFC 7644 §3.14.
+func PreconditionFailed(current string) *scim.Error {
+	return scim.Errorf(http.StatusPreconditionFailed, "", "the resource has changed: its current version is %s", etag(current))
+}

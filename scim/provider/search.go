@@ -1,0 +1,90 @@
+package provider
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/scimconnect/scimconnect/scim"
+)
+
+// serveRootSearch answers POST /.search across every resource type
+// (RFC 7644 §3.4.3). Resource types whose schema cannot answer the filter
+// (it names attributes they do not have) are skipped; if none can, the
+// filter error is returned. Only index paging is offered here.
+func (p *Provider) serveRootSearch(w http.ResponseWriter, r *http.Request) {
+	sp, err := p.paramsFromBody(w, r)
+	if err != nil {
+		p.writeError(w, r, err)
+		return
+	}
+	if sp.Cursor != nil {
+		p.writeError(w, r, scim.BadRequest(scim.InvalidValue, "cursor paging is not offered for searches across all resource types; use startIndex and count"))
+		return
+	}
+	type part struct {
+		rt    *ResourceType
+		q     *ListQuery
+		total int
+	}
+	var parts []part
+	var firstErr error
+	for i := range p.types {
+		rt := &p.types[i]
+		q, err := p.buildQuery(sp, rt.Type, true)
+		if err != nil {
+			var se *scim.Error
+			if errors.As(err, &se) && (se.ScimType == scim.InvalidFilter || se.ScimType == scim.InvalidValue) {
+				if firstErr == nil {
+					firstErr = err
+				}
+				continue
+			}
+			p.writeError(w, r, err)
+			return
+		}
+		parts = append(parts, part{rt: rt, q: q})
+	}
+	if len(parts) == 0 {
+		p.writeError(w, r, firstErr)
+		return
+	}
+	start, count := parts[0].q.StartIndex, parts[0].q.Count
+	out := listResponse{Schemas: []string{scim.ListResponseSchema}, Resources: []map[string]any{}}
+	total := 0
+	skip := start - 1
+	for _, pt := range parts {
+		// Count this type's matches first, then take what falls in the page.
+		cq := *pt.q
+		cq.StartIndex, cq.Count = 1, 0
+		cres, err := pt.rt.Backend.List(r.Context(), &cq)
+		if err != nil {
+			p.writeError(w, r, err)
+			return
+		}
+		n := cres.TotalResults
+		total += n
+		if skip >= n {
+			skip -= n
+			continue
+		}
+		want := count - len(out.Resources)
+		if want <= 0 {
+			continue
+		}
+		q := *pt.q
+		q.StartIndex, q.Count = skip+1, want
+		skip = 0
+		res, err := pt.rt.Backend.List(r.Context(), &q)
+		if err != nil {
+			p.writeError(w, r, err)
+			return
+		}
+		for _, item := range res.Resources {
+			out.Resources = append(out.Resources, p.render(pt.rt.Type, item, q.Projection))
+		}
+	}
+	out.TotalResults = &total
+	out.ItemsPerPage = len(out.Resources)
+	out.StartIndex = &start
+	writeJSON(w, http.StatusOK, out)
+}

@@ -21,6 +21,8 @@ var (
 	ErrConflict = errors.New("store: conflict")
 	// ErrVersionMismatch means a conditional write found another version.
 	ErrVersionMismatch = errors.New("store: version mismatch")
+	// ErrReadOnly means a write was attempted through a View transaction.
+	ErrReadOnly = errors.New("store: read-only transaction")
 )
 
 // Store is a backend. It is safe for concurrent use.
@@ -96,7 +98,11 @@ type GroupRef struct {
 }
 
 // Tx is a transaction. Methods take the instance so one store serves many
-// local directories.
+// local directories. fn passed to View or Update must not call View or
+// Update on the same store (a backend may serialize writers), and must not
+// keep the Tx after it returns. After a write fails with ErrConflict the
+// transaction is still usable only if fn returns that error: portable
+// callers return it.
 type Tx interface {
 	// Instances.
 	GetInstance(ctx context.Context, name string) (*Instance, error) // ErrNotFound
@@ -125,6 +131,11 @@ type Tx interface {
 	// DeleteResource deletes a resource and every membership it has, as a
 	// group or as a member. ErrNotFound if missing.
 	DeleteResource(ctx context.Context, instance, typ, id string) error
+	// TouchResources increments the Version and sets Modified of the
+	// resources with the given ids that exist (others are skipped): their
+	// computed attributes (User.groups, Group.members) changed. Created
+	// and Data are kept.
+	TouchResources(ctx context.Context, instance string, ids []string, modified time.Time) error
 
 	// Memberships. Adding an existing member or removing a missing one is
 	// not an error. Member IDs are not checked here; callers check them.

@@ -38,6 +38,7 @@ const (
 	stmtInsertEmail
 	stmtDeleteEmails
 	stmtDeleteResource
+	stmtTouchResource
 	stmtDeleteGroupMemberships
 	stmtDeleteMemberMemberships
 	stmtAddMember
@@ -103,6 +104,7 @@ var stmtSQL = [numStmts]string{
 	stmtInsertEmail:             `INSERT INTO resource_emails (resource, instance, type, email_lower) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 	stmtDeleteEmails:            `DELETE FROM resource_emails WHERE resource = ?`,
 	stmtDeleteResource:          `DELETE FROM resources WHERE instance = ? AND id = ? AND type = ?`,
+	stmtTouchResource:           `UPDATE resources SET version = version + 1, modified = ? WHERE instance = ? AND id = ?`,
 	stmtDeleteGroupMemberships:  `DELETE FROM memberships WHERE instance = ? AND group_id = ?`,
 	stmtDeleteMemberMemberships: `DELETE FROM memberships WHERE instance = ? AND member_id = ?`,
 	stmtAddMember:               `INSERT INTO memberships (instance, group_id, member_id, member_type) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,

@@ -419,6 +419,24 @@ func (t *tx) PutResource(ctx context.Context, r *store.Resource, ifVersion int64
 	return nil
 }
 
+// TouchResources bumps the version and modification time of existing
+// resources whose computed attributes changed.
+func (t *tx) TouchResources(ctx context.Context, instance string, ids []string, modified time.Time) error {
+	if err := t.begin(ctx, true); err != nil {
+		return err
+	}
+	mod, err := timeText(modified)
+	if err != nil {
+		return fmt.Errorf("sqlite: touch resources in %q: %w", instance, err)
+	}
+	for _, id := range ids {
+		if _, err := t.exec(stmtTouchResource, mod, instance, id); err != nil {
+			return fmt.Errorf("sqlite: touch resource %q in %q: %w", id, instance, err)
+		}
+	}
+	return nil
+}
+
 // DeleteResource deletes a resource, its email index and its memberships
 // as a group and as a member; store.ErrNotFound if missing.
 func (t *tx) DeleteResource(ctx context.Context, instance, typ, id string) error {

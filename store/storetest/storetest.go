@@ -26,6 +26,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ResourceConflicts", testResourceConflicts},
 		{"ClearUserName", testClearUserName},
 		{"IfVersion", testIfVersion},
+		{"TouchResources", testTouchResources},
 		{"FindResources", testFindResources},
 		{"ListAndCount", testListAndCount},
 		{"Memberships", testMemberships},
@@ -1189,5 +1190,35 @@ func testLargeMembership(t *testing.T, s store.Store) {
 	want := []store.GroupRef{{ID: "big", Display: "Big"}, {ID: "other", Display: "Other"}}
 	if diff := cmp.Diff(want, groupsOf(t, s, "i", "m00007")); diff != "" {
 		t.Errorf("GroupsOf(m00007) mismatch (-want +got):\n%s", diff)
+	}
+}
+
+// testTouchResources: touching bumps version and modified time of the
+// named resources that exist, keeps their data and creation time, and
+// skips ids that do not exist or belong to another instance.
+func testTouchResources(t *testing.T, s store.Store) {
+	a, b := user("i1", "a", "alice"), user("i1", "b", "bob")
+	other := user("i2", "a", "alice")
+	create(t, s, a, b, other)
+	before := mustGet(t, s, "i1", "User", "a")
+	when := at(42)
+	update(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.TouchResources(ctx, "i1", []string{"a", "missing"}, when)
+	})
+	after := mustGet(t, s, "i1", "User", "a")
+	if after.Version != before.Version+1 {
+		t.Errorf("version %d after touch, want %d", after.Version, before.Version+1)
+	}
+	if !after.Modified.Equal(when) || !after.Created.Equal(before.Created) {
+		t.Errorf("modified %v created %v, want %v and %v", after.Modified, after.Created, when, before.Created)
+	}
+	if !bytes.Equal(after.Data, before.Data) || after.UserName != before.UserName {
+		t.Errorf("touch changed the data: %s %q", after.Data, after.UserName)
+	}
+	if got := mustGet(t, s, "i1", "User", "b"); got.Version != 1 {
+		t.Errorf("an untouched resource has version %d", got.Version)
+	}
+	if got := mustGet(t, s, "i2", "User", "a"); got.Version != 1 {
+		t.Errorf("the same id in another instance was touched: version %d", got.Version)
 	}
 }

@@ -1,0 +1,626 @@
+package local
+
+import (
+	"bytes"
+	"context"
+	"crypto/pbkdf2"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/scimconnect/scimconnect/scim"
+	"github.com/scimconnect/scimconnect/scim/filter"
+	"github.com/scimconnect/scimconnect/scim/patch"
+	"github.com/scimconnect/scimconnect/scim/provider"
+	"github.com/scimconnect/scimconnect/scim/schema"
+	"github.com/scimconnect/scimconnect/store"
+)
+
+type storeT = store.Store
+
+type kind int
+
+const (
+	kindUser kind = iota
+	kindGroup
+)
+
+// backend serves Users or Groups of one local directory.
+type backend struct {
+	d    *directory
+	typ  *schema.ResourceType
+	kind kind
+}
+
+var _ provider.Backend = (*backend)(nil)
+
+func (b *backend) name() string { return b.typ.Name }
+
+// computed is the attribute kept outside the document: User.groups or Group.members.
+func (b *backend) computed() string {
+	if b.kind == kindUser {
+		return "groups"
+	}
+	return "members"
+}
+
+// storeError maps store errors to SCIM errors.
+func (b *backend) storeError(err error, id string) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, store.ErrNotFound):
+		return scim.NotFound("%s %q not found", b.name(), id)
+	case errors.Is(err, store.ErrConflict):
+		if b.kind == kindUser {
+			return scim.Conflict("userName is already taken by another user")
+		}
+		return scim.Conflict("a %s with this id already exists", b.name())
+	case errors.Is(err, store.ErrVersionMismatch):
+		return provider.PreconditionFailed("(changed)")
+	}
+	var se *scim.Error
+	if errors.As(err, &se) {
+		return se
+	}
+	return fmt.Errorf("local %s: %w", b.name(), err)
+}
+
+const passwordIterations = 20000
+
+// hashPassword keeps only a salted PBKDF2 hash of a password: the local
+// directory never returns it and needs it only to prove it was set.
+func hashPassword(pw string) (string, error) {
+	salt := make([]byte, 16)
+	if _, err := rand.Read(salt); err != nil {
+		return "", err
+	}
+	key, err := pbkdf2.Key(sha256.New, pw, salt, passwordIterations, 32)
+	if err != nil {
+		return "", err
+	}
+	return "pbkdf2-sha256$" + strconv.Itoa(passwordIterations) + "$" + base64.RawStdEncoding.EncodeToString(salt) + "$" + base64.RawStdEncoding.EncodeToString(key), nil
+}
+
+// toRecord turns validated attributes into a stored document and its index
+// keys. The computed attribute (groups/members) is not stored in the
+// document. prevPassword keeps the stored password hash when attrs has none.
+func (b *backend) toRecord(r *store.Resource, attrs map[string]any, prevPassword string) error {
+	doc := make(map[string]any, len(attrs))
+	for k, v := range attrs {
+		doc[k] = v
+	}
+	delete(doc, b.computed())
+	delete(doc, "id")
+	delete(doc, "meta")
+	delete(doc, "schemas")
+	if pw, ok := doc["password"].(string); ok {
+		h, err := hashPassword(pw)
+		if err != nil {
+			return fmt.Errorf("hash password: %w", err)
+		}
+		doc["password"] = h
+	} else if prevPassword != "" {
+		doc["password"] = prevPassword
+	}
+	data, err := json.Marshal(doc)
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", b.name(), err)
+	}
+	r.Data = data
+	r.UserName, _ = doc["userName"].(string)
+	r.ExternalID, _ = doc["externalId"].(string)
+	r.DisplayName, _ = doc["displayName"].(string)
+	r.Emails = r.Emails[:0]
+	if emails, ok := doc["emails"].([]any); ok {
+		for _, e := range emails {
+			if m, ok := e.(map[string]any); ok {
+				if v, ok := m["value"].(string); ok && v != "" {
+					r.Emails = append(r.Emails, v)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// decode returns the stored document's attributes (without the password hash)
+// and the hash.
+func decode(r *store.Resource) (map[string]any, string, error) {
+	var attrs map[string]any
+	if err := json.Unmarshal(r.Data, &attrs); err != nil {
+		return nil, "", fmt.Errorf("decode resource %s: %w", r.ID, err)
+	}
+	pw, _ := attrs["password"].(string)
+	delete(attrs, "password")
+	return attrs, pw, nil
+}
+
+func toResource(r *store.Resource, attrs map[string]any) *provider.Resource {
+	return &provider.Resource{
+		ID:       r.ID,
+		Attrs:    attrs,
+		Created:  r.Created,
+		Modified: r.Modified,
+		Version:  strconv.FormatInt(r.Version, 10),
+	}
+}
+
+// wants reports whether the response needs attribute name.
+func wants(p *schema.Projection, name string) bool {
+	return p == nil || p.Includes(name)
+}
+
+// addComputed loads User.groups or Group.members into attrs.
+func (b *backend) addComputed(ctx context.Context, tx store.Tx, id string, attrs map[string]any) error {
+	if b.kind == kindUser {
+		list, err := b.groupsOf(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if len(list) > 0 {
+			attrs["groups"] = list
+		}
+		return nil
+	}
+	members, err := tx.Members(ctx, b.d.instance, id)
+	if err != nil {
+		return err
+	}
+	if len(members) > 0 {
+		list := make([]any, len(members))
+		for i, m := range members {
+			el := map[string]any{"value": m.ID, "type": m.Type}
+			if m.Display != "" {
+				el["display"] = m.Display
+			}
+			list[i] = el
+		}
+		attrs["members"] = list
+	}
+	return nil
+}
+
+// maxGroupDepth bounds how far nested groups are followed.
+const maxGroupDepth = 32
+
+// groupsOf lists the groups a user belongs to: direct memberships first,
+// then the groups reached through nested groups as "indirect" (RFC 7643
+// §4.1.2). Cycles are followed once.
+func (b *backend) groupsOf(ctx context.Context, tx store.Tx, id string) ([]any, error) {
+	direct, err := tx.GroupsOf(ctx, b.d.instance, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(direct) == 0 {
+		return nil, nil
+	}
+	seen := map[string]bool{}
+	var list []any
+	var frontier []string
+	for _, g := range direct {
+		seen[g.ID] = true
+		frontier = append(frontier, g.ID)
+		list = append(list, map[string]any{"value": g.ID, "display": g.Display, "type": "direct"})
+	}
+	for depth := 0; len(frontier) > 0 && depth < maxGroupDepth; depth++ {
+		var next []string
+		for _, gid := range frontier {
+			parents, err := tx.GroupsOf(ctx, b.d.instance, gid)
+			if err != nil {
+				return nil, err
+			}
+			for _, p := range parents {
+				if seen[p.ID] {
+					continue
+				}
+				seen[p.ID] = true
+				next = append(next, p.ID)
+				list = append(list, map[string]any{"value": p.ID, "display": p.Display, "type": "indirect"})
+			}
+		}
+		frontier = next
+	}
+	return list, nil
+}
+
+func (b *backend) load(ctx context.Context, tx store.Tx, id string, want *schema.Projection) (*provider.Resource, error) {
+	r, err := tx.GetResource(ctx, b.d.instance, b.name(), id)
+	if err != nil {
+		return nil, b.storeError(err, id)
+	}
+	attrs, _, err := decode(r)
+	if err != nil {
+		return nil, err
+	}
+	if wants(want, b.computed()) {
+		if err := b.addComputed(ctx, tx, id, attrs); err != nil {
+			return nil, err
+		}
+	}
+	return toResource(r, attrs), nil
+}
+
+func (b *backend) Get(ctx context.Context, id string, want *schema.Projection) (*provider.Resource, error) {
+	var res *provider.Resource
+	err := b.d.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		res, err = b.load(ctx, tx, id, want)
+		return err
+	})
+	return res, b.storeError(err, id)
+}
+
+// memberRefs validates member values and resolves their types; every
+// member must exist in this directory (referential integrity).
+func (b *backend) memberRefs(ctx context.Context, tx store.Tx, groupID string, ids []string) ([]store.Member, error) {
+	out := make([]store.Member, 0, len(ids))
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		if id == "" {
+			return nil, scim.BadRequest(scim.InvalidValue, "a member needs a non-empty \"value\"")
+		}
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		if id == groupID {
+			return nil, scim.BadRequest(scim.InvalidValue, "a group cannot be a member of itself")
+		}
+		typ := "User"
+		if _, err := tx.GetResource(ctx, b.d.instance, "User", id); errors.Is(err, store.ErrNotFound) {
+			if _, err := tx.GetResource(ctx, b.d.instance, "Group", id); err != nil {
+				if errors.Is(err, store.ErrNotFound) {
+					return nil, scim.BadRequest(scim.InvalidValue, "member %q does not exist: members must be users or groups of this directory", id)
+				}
+				return nil, err
+			}
+			typ = "Group"
+		} else if err != nil {
+			return nil, err
+		}
+		out = append(out, store.Member{ID: id, Type: typ})
+	}
+	return out, nil
+}
+
+// memberIDs extracts the "value" of every element of a members array.
+func memberIDs(v any) ([]string, error) {
+	list, _ := v.([]any)
+	ids := make([]string, 0, len(list))
+	for _, el := range list {
+		m, ok := el.(map[string]any)
+		if !ok {
+			return nil, scim.BadRequest(scim.InvalidValue, "each member must be an object with a \"value\"")
+		}
+		id, _ := m["value"].(string)
+		if id == "" {
+			return nil, scim.BadRequest(scim.InvalidValue, "a member needs a non-empty \"value\"")
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+func (b *backend) Create(ctx context.Context, attrs map[string]any) (*provider.Resource, error) {
+	now := time.Now().UTC()
+	r := &store.Resource{Instance: b.d.instance, Type: b.name(), ID: newID(), Created: now, Modified: now}
+	if err := b.toRecord(r, attrs, ""); err != nil {
+		return nil, err
+	}
+	var ids []string
+	if b.kind == kindGroup {
+		var err error
+		if ids, err = memberIDs(attrs["members"]); err != nil {
+			return nil, err
+		}
+	}
+	var res *provider.Resource
+	err := b.d.store.Update(ctx, func(tx store.Tx) error {
+		if err := tx.CreateResource(ctx, r); err != nil {
+			return err
+		}
+		out, _, err := decode(r)
+		if err != nil {
+			return err
+		}
+		if len(ids) > 0 {
+			members, err := b.memberRefs(ctx, tx, r.ID, ids)
+			if err != nil {
+				return err
+			}
+			if err := tx.AddMembers(ctx, b.d.instance, r.ID, members); err != nil {
+				return err
+			}
+			if err := b.touch(ctx, tx, ids); err != nil {
+				return err
+			}
+			// Answer with the members as stored: with type and display.
+			if err := b.addComputed(ctx, tx, r.ID, out); err != nil {
+				return err
+			}
+		}
+		res = toResource(r, out)
+		return nil
+	})
+	if err != nil {
+		return nil, b.storeError(err, r.ID)
+	}
+	return res, nil
+}
+
+func (b *backend) Replace(ctx context.Context, id string, attrs map[string]any, cond provider.Precondition) (*provider.Resource, error) {
+	var res *provider.Resource
+	err := b.d.store.Update(ctx, func(tx store.Tx) error {
+		cur, err := tx.GetResource(ctx, b.d.instance, b.name(), id)
+		if err != nil {
+			return err
+		}
+		if err := provider.CheckPrecondition(cond, strconv.FormatInt(cur.Version, 10)); err != nil {
+			return err
+		}
+		_, pw, err := decode(cur)
+		if err != nil {
+			return err
+		}
+		next := *cur
+		next.Modified = time.Now().UTC()
+		if err := b.toRecord(&next, attrs, pw); err != nil {
+			return err
+		}
+		if err := tx.PutResource(ctx, &next, cur.Version); err != nil {
+			return err
+		}
+		if b.kind == kindGroup {
+			ids, err := memberIDs(attrs["members"])
+			if err != nil {
+				return err
+			}
+			if err := b.applyMemberChange(ctx, tx, id, patch.MemberChange{Op: patch.MemberReplace, IDs: ids}); err != nil {
+				return err
+			}
+		} else if displayChanged(cur, &next) {
+			if err := b.touchRelated(ctx, tx, id); err != nil {
+				return err
+			}
+		}
+		res, err = b.load(ctx, tx, id, nil)
+		return err
+	})
+	if err != nil {
+		return nil, b.storeError(err, id)
+	}
+	return res, nil
+}
+
+func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, cond provider.Precondition, want *schema.Projection) (*provider.Resource, error) {
+	var changes []patch.MemberChange
+	if b.kind == kindGroup {
+		var err error
+		changes, ops, err = patch.SplitMembers(ops, b.typ, "members")
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		for i, op := range ops {
+			if op.Path != nil && strings.EqualFold(op.Path.Path.Attr, "groups") && op.Path.Path.URN == "" {
+				return nil, scim.BadRequest(scim.Mutability, "operation %d: User groups are read-only; change memberships through the Group's members", i+1)
+			}
+		}
+	}
+	var res *provider.Resource
+	err := b.d.store.Update(ctx, func(tx store.Tx) error {
+		cur, err := tx.GetResource(ctx, b.d.instance, b.name(), id)
+		if err != nil {
+			return err
+		}
+		if err := provider.CheckPrecondition(cond, strconv.FormatInt(cur.Version, 10)); err != nil {
+			return err
+		}
+		attrs, pw, err := decode(cur)
+		if err != nil {
+			return err
+		}
+		changed := false
+		if len(ops) > 0 {
+			patched, err := patch.Apply(attrs, ops, b.typ)
+			if err != nil {
+				return err
+			}
+			valid, err := b.typ.Validate(patched, schema.Patched, attrs)
+			if err != nil {
+				return err
+			}
+			next := *cur
+			next.Emails = nil
+			if err := b.toRecord(&next, valid, pw); err != nil {
+				return err
+			}
+			if _, newPassword := valid["password"]; newPassword || !bytes.Equal(next.Data, cur.Data) {
+				next.Modified = time.Now().UTC()
+				if err := tx.PutResource(ctx, &next, cur.Version); err != nil {
+					return err
+				}
+				if displayChanged(cur, &next) {
+					if err := b.touchRelated(ctx, tx, id); err != nil {
+						return err
+					}
+				}
+				cur = &next
+				changed = true
+			}
+		}
+		for _, c := range changes {
+			if err := b.applyMemberChange(ctx, tx, id, c); err != nil {
+				return err
+			}
+		}
+		if len(changes) > 0 && !changed {
+			// Membership changes are changes of the group: bump its version.
+			next := *cur
+			next.Modified = time.Now().UTC()
+			if err := tx.PutResource(ctx, &next, cur.Version); err != nil {
+				return err
+			}
+		}
+		res, err = b.load(ctx, tx, id, want)
+		return err
+	})
+	if err != nil {
+		return nil, b.storeError(err, id)
+	}
+	return res, nil
+}
+
+func (b *backend) applyMemberChange(ctx context.Context, tx store.Tx, groupID string, c patch.MemberChange) error {
+	switch c.Op {
+	case patch.MemberAdd:
+		members, err := b.memberRefs(ctx, tx, groupID, c.IDs)
+		if err != nil {
+			return err
+		}
+		if err := tx.AddMembers(ctx, b.d.instance, groupID, members); err != nil {
+			return err
+		}
+		return b.touch(ctx, tx, c.IDs)
+	case patch.MemberRemove:
+		if err := tx.RemoveMembers(ctx, b.d.instance, groupID, c.IDs); err != nil {
+			return err
+		}
+		return b.touch(ctx, tx, c.IDs)
+	case patch.MemberRemoveAll, patch.MemberReplace:
+		old, err := b.memberIDsOf(ctx, tx, groupID)
+		if err != nil {
+			return err
+		}
+		var members []store.Member
+		if c.Op == patch.MemberReplace {
+			if members, err = b.memberRefs(ctx, tx, groupID, c.IDs); err != nil {
+				return err
+			}
+		}
+		if err := tx.RemoveAllMembers(ctx, b.d.instance, groupID); err != nil {
+			return err
+		}
+		if err := tx.AddMembers(ctx, b.d.instance, groupID, members); err != nil {
+			return err
+		}
+		return b.touch(ctx, tx, append(old, c.IDs...))
+	case patch.MemberRemoveMatching:
+		// Evaluate the filter on each member as the element of a members array.
+		m, err := filter.Compile(&filter.ValuePath{Path: filter.AttrPath{Attr: "members"}, Filter: c.Filter}, b.typ)
+		if err != nil {
+			return scim.BadRequest(scim.InvalidPath, "invalid member filter: %v", err)
+		}
+		members, err := tx.Members(ctx, b.d.instance, groupID)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for _, mb := range members {
+			el := map[string]any{"value": mb.ID, "type": mb.Type, "display": mb.Display}
+			if m.Match(map[string]any{"members": []any{el}}) {
+				ids = append(ids, mb.ID)
+			}
+		}
+		if err := tx.RemoveMembers(ctx, b.d.instance, groupID, ids); err != nil {
+			return err
+		}
+		return b.touch(ctx, tx, ids)
+	}
+	return scim.BadRequest(scim.InvalidValue, "unsupported member change %q", c.Op)
+}
+
+// memberIDsOf lists the ids of a group's members.
+func (b *backend) memberIDsOf(ctx context.Context, tx store.Tx, groupID string) ([]string, error) {
+	members, err := tx.Members(ctx, b.d.instance, groupID)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(members))
+	for i, m := range members {
+		ids[i] = m.ID
+	}
+	return ids, nil
+}
+
+// groupIDsOf lists the ids of the groups a resource is a direct member of.
+func (b *backend) groupIDsOf(ctx context.Context, tx store.Tx, id string) ([]string, error) {
+	groups, err := tx.GroupsOf(ctx, b.d.instance, id)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(groups))
+	for i, g := range groups {
+		ids[i] = g.ID
+	}
+	return ids, nil
+}
+
+// touch bumps the version of resources whose computed attributes changed
+// (a user's groups, a group's members or their display), so their ETags
+// change with what a GET returns.
+func (b *backend) touch(ctx context.Context, tx store.Tx, ids []string) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	return tx.TouchResources(ctx, b.d.instance, ids, time.Now().UTC())
+}
+
+// touchRelated touches the resources that show id's display.
+func (b *backend) touchRelated(ctx context.Context, tx store.Tx, id string) error {
+	related, err := b.related(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	return b.touch(ctx, tx, related)
+}
+
+// displayChanged reports whether what other resources show of r (a
+// member's or group's display) changed.
+func displayChanged(before, after *store.Resource) bool {
+	return before.DisplayName != after.DisplayName || before.UserName != after.UserName
+}
+
+// related lists the resources whose computed attributes show resource id:
+// a group's members (User.groups) or a user's groups (Group.members).
+func (b *backend) related(ctx context.Context, tx store.Tx, id string) ([]string, error) {
+	if b.kind == kindGroup {
+		return b.memberIDsOf(ctx, tx, id)
+	}
+	return b.groupIDsOf(ctx, tx, id)
+}
+
+func (b *backend) Delete(ctx context.Context, id string, cond provider.Precondition) error {
+	err := b.d.store.Update(ctx, func(tx store.Tx) error {
+		cur, err := tx.GetResource(ctx, b.d.instance, b.name(), id)
+		if err != nil {
+			return err
+		}
+		if err := provider.CheckPrecondition(cond, strconv.FormatInt(cur.Version, 10)); err != nil {
+			return err
+		}
+		related, err := b.related(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteResource(ctx, b.d.instance, b.name(), id); err != nil {
+			return err
+		}
+		return b.touch(ctx, tx, related)
+	})
+	if err == nil {
+		// A delete shifts the index of every later resource, of this type
+		// and, through memberships, nothing else.
+		b.d.offsets(b.kind).reset()
+	}
+	return b.storeError(err, id)
+}
+
+func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

@@ -1,0 +1,444 @@
+package local
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/scimconnect/scimconnect/scim"
+	"github.com/scimconnect/scimconnect/scim/filter"
+	"github.com/scimconnect/scimconnect/scim/provider"
+	"github.com/scimconnect/scimconnect/store"
+)
+
+// maxSortedResults bounds how many matches a sorted or filtered-and-sorted
+// query may hold in memory at once.
+const maxSortedResults = 200000
+
+// scanBatch is how many stored resources a scan reads per store call.
+const scanBatch = 500
+
+// item is a stored resource with its decoded attributes.
+type item struct {
+	rec   *store.Resource
+	attrs map[string]any
+	full  map[string]any // attrs plus id, meta and computed attributes, for filters and sorting
+}
+
+// offsets remembers, for index paging without filter or sort, which
+// sequence number ends the page before a given startIndex, so that paging
+// through everything reads each page once instead of skipping from the
+// start every time. Creates only append (sequence numbers grow), so only a
+// delete can shift offsets: deletes clear it.
+type offsets struct {
+	mu sync.Mutex
+	m  map[int]int64 // startIndex -> seq of the resource before it
+}
+
+func (o *offsets) get(startIndex int) (int64, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	seq, ok := o.m[startIndex]
+	return seq, ok
+}
+
+func (o *offsets) put(startIndex int, seq int64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.m == nil || len(o.m) >= 4096 {
+		o.m = make(map[int]int64)
+	}
+	o.m[startIndex] = seq
+}
+
+func (o *offsets) reset() {
+	o.mu.Lock()
+	o.m = nil
+	o.mu.Unlock()
+}
+
+func (b *backend) List(ctx context.Context, q *provider.ListQuery) (*provider.ListResult, error) {
+	var out *provider.ListResult
+	err := b.d.store.View(ctx, func(tx store.Tx) error {
+		var err error
+		out, err = b.list(ctx, tx, q)
+		return err
+	})
+	if err != nil {
+		return nil, b.storeError(err, "")
+	}
+	return out, nil
+}
+
+func (b *backend) list(ctx context.Context, tx store.Tx, q *provider.ListQuery) (*provider.ListResult, error) {
+	filterNeedsComputed := q.Filter != nil && refersTo(q.Filter, b.computed())
+	var m *filter.Matcher
+	if q.Filter != nil {
+		var err error
+		if m, err = filter.Compile(q.Filter, b.typ); err != nil {
+			return nil, err
+		}
+	}
+	if cands, ok, err := b.indexed(ctx, tx, q.Filter); err != nil {
+		return nil, err
+	} else if ok {
+		var matches []*item
+		for _, r := range cands {
+			it, err := b.item(ctx, tx, r, filterNeedsComputed)
+			if err != nil {
+				return nil, err
+			}
+			if m.Match(it.full) {
+				matches = append(matches, it)
+			}
+		}
+		return b.pageOf(ctx, tx, matches, q)
+	}
+	if q.Filter == nil && q.SortBy == "" {
+		return b.listAll(ctx, tx, q)
+	}
+	return b.scan(ctx, tx, q, m, filterNeedsComputed)
+}
+
+// indexed answers `attr eq value` (alone or in a chain of `and`) from an
+// index: id, userName, externalId, emails.value and displayName.
+func (b *backend) indexed(ctx context.Context, tx store.Tx, e filter.Expr) ([]*store.Resource, bool, error) {
+	switch n := e.(type) {
+	case *filter.And:
+		if rs, ok, err := b.indexed(ctx, tx, n.Left); ok || err != nil {
+			return rs, ok, err
+		}
+		return b.indexed(ctx, tx, n.Right)
+	case *filter.Compare:
+		if n.Op != filter.Eq {
+			return nil, false, nil
+		}
+		value, ok := n.Value.(string)
+		if !ok {
+			return nil, false, nil
+		}
+		res, ok := b.typ.Resolve(n.Path.URN, n.Path.Attr, n.Path.Sub)
+		if !ok || res.InExtension(b.typ) {
+			return nil, false, nil
+		}
+		var key store.Key
+		switch attr, sub := res.Attr.Name, ""; {
+		case res.Sub != nil:
+			sub = res.Sub.Name
+			if attr == "emails" && sub == "value" {
+				key = store.KeyEmail
+			}
+		case attr == "id":
+			r, err := tx.GetResource(ctx, b.d.instance, b.name(), value)
+			if err == nil {
+				return []*store.Resource{r}, true, nil
+			}
+			if isNotFound(err) {
+				return nil, true, nil
+			}
+			return nil, false, err
+		case attr == "userName":
+			key = store.KeyUserName
+		case attr == "externalId":
+			key = store.KeyExternalID
+		case attr == "displayName":
+			key = store.KeyDisplayName
+		case attr == "emails":
+			key = store.KeyEmail
+		}
+		if key == 0 {
+			return nil, false, nil
+		}
+		rs, err := tx.FindResources(ctx, b.d.instance, b.name(), key, value)
+		return rs, err == nil, err
+	}
+	return nil, false, nil
+}
+
+// item decodes a stored resource; full is built for filters and sorting.
+func (b *backend) item(ctx context.Context, tx store.Tx, r *store.Resource, withComputed bool) (*item, error) {
+	attrs, _, err := decode(r)
+	if err != nil {
+		return nil, err
+	}
+	if withComputed {
+		if err := b.addComputed(ctx, tx, r.ID, attrs); err != nil {
+			return nil, err
+		}
+	}
+	full := make(map[string]any, len(attrs)+2)
+	for k, v := range attrs {
+		full[k] = v
+	}
+	full["id"] = r.ID
+	full["meta"] = map[string]any{
+		"resourceType": b.name(),
+		"created":      r.Created.UTC().Format("2006-01-02T15:04:05.999999999Z07:00"),
+		"lastModified": r.Modified.UTC().Format("2006-01-02T15:04:05.999999999Z07:00"),
+		"version":      `W/"` + strconv.FormatInt(r.Version, 10) + `"`,
+	}
+	return &item{rec: r, attrs: attrs, full: full}, nil
+}
+
+// finish turns items into provider resources, loading the computed
+// attribute when the response needs it and it is not loaded yet.
+func (b *backend) finish(ctx context.Context, tx store.Tx, items []*item, q *provider.ListQuery) ([]*provider.Resource, error) {
+	out := make([]*provider.Resource, 0, len(items))
+	need := wants(q.Projection, b.computed())
+	for _, it := range items {
+		attrs := it.attrs
+		if need {
+			if _, loaded := attrs[b.computed()]; !loaded {
+				if err := b.addComputed(ctx, tx, it.rec.ID, attrs); err != nil {
+					return nil, err
+				}
+			}
+		} else {
+			delete(attrs, b.computed())
+		}
+		out = append(out, toResource(it.rec, attrs))
+	}
+	return out, nil
+}
+
+// pageOf pages through matches that are all in memory (index lookups and
+// sorted scans). Cursor positions are offsets "o<n>".
+func (b *backend) pageOf(ctx context.Context, tx store.Tx, matches []*item, q *provider.ListQuery) (*provider.ListResult, error) {
+	if q.SortBy != "" {
+		full := make([]map[string]any, len(matches))
+		byID := make(map[string]*item, len(matches))
+		for i, m := range matches {
+			full[i] = m.full
+			byID[m.rec.ID] = m
+		}
+		if err := filter.Sort(full, b.typ, q.SortBy, q.Descending); err != nil {
+			return nil, err
+		}
+		for i, f := range full {
+			matches[i] = byID[f["id"].(string)]
+		}
+	}
+	start := q.StartIndex - 1
+	if q.Cursor {
+		var err error
+		if start, err = offsetPosition(q.Position); err != nil {
+			return nil, err
+		}
+	}
+	res := &provider.ListResult{TotalResults: len(matches)}
+	if start > len(matches) {
+		start = len(matches)
+	}
+	end := min(start+q.Count, len(matches))
+	page, err := b.finish(ctx, tx, matches[start:end], q)
+	if err != nil {
+		return nil, err
+	}
+	res.Resources = page
+	if q.Cursor {
+		if end < len(matches) {
+			res.NextPosition = "o" + strconv.Itoa(end)
+		}
+		if start > 0 {
+			res.PrevPosition = "o" + strconv.Itoa(max(0, start-q.Count))
+		}
+	}
+	return res, nil
+}
+
+func offsetPosition(pos string) (int, error) {
+	if pos == "" {
+		return 0, nil
+	}
+	if !strings.HasPrefix(pos, "o") {
+		return 0, badPosition()
+	}
+	n, err := strconv.Atoi(pos[1:])
+	if err != nil || n < 0 {
+		return 0, badPosition()
+	}
+	return n, nil
+}
+
+func seqPosition(pos string) (int64, error) {
+	if pos == "" {
+		return 0, nil
+	}
+	if !strings.HasPrefix(pos, "s") {
+		return 0, badPosition()
+	}
+	n, err := strconv.ParseInt(pos[1:], 10, 64)
+	if err != nil || n < 0 {
+		return 0, badPosition()
+	}
+	return n, nil
+}
+
+func badPosition() error {
+	return scim.BadRequest(scim.InvalidCursor, "the cursor does not belong to this query")
+}
+
+// listAll pages through every resource in store order by keyset.
+func (b *backend) listAll(ctx context.Context, tx store.Tx, q *provider.ListQuery) (*provider.ListResult, error) {
+	total, err := tx.CountResources(ctx, b.d.instance, b.name())
+	if err != nil {
+		return nil, err
+	}
+	res := &provider.ListResult{TotalResults: total}
+	if q.Count == 0 {
+		return res, nil
+	}
+	var after int64
+	if q.Cursor {
+		if after, err = seqPosition(q.Position); err != nil {
+			return nil, err
+		}
+	} else if q.StartIndex > 1 {
+		if q.StartIndex > total {
+			return res, nil
+		}
+		seq, ok := b.d.offsets(b.kind).get(q.StartIndex)
+		if !ok {
+			if seq, err = b.seqBefore(ctx, tx, q.StartIndex); err != nil {
+				return nil, err
+			}
+		}
+		after = seq
+	}
+	recs, err := tx.ListResources(ctx, b.d.instance, b.name(), after, q.Count+1)
+	if err != nil {
+		return nil, err
+	}
+	more := len(recs) > q.Count
+	if more {
+		recs = recs[:q.Count]
+	}
+	items := make([]*item, 0, len(recs))
+	for _, r := range recs {
+		attrs, _, err := decode(r)
+		if err != nil {
+			return nil, err
+		}
+		items = append(items, &item{rec: r, attrs: attrs})
+	}
+	if res.Resources, err = b.finish(ctx, tx, items, q); err != nil {
+		return nil, err
+	}
+	if len(recs) > 0 {
+		last := recs[len(recs)-1].Seq
+		if q.Cursor && more {
+			res.NextPosition = "s" + strconv.FormatInt(last, 10)
+		}
+		if !q.Cursor {
+			b.d.offsets(b.kind).put(q.StartIndex+len(recs), last)
+		}
+	}
+	return res, nil
+}
+
+// seqBefore finds the sequence number of the resource at 1-based index
+// startIndex-1 by walking the keyset.
+func (b *backend) seqBefore(ctx context.Context, tx store.Tx, startIndex int) (int64, error) {
+	var after int64
+	remaining := startIndex - 1
+	for remaining > 0 {
+		recs, err := tx.ListResources(ctx, b.d.instance, b.name(), after, min(remaining, 1000))
+		if err != nil {
+			return 0, err
+		}
+		if len(recs) == 0 {
+			break
+		}
+		after = recs[len(recs)-1].Seq
+		remaining -= len(recs)
+	}
+	return after, nil
+}
+
+// scan evaluates the filter on every resource, reading the store in
+// batches so memory stays flat unless the results must be sorted.
+func (b *backend) scan(ctx context.Context, tx store.Tx, q *provider.ListQuery, m *filter.Matcher, withComputed bool) (*provider.ListResult, error) {
+	sorted := q.SortBy != ""
+	var after int64
+	if q.Cursor && !sorted {
+		var err error
+		if after, err = seqPosition(q.Position); err != nil {
+			return nil, err
+		}
+	}
+	var kept []*item
+	total := 0
+	windowStart := q.StartIndex - 1
+	sortKeyComputed := sorted && strings.HasPrefix(strings.ToLower(q.SortBy), b.computed())
+	for {
+		recs, err := tx.ListResources(ctx, b.d.instance, b.name(), after, scanBatch)
+		if err != nil {
+			return nil, err
+		}
+		for _, r := range recs {
+			it, err := b.item(ctx, tx, r, withComputed || sortKeyComputed)
+			if err != nil {
+				return nil, err
+			}
+			if m != nil && !m.Match(it.full) {
+				continue
+			}
+			switch {
+			case sorted:
+				if len(kept) >= maxSortedResults {
+					return nil, scim.Errorf(http.StatusBadRequest, scim.TooMany, "more than %d resources match: narrow the filter to sort", maxSortedResults)
+				}
+				kept = append(kept, it)
+			case q.Cursor:
+				if len(kept) == q.Count {
+					// One more match exists: the page is full and not the last.
+					page, err := b.finish(ctx, tx, kept, q)
+					if err != nil {
+						return nil, err
+					}
+					return &provider.ListResult{Resources: page, TotalResults: -1, NextPosition: "s" + strconv.FormatInt(kept[len(kept)-1].rec.Seq, 10)}, nil
+				}
+				kept = append(kept, it)
+			default:
+				if total >= windowStart && total < windowStart+q.Count {
+					kept = append(kept, it)
+				}
+				total++
+			}
+		}
+		if len(recs) < scanBatch {
+			break
+		}
+		after = recs[len(recs)-1].Seq
+	}
+	if sorted {
+		return b.pageOf(ctx, tx, kept, q)
+	}
+	page, err := b.finish(ctx, tx, kept, q)
+	if err != nil {
+		return nil, err
+	}
+	if q.Cursor {
+		return &provider.ListResult{Resources: page, TotalResults: -1}, nil
+	}
+	return &provider.ListResult{Resources: page, TotalResults: total}, nil
+}
+
+// refersTo reports whether a filter uses the attribute name (top level, no URN).
+func refersTo(e filter.Expr, name string) bool {
+	switch n := e.(type) {
+	case *filter.And:
+		return refersTo(n.Left, name) || refersTo(n.Right, name)
+	case *filter.Or:
+		return refersTo(n.Left, name) || refersTo(n.Right, name)
+	case *filter.Not:
+		return refersTo(n.X, name)
+	case *filter.Compare:
+		return n.Path.URN == "" && strings.EqualFold(n.Path.Attr, name)
+	case *filter.ValuePath:
+		return n.Path.URN == "" && strings.EqualFold(n.Path.Attr, name)
+	}
+	return false
+}

@@ -1,0 +1,367 @@
+package local
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync/atomic"
+	"testing"
+
+	"github.com/scimconnect/scimconnect/connector"
+	"github.com/scimconnect/scimconnect/scim"
+	"github.com/scimconnect/scimconnect/scim/filter"
+	"github.com/scimconnect/scimconnect/scim/patch"
+	"github.com/scimconnect/scimconnect/scim/provider"
+	"github.com/scimconnect/scimconnect/scim/schema"
+	"github.com/scimconnect/scimconnect/store"
+	"github.com/scimconnect/scimconnect/store/sqlite"
+)
+
+// countingStore counts how the connector reads, to prove index use.
+type countingStore struct {
+	store.Store
+	finds, lists atomic.Int64
+}
+
+type countingTx struct {
+	store.Tx
+	s *countingStore
+}
+
+func (c *countingStore) View(ctx context.Context, fn func(store.Tx) error) error {
+	return c.Store.View(ctx, func(tx store.Tx) error { return fn(countingTx{tx, c}) })
+}
+
+func (c *countingStore) Update(ctx context.Context, fn func(store.Tx) error) error {
+	return c.Store.Update(ctx, func(tx store.Tx) error { return fn(countingTx{tx, c}) })
+}
+
+func (t countingTx) FindResources(ctx context.Context, instance, typ string, key store.Key, value string) ([]*store.Resource, error) {
+	t.s.finds.Add(1)
+	return t.Tx.FindResources(ctx, instance, typ, key, value)
+}
+
+func (t countingTx) ListResources(ctx context.Context, instance, typ string, after int64, limit int) ([]*store.Resource, error) {
+	t.s.lists.Add(1)
+	return t.Tx.ListResources(ctx, instance, typ, after, limit)
+}
+
+type fixture struct {
+	st     *countingStore
+	users  provider.Backend
+	groups provider.Backend
+	ut, gt *schema.ResourceType
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "local.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	cs := &countingStore{Store: db}
+	inst, err := Type.Open(context.Background(), connector.Env{Instance: "t", Store: cs}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rts := inst.ResourceTypes()
+	return &fixture{st: cs, users: rts[0].Backend, groups: rts[1].Backend, ut: rts[0].Type, gt: rts[1].Type}
+}
+
+func (f *fixture) user(t *testing.T, userName string) *provider.Resource {
+	t.Helper()
+	attrs, err := f.ut.Validate(map[string]any{
+		"schemas": []any{scim.UserSchema}, "userName": userName, "displayName": "D " + userName,
+		"emails":     []any{map[string]any{"value": userName + "@example.com", "type": "work"}},
+		"externalId": "ext-" + userName,
+	}, schema.Create, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.users.Create(context.Background(), attrs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func (f *fixture) group(t *testing.T, name string, members ...string) *provider.Resource {
+	t.Helper()
+	var ms []any
+	for _, m := range members {
+		ms = append(ms, map[string]any{"value": m})
+	}
+	body := map[string]any{"schemas": []any{scim.GroupSchema}, "displayName": name}
+	if len(ms) > 0 {
+		body["members"] = ms
+	}
+	attrs, err := f.gt.Validate(body, schema.Create, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.groups.Create(context.Background(), attrs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func mustFilter(t *testing.T, s string) filter.Expr {
+	t.Helper()
+	e, err := filter.Parse(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+func TestEqualityFiltersUseIndexes(t *testing.T) {
+	f := newFixture(t)
+	for i := range 30 {
+		f.user(t, fmt.Sprintf("user%02d", i))
+	}
+	u := f.user(t, "Target")
+	for _, flt := range []string{
+		`userName eq "TARGET"`, `externalId eq "ext-Target"`, `emails.value eq "target@EXAMPLE.com"`,
+		`emails eq "target@example.com"`, `id eq "` + u.ID + `"`, `displayName eq "d target"`,
+		`userName eq "target" and displayName pr`, `not (active pr) and userName eq "target"`,
+	} {
+		t.Run(flt, func(t *testing.T) {
+			f.st.lists.Store(0)
+			res, err := f.users.List(context.Background(), &provider.ListQuery{Filter: mustFilter(t, flt), StartIndex: 1, Count: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.TotalResults != 1 || len(res.Resources) != 1 || res.Resources[0].ID != u.ID {
+				t.Fatalf("got total %d, %d resources", res.TotalResults, len(res.Resources))
+			}
+			if n := f.st.lists.Load(); n != 0 {
+				t.Errorf("filter scanned the table (%d list calls) instead of using an index", n)
+			}
+		})
+	}
+	t.Run("a filter without an indexed equality scans", func(t *testing.T) {
+		f.st.lists.Store(0)
+		res, err := f.users.List(context.Background(), &provider.ListQuery{Filter: mustFilter(t, `userName co "arge"`), StartIndex: 1, Count: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.TotalResults != 1 || f.st.lists.Load() == 0 {
+			t.Errorf("total %d, list calls %d", res.TotalResults, f.st.lists.Load())
+		}
+	})
+}
+
+func TestMembershipIntegrity(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	a, b := f.user(t, "a"), f.user(t, "b")
+	g := f.group(t, "G", a.ID, b.ID)
+	inner := f.group(t, "Inner")
+	ops := func(body string) []patch.Operation {
+		o, err := patch.Parse([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	if _, err := f.groups.Patch(ctx, g.ID, ops(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":"`+inner.ID+`"}]}]}`), provider.Precondition{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	got, err := f.groups.Get(ctx, g.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	members := got.Attrs["members"].([]any)
+	if len(members) != 3 || members[2].(map[string]any)["type"] != "Group" || members[0].(map[string]any)["display"] != "D a" {
+		t.Fatalf("members = %v", members)
+	}
+	ua, _ := f.users.Get(ctx, a.ID, nil)
+	groups, _ := ua.Attrs["groups"].([]any)
+	if len(groups) != 1 || groups[0].(map[string]any)["value"] != g.ID || groups[0].(map[string]any)["type"] != "direct" {
+		t.Fatalf("a.groups = %v", ua.Attrs["groups"])
+	}
+	// Deleting a user removes it from every group.
+	if err := f.users.Delete(ctx, a.ID, provider.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = f.groups.Get(ctx, g.ID, nil)
+	if n := len(got.Attrs["members"].([]any)); n != 2 {
+		t.Errorf("after deleting a member the group has %d members, want 2", n)
+	}
+	// A member that does not exist is refused and nothing changes.
+	_, err = f.groups.Patch(ctx, g.ID, ops(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"Renamed"},{"op":"add","path":"members","value":[{"value":"nope"}]}]}`), provider.Precondition{}, nil)
+	var se *scim.Error
+	if !errors.As(err, &se) || se.Status != 400 || se.ScimType != scim.InvalidValue {
+		t.Fatalf("adding a missing member: %v", err)
+	}
+	got, _ = f.groups.Get(ctx, g.ID, nil)
+	if got.Attrs["displayName"] != "G" {
+		t.Errorf("a failed PATCH renamed the group to %v", got.Attrs["displayName"])
+	}
+	// A projection without members does not load them.
+	proj, _ := f.gt.NewProjection(nil, []string{"members"})
+	got, _ = f.groups.Get(ctx, g.ID, proj)
+	if _, ok := got.Attrs["members"]; ok {
+		t.Error("members loaded although excluded")
+	}
+}
+
+func TestIndexPagingSurvivesDeletes(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	var ids []string
+	for i := range 25 {
+		ids = append(ids, f.user(t, fmt.Sprintf("p%02d", i)).ID)
+	}
+	page := func(start int) []string {
+		res, err := f.users.List(ctx, &provider.ListQuery{StartIndex: start, Count: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, r := range res.Resources {
+			out = append(out, r.ID)
+		}
+		return out
+	}
+	if got := page(11); len(got) != 10 || got[0] != ids[10] {
+		t.Fatalf("page 2 = %v", got)
+	}
+	page(1) // remembers where index 11 starts
+	if err := f.users.Delete(ctx, ids[0], provider.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	// After a delete, index 11 is the resource that was 12th.
+	if got := page(11); got[0] != ids[11] {
+		t.Errorf("after a delete, startIndex 11 begins with %s, want %s", got[0], ids[11])
+	}
+	if got := page(30); len(got) != 0 {
+		t.Errorf("past the end: %v", got)
+	}
+}
+
+func TestCursorPagingVisitsEveryUserOnce(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	for i := range 23 {
+		f.user(t, fmt.Sprintf("c%02d", i))
+	}
+	for _, flt := range []string{"", `userName sw "c"`} {
+		seen := map[string]bool{}
+		pos := ""
+		for pages := 0; ; pages++ {
+			q := &provider.ListQuery{Cursor: true, Position: pos, Count: 5}
+			if flt != "" {
+				q.Filter = mustFilter(t, flt)
+			}
+			res, err := f.users.List(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range res.Resources {
+				if seen[r.ID] {
+					t.Fatalf("%q: %s returned twice", flt, r.ID)
+				}
+				seen[r.ID] = true
+			}
+			if res.NextPosition == "" {
+				if len(res.Resources) == 0 {
+					t.Errorf("%q: the last page is empty: the previous page should not have had a next cursor", flt)
+				}
+				break
+			}
+			pos = res.NextPosition
+			if pages > 10 {
+				t.Fatal("too many pages")
+			}
+		}
+		if len(seen) != 23 {
+			t.Errorf("%q: saw %d users, want 23", flt, len(seen))
+		}
+	}
+}
+
+func TestUserNameUniqueAndPasswordHashed(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.user(t, "dup")
+	attrs, _ := f.ut.Validate(map[string]any{"schemas": []any{scim.UserSchema}, "userName": "DUP"}, schema.Create, nil)
+	_, err := f.users.Create(ctx, attrs)
+	var se *scim.Error
+	if !errors.As(err, &se) || se.Status != 409 || se.ScimType != scim.Uniqueness {
+		t.Fatalf("duplicate userName: %v", err)
+	}
+	attrs, _ = f.ut.Validate(map[string]any{"schemas": []any{scim.UserSchema}, "userName": "pw", "password": "s3cret!"}, schema.Create, nil)
+	res, err := f.users.Create(ctx, attrs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := res.Attrs["password"]; ok {
+		t.Error("password returned by the backend")
+	}
+	var raw []byte
+	_ = f.st.View(ctx, func(tx store.Tx) error {
+		r, err := tx.GetResource(ctx, "t", "User", res.ID)
+		if err == nil {
+			raw = r.Data
+		}
+		return err
+	})
+	var doc map[string]any
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if pw, _ := doc["password"].(string); pw == "" || pw == "s3cret!" {
+		t.Errorf("stored password %q: want a hash", pw)
+	}
+}
+
+func TestOpenRejectsParameters(t *testing.T) {
+	_, err := Type.Open(context.Background(), connector.Env{Instance: "x", Store: &countingStore{}}, json.RawMessage(`{"url":"x"}`))
+	if err == nil {
+		t.Error("unknown parameter accepted")
+	}
+}
+
+func BenchmarkAddMember(b *testing.B) {
+	for _, size := range []int{10, 10000} {
+		b.Run(fmt.Sprintf("group=%d", size), func(b *testing.B) {
+			ctx := context.Background()
+			db, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			inst, _ := Type.Open(ctx, connector.Env{Instance: "b", Store: db}, nil)
+			rts := inst.ResourceTypes()
+			ut, users, gt, groups := rts[0].Type, rts[0].Backend, rts[1].Type, rts[1].Backend
+			var ids []any
+			for i := range size + b.N {
+				a, _ := ut.Validate(map[string]any{"schemas": []any{scim.UserSchema}, "userName": fmt.Sprintf("m%d", i)}, schema.Create, nil)
+				r, err := users.Create(ctx, a)
+				if err != nil {
+					b.Fatal(err)
+				}
+				ids = append(ids, map[string]any{"value": r.ID})
+			}
+			ga, _ := gt.Validate(map[string]any{"schemas": []any{scim.GroupSchema}, "displayName": "G", "members": ids[:size]}, schema.Create, nil)
+			g, err := groups.Create(ctx, ga)
+			if err != nil {
+				b.Fatal(err)
+			}
+			proj, _ := gt.NewProjection(nil, []string{"members"})
+			b.ResetTimer()
+			for i := range b.N {
+				body := fmt.Sprintf(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"add","path":"members","value":[{"value":%q}]}]}`, ids[size+i].(map[string]any)["value"])
+				ops, _ := patch.Parse([]byte(body))
+				if _, err := groups.Patch(ctx, g.ID, ops, provider.Precondition{}, proj); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,229 @@
+// Package config reads scimconnect's YAML configuration file.
+//
+// Decoding is strict: an unknown key is an error. ${VAR} references in
+// string values are expanded from the environment after parsing, so
+// secrets can stay out of the file. Validate reports every problem at
+// once, each naming the field.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// File is the configuration file.
+type File struct {
+	// Listen is the address to serve on, e.g. "127.0.0.1:8080".
+	Listen string `yaml:"listen"`
+	// PublicURL is the origin clients use to reach scimconnect, used in
+	// meta.location and Location headers; "http://" + Listen by default.
+	PublicURL string `yaml:"public_url"`
+	// Data is the directory of the embedded database; "./data" by default.
+	Data string `yaml:"data"`
+	// Log sets the log format ("text" or "json") and level.
+	Log Log `yaml:"log"`
+	// Limits are the protocol limits applied to every instance.
+	Limits Limits `yaml:"limits"`
+	// Instances are the connector instances to serve.
+	Instances []Instance `yaml:"instances"`
+}
+
+// Log configures logging.
+type Log struct {
+	Format string `yaml:"format"` // text (default) or json
+	Level  string `yaml:"level"`  // debug, info (default), warn, error
+}
+
+// Limits are protocol and server limits. Zero means the default.
+type Limits struct {
+	MaxBodyBytes      int64         `yaml:"max_body_bytes"`      // default 1 MiB
+	DefaultPageSize   int           `yaml:"default_page_size"`   // default 100
+	MaxPageSize       int           `yaml:"max_page_size"`       // default 1000
+	FilterMaxLength   int           `yaml:"filter_max_length"`   // default 4096 characters
+	FilterMaxDepth    int           `yaml:"filter_max_depth"`    // default 16
+	BulkMaxOperations int           `yaml:"bulk_max_operations"` // default 1000
+	BulkMaxPayload    int64         `yaml:"bulk_max_payload"`    // default 4 MiB
+	CursorTTL         time.Duration `yaml:"cursor_ttl"`          // default 10m
+	ReadTimeout       time.Duration `yaml:"read_timeout"`        // default 60s
+	WriteTimeout      time.Duration `yaml:"write_timeout"`       // default 60s
+}
+
+// Instance is one connector instance.
+type Instance struct {
+	// Name is the instance's name, the {instance} of /scim/{instance}/v2.
+	Name string `yaml:"name"`
+	// Type is the connector type, e.g. "local".
+	Type string `yaml:"type"`
+	// Token is the SCIM bearer token clients present (use ${ENV_VAR}).
+	// Only its SHA-256 is kept in memory.
+	Token string `yaml:"token"`
+	// TokenSHA256 is the hex SHA-256 of the token, instead of Token.
+	TokenSHA256 string `yaml:"token_sha256"`
+	// Parameters are the connector's parameters.
+	Parameters map[string]any `yaml:"parameters"`
+	// CustomAttributes lists extra attributes as "name|type;name2|type;".
+	CustomAttributes string `yaml:"custom_attributes"`
+	// DisabledAttributes lists attributes this instance never reads or writes.
+	DisabledAttributes []string `yaml:"disabled_attributes"`
+}
+
+var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// Parse decodes and validates a configuration; lookup resolves ${VAR}
+// (os.LookupEnv when nil).
+func Parse(data []byte, lookup func(string) (string, bool)) (*File, error) {
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	var problems []string
+	expandNode(&root, "", lookup, &problems)
+	var f File
+	if len(root.Content) > 0 {
+		var buf bytes.Buffer
+		enc := yaml.NewEncoder(&buf)
+		if err := enc.Encode(&root); err != nil {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+		dec := yaml.NewDecoder(&buf)
+		dec.KnownFields(true)
+		if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+			return nil, fmt.Errorf("config: %w", err)
+		}
+	}
+	problems = append(problems, f.validate()...)
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("config: %d problem(s):\n  - %s", len(problems), strings.Join(problems, "\n  - "))
+	}
+	return &f, nil
+}
+
+// Load reads and parses a configuration file.
+func Load(path string) (*File, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("config: %w", err)
+	}
+	f, err := Parse(data, nil)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return f, nil
+}
+
+// expandNode replaces ${VAR} in scalar values, recording unset variables.
+func expandNode(n *yaml.Node, path string, lookup func(string) (string, bool), problems *[]string) {
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.SequenceNode:
+		for i, c := range n.Content {
+			p := path
+			if n.Kind == yaml.SequenceNode {
+				p = fmt.Sprintf("%s[%d]", path, i)
+			}
+			expandNode(c, p, lookup, problems)
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key := n.Content[i].Value
+			p := key
+			if path != "" {
+				p = path + "." + key
+			}
+			expandNode(n.Content[i+1], p, lookup, problems)
+		}
+	case yaml.ScalarNode:
+		if !strings.Contains(n.Value, "${") {
+			return
+		}
+		n.Value = envRef.ReplaceAllStringFunc(n.Value, func(m string) string {
+			name := envRef.FindStringSubmatch(m)[1]
+			v, ok := lookup(name)
+			if !ok {
+				*problems = append(*problems, fmt.Sprintf("%s: environment variable %s is not set", path, name))
+			}
+			return v
+		})
+		n.Tag = "!!str"
+		n.Style = yaml.DoubleQuotedStyle
+	}
+}
+
+var namePattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_-]{0,62}$`)
+
+// ValidName reports whether s can name an instance (it is a URL path segment).
+func ValidName(s string) bool { return namePattern.MatchString(s) }
+
+func (f *File) validate() []string {
+	var p []string
+	if f.Listen != "" {
+		if _, _, err := net.SplitHostPort(f.Listen); err != nil {
+			p = append(p, fmt.Sprintf("listen: %q is not host:port", f.Listen))
+		}
+	}
+	if f.PublicURL != "" && !strings.HasPrefix(f.PublicURL, "http://") && !strings.HasPrefix(f.PublicURL, "https://") {
+		p = append(p, fmt.Sprintf("public_url: %q must start with http:// or https://", f.PublicURL))
+	}
+	switch f.Log.Format {
+	case "", "text", "json":
+	default:
+		p = append(p, fmt.Sprintf("log.format: %q must be text or json", f.Log.Format))
+	}
+	switch strings.ToLower(f.Log.Level) {
+	case "", "debug", "info", "warn", "error":
+	default:
+		p = append(p, fmt.Sprintf("log.level: %q must be debug, info, warn or error", f.Log.Level))
+	}
+	l := f.Limits
+	for _, c := range []struct {
+		name string
+		v    int64
+	}{
+		{"limits.max_body_bytes", l.MaxBodyBytes}, {"limits.default_page_size", int64(l.DefaultPageSize)},
+		{"limits.max_page_size", int64(l.MaxPageSize)}, {"limits.filter_max_length", int64(l.FilterMaxLength)},
+		{"limits.filter_max_depth", int64(l.FilterMaxDepth)}, {"limits.bulk_max_operations", int64(l.BulkMaxOperations)},
+		{"limits.bulk_max_payload", l.BulkMaxPayload}, {"limits.cursor_ttl", int64(l.CursorTTL)},
+		{"limits.read_timeout", int64(l.ReadTimeout)}, {"limits.write_timeout", int64(l.WriteTimeout)},
+	} {
+		if c.v < 0 {
+			p = append(p, fmt.Sprintf("%s: must not be negative", c.name))
+		}
+	}
+	seen := map[string]bool{}
+	for i, in := range f.Instances {
+		at := fmt.Sprintf("instances[%d]", i)
+		if in.Name == "" {
+			p = append(p, at+".name: required")
+		} else if !ValidName(in.Name) {
+			p = append(p, fmt.Sprintf("%s.name: %q must be lowercase letters, digits, - or _ (at most 63)", at, in.Name))
+		} else if seen[in.Name] {
+			p = append(p, fmt.Sprintf("%s.name: %q is used by another instance", at, in.Name))
+		}
+		seen[in.Name] = true
+		if in.Type == "" {
+			p = append(p, at+".type: required")
+		}
+		switch {
+		case in.Token == "" && in.TokenSHA256 == "":
+			p = append(p, at+".token: required (or token_sha256)")
+		case in.Token != "" && in.TokenSHA256 != "":
+			p = append(p, at+": set token or token_sha256, not both")
+		case in.Token != "" && len(in.Token) < 16:
+			p = append(p, at+".token: too short: use at least 16 random characters")
+		case in.TokenSHA256 != "" && !regexp.MustCompile(`^[0-9a-fA-F]{64}$`).MatchString(in.TokenSHA256):
+			p = append(p, at+".token_sha256: must be 64 hex digits")
+		}
+	}
+	return p
+}

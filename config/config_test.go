@@ -1,0 +1,92 @@
+package config
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func env(m map[string]string) func(string) (string, bool) {
+	return func(k string) (string, bool) { v, ok := m[k]; return v, ok }
+}
+
+func TestParseValid(t *testing.T) {
+	src := `
+listen: 127.0.0.1:9000
+public_url: https://scim.example.com
+log: {format: json, level: debug}
+limits: {max_page_size: 500, cursor_ttl: 5m}
+instances:
+  - name: hr
+    type: local
+    token: ${HR_TOKEN}
+    parameters: {a: "x-${SUFFIX}"}
+`
+	f, err := Parse([]byte(src), env(map[string]string{"HR_TOKEN": "0123456789abcdef0123", "SUFFIX": "y"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Instance{Name: "hr", Type: "local", Token: "0123456789abcdef0123", Parameters: map[string]any{"a": "x-y"}}
+	if diff := cmp.Diff(want, f.Instances[0]); diff != "" {
+		t.Errorf("instance (-want +got):\n%s", diff)
+	}
+	if f.Limits.MaxPageSize != 500 || f.Limits.CursorTTL.Minutes() != 5 || f.Log.Format != "json" {
+		t.Errorf("limits/log not decoded: %+v %+v", f.Limits, f.Log)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	tests := []struct {
+		name string
+		src  string
+		want []string // substrings that must all appear
+	}{
+		{"unknown key", "listen: 127.0.0.1:1\nlisen: x\n", []string{"lisen"}},
+		{"unknown instance key", "instances:\n  - name: a\n    type: local\n    token: 0123456789abcdef\n    tokn: x\n", []string{"tokn"}},
+		{"unset env", "instances:\n  - name: a\n    type: local\n    token: ${NOPE}\n", []string{"instances[0].token: environment variable NOPE is not set"}},
+		{"all problems at once", "listen: nope\nlog: {format: xml}\ninstances:\n  - name: A!\n    token: short\n  - type: local\n", []string{
+			`listen: "nope" is not host:port`, `log.format: "xml"`, `instances[0].name: "A!"`, "instances[0].type: required",
+			"instances[0].token: too short", "instances[1].name: required", "instances[1].token: required",
+		}},
+		{"duplicate name", "instances:\n  - {name: a, type: local, token: 0123456789abcdef}\n  - {name: a, type: local, token: 0123456789abcdef}\n", []string{`instances[1].name: "a" is used by another instance`}},
+		{"both tokens", "instances:\n  - {name: a, type: local, token: 0123456789abcdef, token_sha256: " + strings.Repeat("a", 64) + "}\n", []string{"set token or token_sha256, not both"}},
+		{"bad hash", "instances:\n  - {name: a, type: local, token_sha256: xyz}\n", []string{"token_sha256: must be 64 hex digits"}},
+		{"negative limit", "limits: {max_body_bytes: -1}\n", []string{"limits.max_body_bytes: must not be negative"}},
+		{"not yaml", "instances: [\n", []string{"config:"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse([]byte(tt.src), env(nil))
+			if err == nil {
+				t.Fatal("Parse succeeded, want an error")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestParseEmpty(t *testing.T) {
+	f, err := Parse(nil, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Instances) != 0 || f.Listen != "" {
+		t.Errorf("empty file decoded to %+v", f)
+	}
+}
+
+func TestEnvValueStaysString(t *testing.T) {
+	// A token made only of digits must not turn into a YAML number.
+	f, err := Parse([]byte("instances:\n  - {name: a, type: local, token: \"${T}\"}\n"), env(map[string]string{"T": "12345678901234567890"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Instances[0].Token != "12345678901234567890" {
+		t.Errorf("token = %q", f.Instances[0].Token)
+	}
+}

@@ -1,0 +1,185 @@
+package gateway_test
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/scimconnect/scimconnect/connector/builtin"
+	"github.com/scimconnect/scimconnect/gateway"
+	"github.com/scimconnect/scimconnect/scim/provider"
+	"github.com/scimconnect/scimconnect/store/sqlite"
+)
+
+// syncBuffer is a log sink safe for concurrent writes.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+type fixture struct {
+	gw      *gateway.Gateway
+	handler http.Handler
+	logs    *syncBuffer
+	store   *sqlite.DB
+}
+
+func newFixture(t *testing.T, tokens map[string]string) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "gw.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	logs := &syncBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
+	gw := gateway.New(gateway.Options{PublicURL: "http://scim.test", Provider: provider.DefaultConfig(), Store: st, Registry: builtin.Registry(), Logger: log})
+	for name, tok := range tokens {
+		if err := gw.Mount(ctx, gateway.InstanceSpec{Name: name, Type: "local", TokenHash: gateway.HashToken(tok)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &fixture{gw: gw, handler: gateway.LogRequests(log, gw), logs: logs, store: st}
+}
+
+func (f *fixture) do(method, path, token string, hdr ...string) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(method, path, nil)
+	if token != "" {
+		r.Header.Set("Authorization", "Bearer "+token)
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		r.Header.Set(hdr[i], hdr[i+1])
+	}
+	w := httptest.NewRecorder()
+	f.handler.ServeHTTP(w, r)
+	return w
+}
+
+func TestAuthentication(t *testing.T) {
+	f := newFixture(t, map[string]string{"a": "token-of-instance-a-0001", "b": "token-of-instance-b-0002"})
+	tests := []struct {
+		name, path, token string
+		status            int
+	}{
+		{"own token", "/scim/a/v2/Users", "token-of-instance-a-0001", 200},
+		{"other instance's token", "/scim/b/v2/Users", "token-of-instance-a-0001", 401},
+		{"no token", "/scim/a/v2/Users", "", 401},
+		{"wrong token", "/scim/a/v2/Users", "token-of-instance-a-0009", 401},
+		{"unknown instance looks like a wrong token", "/scim/zz/v2/Users", "token-of-instance-a-0001", 401},
+		{"discovery needs a token too", "/scim/a/v2/ServiceProviderConfig", "", 401},
+		{"wrong version segment", "/scim/a/v1/Users", "token-of-instance-a-0001", 404},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := f.do("GET", tt.path, tt.token)
+			if w.Code != tt.status {
+				t.Fatalf("status %d, want %d: %s", w.Code, tt.status, w.Body)
+			}
+			if ct := w.Header().Get("Content-Type"); ct != "application/scim+json" {
+				t.Errorf("Content-Type %q", ct)
+			}
+			if tt.status == 401 {
+				if !strings.HasPrefix(w.Header().Get("WWW-Authenticate"), "Bearer") {
+					t.Errorf("401 without WWW-Authenticate: %v", w.Header())
+				}
+				if !strings.Contains(w.Body.String(), `"status":"401"`) || !strings.Contains(w.Body.String(), "urn:ietf:params:scim:api:messages:2.0:Error") {
+					t.Errorf("401 body is not a SCIM error: %s", w.Body)
+				}
+			}
+		})
+	}
+	// The scheme name is case-insensitive (RFC 7235 §2.1).
+	r := httptest.NewRequest("GET", "/scim/a/v2/Users", nil)
+	r.Header.Set("Authorization", "bearer token-of-instance-a-0001")
+	w := httptest.NewRecorder()
+	f.handler.ServeHTTP(w, r)
+	if w.Code != 200 {
+		t.Errorf("lower-case bearer: status %d", w.Code)
+	}
+}
+
+func TestHealth(t *testing.T) {
+	f := newFixture(t, nil)
+	if w := f.do("GET", "/healthz", ""); w.Code != 200 {
+		t.Errorf("/healthz %d", w.Code)
+	}
+	if w := f.do("GET", "/readyz", ""); w.Code != 200 {
+		t.Errorf("/readyz %d", w.Code)
+	}
+	f.gw.SetReady(false)
+	if w := f.do("GET", "/readyz", ""); w.Code != 503 {
+		t.Errorf("/readyz while shutting down: %d", w.Code)
+	}
+	f.gw.SetReady(true)
+	f.store.Close()
+	if w := f.do("GET", "/readyz", ""); w.Code != 503 {
+		t.Errorf("/readyz with the store closed: %d", w.Code)
+	}
+}
+
+func TestLogsCarryNoSecrets(t *testing.T) {
+	tok := "secret-token-value-123456"
+	f := newFixture(t, map[string]string{"a": tok})
+	w := f.do("GET", "/scim/a/v2/Users?filter=userName%20eq%20%22private.person%40example.com%22", tok, "X-Request-Id", "req-42")
+	if w.Code != 200 {
+		t.Fatalf("status %d: %s", w.Code, w.Body)
+	}
+	if got := w.Header().Get("X-Request-Id"); got != "req-42" {
+		t.Errorf("X-Request-Id echoed as %q", got)
+	}
+	f.do("GET", "/scim/a/v2/Users", "wrong-token-value-000000")
+	logs := f.logs.String()
+	for _, secret := range []string{tok, "wrong-token-value", "private.person", "filter="} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("log contains %q:\n%s", secret, logs)
+		}
+	}
+	for _, want := range []string{"request_id=req-42", "status=200", "status=401", "method=GET", "path=/scim/a/v2/Users", "duration="} {
+		if !strings.Contains(logs, want) {
+			t.Errorf("log lacks %q:\n%s", want, logs)
+		}
+	}
+	// A hostile request id is replaced, not logged.
+	w = f.do("GET", "/healthz", "", "X-Request-Id", "a b\nlevel=ERROR")
+	if id := w.Header().Get("X-Request-Id"); id == "" || strings.ContainsAny(id, " \n=") {
+		t.Errorf("request id %q", id)
+	}
+}
+
+func TestMountUnknownType(t *testing.T) {
+	f := newFixture(t, nil)
+	err := f.gw.Mount(context.Background(), gateway.InstanceSpec{Name: "x", Type: "nope", TokenHash: gateway.HashToken("t")})
+	if err == nil || !strings.Contains(err.Error(), `unknown connector type "nope"`) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestNewTokenIsRandom(t *testing.T) {
+	a, err := gateway.NewToken()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := gateway.NewToken()
+	if a == b || len(a) < 40 {
+		t.Errorf("tokens %q %q", a, b)
+	}
+}

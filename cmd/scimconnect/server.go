@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/scimconnect/scimconnect/config"
+	"github.com/scimconnect/scimconnect/connector/builtin"
+	"github.com/scimconnect/scimconnect/gateway"
+	"github.com/scimconnect/scimconnect/scim/filter"
+	"github.com/scimconnect/scimconnect/scim/provider"
+	"github.com/scimconnect/scimconnect/store"
+	"github.com/scimconnect/scimconnect/store/sqlite"
+)
+
+// newLogger builds the process logger: text or JSON on stderr.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+	var lvl slog.Level
+	if level != "" {
+		if err := lvl.UnmarshalText([]byte(level)); err != nil {
+			return nil, fmt.Errorf("log level %q: %w", level, err)
+		}
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	switch format {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, fmt.Errorf("log format %q: must be text or json", format)
+}
+
+// providerConfig turns configured limits into provider settings.
+func providerConfig(l config.Limits, cursorKey []byte) provider.Config {
+	cfg := provider.DefaultConfig()
+	if l.MaxBodyBytes > 0 {
+		cfg.MaxBodyBytes = l.MaxBodyBytes
+	}
+	if l.DefaultPageSize > 0 {
+		cfg.DefaultPageSize = l.DefaultPageSize
+	}
+	if l.MaxPageSize > 0 {
+		cfg.MaxPageSize = l.MaxPageSize
+	}
+	if l.FilterMaxLength > 0 {
+		cfg.FilterLimits.MaxLength = l.FilterMaxLength
+	}
+	if l.FilterMaxDepth > 0 {
+		cfg.FilterLimits.MaxDepth = l.FilterMaxDepth
+	}
+	if cfg.FilterLimits == (filter.Limits{}) {
+		cfg.FilterLimits = filter.DefaultLimits
+	}
+	if l.BulkMaxOperations > 0 {
+		cfg.BulkMaxOperations = l.BulkMaxOperations
+	}
+	if l.BulkMaxPayload > 0 {
+		cfg.BulkMaxPayload = l.BulkMaxPayload
+	}
+	if l.CursorTTL > 0 {
+		cfg.CursorTTL = l.CursorTTL
+	}
+	cfg.CursorKey = cursorKey
+	return cfg
+}
+
+// openStore opens the embedded store in dir.
+func openStore(ctx context.Context, dir string) (store.Store, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("data directory: %w", err)
+	}
+	return sqlite.Open(ctx, filepath.Join(dir, "scimconnect.db"))
+}
+
+// cursorKey returns the store-wide key that signs SCIM cursors, creating
+// it once, so cursors survive restarts and work across replicas.
+func cursorKey(ctx context.Context, st store.Store) ([]byte, error) {
+	var key []byte
+	err := st.Update(ctx, func(tx store.Tx) error {
+		k, err := tx.GetSetting(ctx, "cursor_key")
+		if err == nil {
+			key = k
+			return nil
+		}
+		if !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+		k = make([]byte, 32)
+		if _, err := randRead(k); err != nil {
+			return err
+		}
+		key = k
+		return tx.PutSetting(ctx, "cursor_key", k)
+	})
+	return key, err
+}
+
+// newGateway builds a gateway over st.
+func newGateway(st store.Store, publicURL string, limits config.Limits, key []byte, log *slog.Logger) *gateway.Gateway {
+	return gateway.New(gateway.Options{
+		PublicURL: publicURL,
+		Provider:  providerConfig(limits, key),
+		Store:     st,
+		Registry:  builtin.Registry(),
+		Logger:    log,
+	})
+}
+
+// serveUntilDone serves h on ln until ctx ends, then shuts down gracefully,
+// letting requests in flight finish (up to 30 s).
+func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, gw *gateway.Gateway, limits config.Limits, log *slog.Logger) error {
+	read, write := limits.ReadTimeout, limits.WriteTimeout
+	if read <= 0 {
+		read = 60 * time.Second
+	}
+	if write <= 0 {
+		write = 60 * time.Second
+	}
+	srv := &http.Server{
+		Handler:           gateway.LogRequests(log, h),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       read,
+		WriteTimeout:      write,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	gw.SetReady(false)
+	sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func publicURLFor(ln net.Listener) string {
+	addr := ln.Addr().String()
+	if strings.HasPrefix(addr, "[::]:") || strings.HasPrefix(addr, "0.0.0.0:") {
+		_, port, _ := net.SplitHostPort(addr)
+		addr = net.JoinHostPort("127.0.0.1", port)
+	}
+	return "http://" + addr
+}

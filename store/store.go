@@ -39,6 +39,13 @@ type Store interface {
 	Close() error
 }
 
+// Exclusive is implemented by backends that can guarantee no other process
+// writes their data (an embedded database holding a lock file). Callers may
+// then cache reads, provided they drop the cache on every write they make.
+type Exclusive interface {
+	Exclusive() bool
+}
+
 // Instance is a registered connector instance.
 type Instance struct {
 	Name      string

@@ -248,13 +248,36 @@ func (b *backend) load(ctx context.Context, tx store.Tx, id string, want *schema
 }
 
 func (b *backend) Get(ctx context.Context, id string, want *schema.Projection) (*provider.Resource, error) {
-	var res *provider.Resource
+	need := wants(want, b.computed())
+	key := resourceKey(b.name(), id)
+	if v := b.d.cache.get(key); v != nil && (v.hasComputed || !need) {
+		return v.resource(b.computed(), need), nil
+	}
+	gen := b.d.cache.generation()
+	var v *cached
 	err := b.d.store.View(ctx, func(tx store.Tx) error {
-		var err error
-		res, err = b.load(ctx, tx, id, want)
-		return err
+		r, err := tx.GetResource(ctx, b.d.instance, b.name(), id)
+		if err != nil {
+			return err
+		}
+		attrs, _, err := decode(r)
+		if err != nil {
+			return err
+		}
+		if need {
+			if err := b.addComputed(ctx, tx, id, attrs); err != nil {
+				return err
+			}
+		}
+		v = newCached(r, attrs, b.computed())
+		v.hasComputed = need
+		return nil
 	})
-	return res, b.storeError(err, id)
+	if err != nil {
+		return nil, b.storeError(err, id)
+	}
+	b.d.cache.put(gen, key, v)
+	return v.resource(b.computed(), need), nil
 }
 
 // memberRefs validates member values and resolves their types; every
@@ -322,7 +345,7 @@ func (b *backend) Create(ctx context.Context, attrs map[string]any) (*provider.R
 		}
 	}
 	var res *provider.Resource
-	err := b.d.store.Update(ctx, func(tx store.Tx) error {
+	err := b.d.update(ctx, func(tx store.Tx) error {
 		if err := tx.CreateResource(ctx, r); err != nil {
 			return err
 		}
@@ -357,7 +380,7 @@ func (b *backend) Create(ctx context.Context, attrs map[string]any) (*provider.R
 
 func (b *backend) Replace(ctx context.Context, id string, attrs map[string]any, cond provider.Precondition) (*provider.Resource, error) {
 	var res *provider.Resource
-	err := b.d.store.Update(ctx, func(tx store.Tx) error {
+	err := b.d.update(ctx, func(tx store.Tx) error {
 		cur, err := tx.GetResource(ctx, b.d.instance, b.name(), id)
 		if err != nil {
 			return err
@@ -415,7 +438,7 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 		}
 	}
 	var res *provider.Resource
-	err := b.d.store.Update(ctx, func(tx store.Tx) error {
+	err := b.d.update(ctx, func(tx store.Tx) error {
 		cur, err := tx.GetResource(ctx, b.d.instance, b.name(), id)
 		if err != nil {
 			return err
@@ -598,7 +621,7 @@ func (b *backend) related(ctx context.Context, tx store.Tx, id string) ([]string
 }
 
 func (b *backend) Delete(ctx context.Context, id string, cond provider.Precondition) error {
-	err := b.d.store.Update(ctx, func(tx store.Tx) error {
+	err := b.d.update(ctx, func(tx store.Tx) error {
 		cur, err := tx.GetResource(ctx, b.d.instance, b.name(), id)
 		if err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/scimconnect/scimconnect/scim"
 	"github.com/scimconnect/scimconnect/scim/filter"
@@ -22,9 +23,10 @@ const scanBatch = 500
 
 // item is a stored resource with its decoded attributes.
 type item struct {
-	rec   *store.Resource
-	attrs map[string]any
-	full  map[string]any // attrs plus id, meta and computed attributes, for filters and sorting
+	rec      *store.Resource
+	attrs    map[string]any // shared with the read cache: never modified
+	full     map[string]any // attrs plus id, meta and computed attributes, for filters and sorting
+	computed bool           // the computed attribute (groups/members) is in attrs when non-empty
 }
 
 // offsets remembers, for index paging without filter or sort, which
@@ -60,10 +62,21 @@ func (o *offsets) reset() {
 }
 
 func (b *backend) List(ctx context.Context, q *provider.ListQuery) (*provider.ListResult, error) {
+	var m *filter.Matcher
+	if q.Filter != nil {
+		var err error
+		if m, err = filter.Compile(q.Filter, b.typ); err != nil {
+			return nil, err
+		}
+		if res, ok, err := b.listFromCache(ctx, q, m); ok || err != nil {
+			return res, err
+		}
+	}
+	gen := b.d.cache.generation()
 	var out *provider.ListResult
 	err := b.d.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		out, err = b.list(ctx, tx, q)
+		out, err = b.list(ctx, tx, q, m, gen)
 		return err
 	})
 	if err != nil {
@@ -72,24 +85,23 @@ func (b *backend) List(ctx context.Context, q *provider.ListQuery) (*provider.Li
 	return out, nil
 }
 
-func (b *backend) list(ctx context.Context, tx store.Tx, q *provider.ListQuery) (*provider.ListResult, error) {
+func (b *backend) list(ctx context.Context, tx store.Tx, q *provider.ListQuery, m *filter.Matcher, gen uint64) (*provider.ListResult, error) {
 	filterNeedsComputed := q.Filter != nil && refersTo(q.Filter, b.computed())
-	var m *filter.Matcher
-	if q.Filter != nil {
-		var err error
-		if m, err = filter.Compile(q.Filter, b.typ); err != nil {
-			return nil, err
-		}
-	}
-	if cands, ok, err := b.indexed(ctx, tx, q.Filter); err != nil {
+	if cands, ok, err := b.indexed(ctx, tx, q.Filter, gen); err != nil {
 		return nil, err
 	} else if ok {
+		// Few candidates: load what the response needs now, so the cached
+		// copies can answer the next identical lookup alone.
+		withComputed := filterNeedsComputed || wants(q.Projection, b.computed())
 		var matches []*item
 		for _, r := range cands {
-			it, err := b.item(ctx, tx, r, filterNeedsComputed)
+			it, err := b.item(ctx, tx, r, withComputed)
 			if err != nil {
 				return nil, err
 			}
+			v := newCached(r, it.attrs, b.computed())
+			v.hasComputed = withComputed
+			b.d.cache.put(gen, resourceKey(b.name(), r.ID), v)
 			if m.Match(it.full) {
 				matches = append(matches, it)
 			}
@@ -102,59 +114,111 @@ func (b *backend) list(ctx context.Context, tx store.Tx, q *provider.ListQuery) 
 	return b.scan(ctx, tx, q, m, filterNeedsComputed)
 }
 
-// indexed answers `attr eq value` (alone or in a chain of `and`) from an
-// index: id, userName, externalId, emails.value and displayName.
-func (b *backend) indexed(ctx context.Context, tx store.Tx, e filter.Expr) ([]*store.Resource, bool, error) {
+// indexKey finds an equality on an indexed attribute (id, userName,
+// externalId, emails.value, displayName), alone or in a chain of `and`.
+func (b *backend) indexKey(e filter.Expr) (key store.Key, value string, isID, ok bool) {
 	switch n := e.(type) {
 	case *filter.And:
-		if rs, ok, err := b.indexed(ctx, tx, n.Left); ok || err != nil {
-			return rs, ok, err
+		if key, value, isID, ok = b.indexKey(n.Left); ok {
+			return
 		}
-		return b.indexed(ctx, tx, n.Right)
+		return b.indexKey(n.Right)
 	case *filter.Compare:
 		if n.Op != filter.Eq {
-			return nil, false, nil
+			return 0, "", false, false
 		}
-		value, ok := n.Value.(string)
-		if !ok {
-			return nil, false, nil
+		v, isString := n.Value.(string)
+		if !isString {
+			return 0, "", false, false
 		}
-		res, ok := b.typ.Resolve(n.Path.URN, n.Path.Attr, n.Path.Sub)
-		if !ok || res.InExtension(b.typ) {
-			return nil, false, nil
+		res, found := b.typ.Resolve(n.Path.URN, n.Path.Attr, n.Path.Sub)
+		if !found || res.InExtension(b.typ) {
+			return 0, "", false, false
 		}
-		var key store.Key
-		switch attr, sub := res.Attr.Name, ""; {
+		switch attr := res.Attr.Name; {
 		case res.Sub != nil:
-			sub = res.Sub.Name
-			if attr == "emails" && sub == "value" {
-				key = store.KeyEmail
+			if attr == "emails" && res.Sub.Name == "value" {
+				return store.KeyEmail, v, false, true
 			}
 		case attr == "id":
-			r, err := tx.GetResource(ctx, b.d.instance, b.name(), value)
-			if err == nil {
-				return []*store.Resource{r}, true, nil
-			}
-			if isNotFound(err) {
-				return nil, true, nil
-			}
-			return nil, false, err
+			return 0, v, true, true
 		case attr == "userName":
-			key = store.KeyUserName
+			return store.KeyUserName, v, false, true
 		case attr == "externalId":
-			key = store.KeyExternalID
+			return store.KeyExternalID, v, false, true
 		case attr == "displayName":
-			key = store.KeyDisplayName
+			return store.KeyDisplayName, v, false, true
 		case attr == "emails":
-			key = store.KeyEmail
+			return store.KeyEmail, v, false, true
 		}
-		if key == 0 {
+	}
+	return 0, "", false, false
+}
+
+// indexed answers an indexed equality from the store, recording the
+// lookup in the read cache.
+func (b *backend) indexed(ctx context.Context, tx store.Tx, e filter.Expr, gen uint64) ([]*store.Resource, bool, error) {
+	key, value, isID, ok := b.indexKey(e)
+	if !ok {
+		return nil, false, nil
+	}
+	if isID {
+		r, err := tx.GetResource(ctx, b.d.instance, b.name(), value)
+		if isNotFound(err) {
+			return nil, true, nil
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		return []*store.Resource{r}, true, nil
+	}
+	rs, err := tx.FindResources(ctx, b.d.instance, b.name(), key, value)
+	if err != nil {
+		return nil, false, err
+	}
+	ids := make([]string, len(rs))
+	for i, r := range rs {
+		ids[i] = r.ID
+	}
+	b.d.cache.putLookup(gen, lookupKey(b.name(), key, value), ids)
+	return rs, true, nil
+}
+
+// listFromCache answers an indexed equality filter from the read cache
+// alone; ok is false when anything needed is not cached.
+func (b *backend) listFromCache(ctx context.Context, q *provider.ListQuery, m *filter.Matcher) (*provider.ListResult, bool, error) {
+	if b.d.cache == nil {
+		return nil, false, nil
+	}
+	key, value, isID, ok := b.indexKey(q.Filter)
+	if !ok {
+		return nil, false, nil
+	}
+	ids := []string{value}
+	if !isID {
+		if ids, ok = b.d.cache.lookup(lookupKey(b.name(), key, value)); !ok {
 			return nil, false, nil
 		}
-		rs, err := tx.FindResources(ctx, b.d.instance, b.name(), key, value)
-		return rs, err == nil, err
 	}
-	return nil, false, nil
+	need := wants(q.Projection, b.computed()) || refersTo(q.Filter, b.computed())
+	var matches []*item
+	for _, id := range ids {
+		v := b.d.cache.get(resourceKey(b.name(), id))
+		if v == nil || (need && !v.hasComputed) {
+			return nil, false, nil
+		}
+		attrs := v.attrs
+		if v.hasComputed && len(v.computed) > 0 {
+			attrs = v.resource(b.computed(), true).Attrs
+		}
+		it := &item{rec: &v.rec, attrs: attrs, computed: v.hasComputed}
+		it.full = b.fullOf(&v.rec, attrs)
+		if m.Match(it.full) {
+			matches = append(matches, it)
+		}
+	}
+	res, err := b.pageOf(ctx, nil, matches, q)
+	return res, err == nil, err
 }
 
 // item decodes a stored resource; full is built for filters and sorting.
@@ -168,6 +232,11 @@ func (b *backend) item(ctx context.Context, tx store.Tx, r *store.Resource, with
 			return nil, err
 		}
 	}
+	return &item{rec: r, attrs: attrs, full: b.fullOf(r, attrs), computed: withComputed}, nil
+}
+
+// fullOf is attrs plus id and meta, as filters and sorting see a resource.
+func (b *backend) fullOf(r *store.Resource, attrs map[string]any) map[string]any {
 	full := make(map[string]any, len(attrs)+2)
 	for k, v := range attrs {
 		full[k] = v
@@ -175,28 +244,31 @@ func (b *backend) item(ctx context.Context, tx store.Tx, r *store.Resource, with
 	full["id"] = r.ID
 	full["meta"] = map[string]any{
 		"resourceType": b.name(),
-		"created":      r.Created.UTC().Format("2006-01-02T15:04:05.999999999Z07:00"),
-		"lastModified": r.Modified.UTC().Format("2006-01-02T15:04:05.999999999Z07:00"),
+		"created":      r.Created.UTC().Format(time.RFC3339Nano),
+		"lastModified": r.Modified.UTC().Format(time.RFC3339Nano),
 		"version":      `W/"` + strconv.FormatInt(r.Version, 10) + `"`,
 	}
-	return &item{rec: r, attrs: attrs, full: full}, nil
+	return full
 }
 
 // finish turns items into provider resources, loading the computed
-// attribute when the response needs it and it is not loaded yet.
+// attribute when the response needs it and it is not loaded yet. Item
+// attributes are copied, never modified: the read cache shares them.
 func (b *backend) finish(ctx context.Context, tx store.Tx, items []*item, q *provider.ListQuery) ([]*provider.Resource, error) {
 	out := make([]*provider.Resource, 0, len(items))
 	need := wants(q.Projection, b.computed())
+	name := b.computed()
 	for _, it := range items {
-		attrs := it.attrs
-		if need {
-			if _, loaded := attrs[b.computed()]; !loaded {
-				if err := b.addComputed(ctx, tx, it.rec.ID, attrs); err != nil {
-					return nil, err
-				}
+		attrs := make(map[string]any, len(it.attrs)+1)
+		for k, v := range it.attrs {
+			if k != name || need {
+				attrs[k] = v
 			}
-		} else {
-			delete(attrs, b.computed())
+		}
+		if need && !it.computed {
+			if err := b.addComputed(ctx, tx, it.rec.ID, attrs); err != nil {
+				return nil, err
+			}
 		}
 		out = append(out, toResource(it.rec, attrs))
 	}

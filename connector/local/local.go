@@ -19,6 +19,7 @@ import (
 	"github.com/scimconnect/scimconnect/connector"
 	"github.com/scimconnect/scimconnect/scim/provider"
 	"github.com/scimconnect/scimconnect/scim/schema"
+	"github.com/scimconnect/scimconnect/store"
 )
 
 // Type is the local connector type.
@@ -45,7 +46,7 @@ func open(ctx context.Context, env connector.Env, params json.RawMessage) (conne
 	if env.Store == nil {
 		return nil, fmt.Errorf("local: no store")
 	}
-	d := &directory{store: env.Store, instance: env.Instance}
+	d := &directory{store: env.Store, instance: env.Instance, cache: newReadCache(env.Store)}
 	d.userType = schema.UserResourceType()
 	d.groupType = schema.GroupResourceType()
 	return d, nil
@@ -59,6 +60,17 @@ type directory struct {
 	groupType *schema.ResourceType
 
 	userOffsets, groupOffsets offsets
+
+	// cache is nil unless the store is exclusive to this process.
+	cache *readCache
+}
+
+// update runs a write transaction and then empties the read cache,
+// whether the transaction committed or not.
+func (d *directory) update(ctx context.Context, fn func(store.Tx) error) error {
+	err := d.store.Update(ctx, fn)
+	d.cache.invalidate()
+	return err
 }
 
 func (d *directory) offsets(k kind) *offsets {

@@ -93,6 +93,8 @@ type DB struct {
 	maxBatch int
 	reqs     chan *updateReq // to the writer goroutine when group commit is on
 
+	lock *os.File // exclusive lock file; nil where locks are unavailable
+
 	closeOnce  sync.Once
 	closing    chan struct{}
 	writerDone chan struct{}
@@ -133,6 +135,10 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 			d.closeHandles()
 		}
 	}()
+
+	if d.lock, err = lockFile(path + ".lock"); err != nil {
+		return nil, err
+	}
 
 	// One connection writes: BEGIN IMMEDIATE takes the write lock at once,
 	// so a transaction never fails half-way on a lock upgrade.
@@ -236,11 +242,19 @@ func (d *DB) closeHandles() error {
 			errs = append(errs, db.Close())
 		}
 	}
+	if d.lock != nil {
+		errs = append(errs, d.lock.Close())
+	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("sqlite: close %s: %w", d.path, err)
 	}
 	return nil
 }
+
+// Exclusive reports whether this process is the only one using the
+// database (it holds the lock file), so readers may cache what they read
+// as long as they drop it on every write made through this DB.
+func (d *DB) Exclusive() bool { return d.lock != nil }
 
 func (d *DB) isClosed() bool {
 	select {

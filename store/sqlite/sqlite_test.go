@@ -371,3 +371,28 @@ func TestPingAfterClose(t *testing.T) {
 		t.Errorf("second Close = %v, want nil", err)
 	}
 }
+
+// TestExclusiveLock: a second Open of the same database fails while the
+// first is open, and succeeds after it is closed.
+func TestExclusiveLock(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "lock.db")
+	first, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !first.Exclusive() {
+		t.Error("Exclusive() = false with the lock held")
+	}
+	if _, err := Open(ctx, path); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second Open: %v, want ErrLocked", err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	again.Close()
+}

@@ -152,6 +152,9 @@ type Tx interface {
 	RemoveAllMembers(ctx context.Context, instance, groupID string) error
 	// Members lists a group's members ordered by when they were added.
 	Members(ctx context.Context, instance, groupID string) ([]Member, error)
+	// TypesOf returns the Type of each of the ids that names a resource of
+	// the instance; ids that name nothing are absent from the map.
+	TypesOf(ctx context.Context, instance string, ids []string) (map[string]string, error)
 	// HasMember reports whether memberID is a direct member of groupID.
 	HasMember(ctx context.Context, instance, groupID, memberID string) (bool, error)
 	// GroupsOf lists the groups a resource is a direct member of, ordered by group Seq.

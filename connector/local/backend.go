@@ -230,7 +230,8 @@ func (b *backend) groupsOf(ctx context.Context, tx store.Tx, id string) ([]any, 
 	return list, nil
 }
 
-func (b *backend) load(ctx context.Context, tx store.Tx, id string, want *schema.Projection) (*provider.Resource, error) {
+// loadDocument reads a resource without its computed attribute.
+func (b *backend) loadDocument(ctx context.Context, tx store.Tx, id string) (*provider.Resource, error) {
 	r, err := tx.GetResource(ctx, b.d.instance, b.name(), id)
 	if err != nil {
 		return nil, b.storeError(err, id)
@@ -239,12 +240,24 @@ func (b *backend) load(ctx context.Context, tx store.Tx, id string, want *schema
 	if err != nil {
 		return nil, err
 	}
-	if wants(want, b.computed()) {
-		if err := b.addComputed(ctx, tx, id, attrs); err != nil {
-			return nil, err
-		}
-	}
 	return toResource(r, attrs), nil
+}
+
+// withComputed adds the computed attribute to the result of a write when
+// the response wants it. It reads after the write committed, in a read
+// transaction: loading 10,000 members inside the write transaction would
+// hold up every other writer.
+func (b *backend) withComputed(ctx context.Context, res *provider.Resource, want *schema.Projection) (*provider.Resource, error) {
+	if !wants(want, b.computed()) {
+		return res, nil
+	}
+	err := b.d.store.View(ctx, func(tx store.Tx) error {
+		return b.addComputed(ctx, tx, res.ID, res.Attrs)
+	})
+	if err != nil {
+		return nil, b.storeError(err, res.ID)
+	}
+	return res, nil
 }
 
 func (b *backend) Get(ctx context.Context, id string, want *schema.Projection) (*provider.Resource, error) {
@@ -280,33 +293,33 @@ func (b *backend) Get(ctx context.Context, id string, want *schema.Projection) (
 	return v.resource(b.computed(), need), nil
 }
 
-// memberRefs validates member values and resolves their types; every
-// member must exist in this directory (referential integrity).
+// memberRefs validates member values and resolves their types with one
+// store lookup; every member must exist in this directory (referential
+// integrity).
 func (b *backend) memberRefs(ctx context.Context, tx store.Tx, groupID string, ids []string) ([]store.Member, error) {
-	out := make([]store.Member, 0, len(ids))
+	unique := make([]string, 0, len(ids))
 	seen := make(map[string]bool, len(ids))
 	for _, id := range ids {
 		if id == "" {
 			return nil, scim.BadRequest(scim.InvalidValue, "a member needs a non-empty \"value\"")
 		}
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
 		if id == groupID {
 			return nil, scim.BadRequest(scim.InvalidValue, "a group cannot be a member of itself")
 		}
-		typ := "User"
-		if _, err := tx.GetResource(ctx, b.d.instance, "User", id); errors.Is(err, store.ErrNotFound) {
-			if _, err := tx.GetResource(ctx, b.d.instance, "Group", id); err != nil {
-				if errors.Is(err, store.ErrNotFound) {
-					return nil, scim.BadRequest(scim.InvalidValue, "member %q does not exist: members must be users or groups of this directory", id)
-				}
-				return nil, err
-			}
-			typ = "Group"
-		} else if err != nil {
-			return nil, err
+		if !seen[id] {
+			seen[id] = true
+			unique = append(unique, id)
+		}
+	}
+	types, err := tx.TypesOf(ctx, b.d.instance, unique)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]store.Member, 0, len(unique))
+	for _, id := range unique {
+		typ, ok := types[id]
+		if !ok {
+			return nil, scim.BadRequest(scim.InvalidValue, "member %q does not exist: members must be users or groups of this directory", id)
 		}
 		out = append(out, store.Member{ID: id, Type: typ})
 	}
@@ -364,10 +377,6 @@ func (b *backend) Create(ctx context.Context, attrs map[string]any) (*provider.R
 			if err := b.touch(ctx, tx, ids); err != nil {
 				return err
 			}
-			// Answer with the members as stored: with type and display.
-			if err := b.addComputed(ctx, tx, r.ID, out); err != nil {
-				return err
-			}
 		}
 		res = toResource(r, out)
 		return nil
@@ -375,7 +384,11 @@ func (b *backend) Create(ctx context.Context, attrs map[string]any) (*provider.R
 	if err != nil {
 		return nil, b.storeError(err, r.ID)
 	}
-	return res, nil
+	if len(ids) == 0 {
+		return res, nil
+	}
+	// Answer with the members as stored: with type and display.
+	return b.withComputed(ctx, res, nil)
 }
 
 func (b *backend) Replace(ctx context.Context, id string, attrs map[string]any, cond provider.Precondition) (*provider.Resource, error) {
@@ -413,13 +426,13 @@ func (b *backend) Replace(ctx context.Context, id string, attrs map[string]any, 
 				return err
 			}
 		}
-		res, err = b.load(ctx, tx, id, nil)
+		res, err = b.loadDocument(ctx, tx, id)
 		return err
 	})
 	if err != nil {
 		return nil, b.storeError(err, id)
 	}
-	return res, nil
+	return b.withComputed(ctx, res, nil)
 }
 
 func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, cond provider.Precondition, want *schema.Projection) (*provider.Resource, error) {
@@ -479,7 +492,7 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 				changed = true
 			}
 		}
-		for _, c := range changes {
+		for _, c := range coalesce(changes) {
 			if err := b.applyMemberChange(ctx, tx, id, c); err != nil {
 				return err
 			}
@@ -492,13 +505,13 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 				return err
 			}
 		}
-		res, err = b.load(ctx, tx, id, want)
+		res, err = b.loadDocument(ctx, tx, id)
 		return err
 	})
 	if err != nil {
 		return nil, b.storeError(err, id)
 	}
-	return res, nil
+	return b.withComputed(ctx, res, want)
 }
 
 func (b *backend) applyMemberChange(ctx context.Context, tx store.Tx, groupID string, c patch.MemberChange) error {
@@ -558,6 +571,25 @@ func (b *backend) applyMemberChange(ctx context.Context, tx store.Tx, groupID st
 		return b.touch(ctx, tx, ids)
 	}
 	return scim.BadRequest(scim.InvalidValue, "unsupported member change %q", c.Op)
+}
+
+// coalesce merges consecutive adds and consecutive removes, so that a PATCH
+// of fifty `remove members[value eq "id"]` operations (a common client
+// shape) costs one store call, not fifty. Order between different kinds
+// is kept: add X then remove X still ends without X.
+func coalesce(changes []patch.MemberChange) []patch.MemberChange {
+	var out []patch.MemberChange
+	for _, c := range changes {
+		if n := len(out); n > 0 && c.Op == out[n-1].Op && (c.Op == patch.MemberAdd || c.Op == patch.MemberRemove) {
+			out[n-1].IDs = append(out[n-1].IDs, c.IDs...)
+			continue
+		}
+		if c.Op == patch.MemberAdd || c.Op == patch.MemberRemove {
+			c.IDs = append([]string(nil), c.IDs...)
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // memberIDsOf lists the ids of a group's members.

@@ -365,3 +365,25 @@ func BenchmarkAddMember(b *testing.B) {
 		})
 	}
 }
+
+func TestCoalesceKeepsOrderAcrossKinds(t *testing.T) {
+	in := []patch.MemberChange{
+		{Op: patch.MemberRemove, IDs: []string{"a"}}, {Op: patch.MemberRemove, IDs: []string{"b"}},
+		{Op: patch.MemberAdd, IDs: []string{"a"}}, {Op: patch.MemberAdd, IDs: []string{"c"}},
+		{Op: patch.MemberRemoveAll}, {Op: patch.MemberRemoveAll},
+		{Op: patch.MemberRemove, IDs: []string{"c"}},
+	}
+	got := coalesce(in)
+	want := []patch.MemberChange{
+		{Op: patch.MemberRemove, IDs: []string{"a", "b"}},
+		{Op: patch.MemberAdd, IDs: []string{"a", "c"}},
+		{Op: patch.MemberRemoveAll}, {Op: patch.MemberRemoveAll},
+		{Op: patch.MemberRemove, IDs: []string{"c"}},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("coalesce = %v, want %v", got, want)
+	}
+	if in[0].IDs[0] != "a" || len(in[0].IDs) != 1 {
+		t.Errorf("coalesce changed its input: %v", in[0])
+	}
+}

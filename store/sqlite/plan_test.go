@@ -9,15 +9,18 @@ import (
 // statements whose cost must not grow with a group use their index, and
 // that only statements returning a handful of rows sort them.
 func TestQueryPlans(t *testing.T) {
-	mustUse := map[stmtID]string{
-		stmtMembers:        "memberships_order",
-		stmtGroupsOf:       "memberships_member",
-		stmtHasMember:      "(instance=? AND group_id=? AND member_id=?)",
-		stmtRemoveMember:   "(instance=? AND group_id=? AND member_id=?)",
-		stmtGetResource:    "(instance=? AND id=?)",
-		stmtListResources:  "resources_list (instance=? AND type=? AND seq>?)",
-		stmtFindByUserName: "resources_user_name",
-		stmtFindByEmail:    "resource_emails_lookup",
+	// Each listed statement must use one of the given indexes.
+	mustUse := map[stmtID][]string{
+		stmtMembers:        {"memberships_order"},
+		stmtGroupsOf:       {"memberships_member"},
+		stmtHasMember:      {"(instance=? AND group_id=? AND member_id=?)"},
+		stmtRemoveMember:   {"(instance=? AND group_id=? AND member_id=?)", "(instance=? AND member_id=? AND group_id=?)"},
+		stmtTypesOf:        {"(instance=? AND id=?)"},
+		stmtTouchResource:  {"(instance=? AND id=?)"},
+		stmtGetResource:    {"(instance=? AND id=?)"},
+		stmtListResources:  {"resources_list (instance=? AND type=? AND seq>?)"},
+		stmtFindByUserName: {"resources_user_name"},
+		stmtFindByEmail:    {"resource_emails_lookup"},
 	}
 	maySort := map[stmtID]bool{stmtFindByEmail: true, stmtGroupsOf: true} // sorts the matches only
 	_, path := openTemp(t)
@@ -46,13 +49,22 @@ func TestQueryPlans(t *testing.T) {
 		joined := strings.Join(plan, "\n    ")
 		t.Logf("%s\n    %s", strings.Join(strings.Fields(q), " "), joined)
 		for _, step := range plan {
-			full := strings.HasPrefix(step, "SCAN ") && id != stmtListInstances
+			// Walking the JSON array of ids a batch statement is given is
+			// not a table scan.
+			argList := strings.Contains(step, "VIRTUAL TABLE")
+			full := strings.HasPrefix(step, "SCAN ") && id != stmtListInstances && !argList
 			if full || (strings.Contains(step, "TEMP B-TREE") && !maySort[id]) {
 				t.Errorf("statement %q: plan step %q", q, step)
 			}
 		}
-		if want, ok := mustUse[id]; ok && !strings.Contains(joined, want) {
-			t.Errorf("statement %q: plan %q does not use %s", q, joined, want)
+		if wants, ok := mustUse[id]; ok {
+			used := false
+			for _, w := range wants {
+				used = used || strings.Contains(joined, w)
+			}
+			if !used {
+				t.Errorf("statement %q: plan %q uses none of %q", q, joined, wants)
+			}
 		}
 	}
 }

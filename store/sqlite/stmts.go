@@ -24,6 +24,7 @@ const (
 	stmtMembers
 	stmtHasMember
 	stmtGroupsOf
+	stmtTypesOf
 	stmtCreateInstance
 	stmtUpdateInstance
 	stmtDeleteInstance
@@ -79,6 +80,10 @@ var stmtSQL = [numStmts]string{
 		FROM memberships m LEFT JOIN resources r ON r.instance = m.instance AND r.id = m.member_id
 		WHERE m.instance = ? AND m.group_id = ? ORDER BY m.added`,
 	stmtHasMember: `SELECT 1 FROM memberships WHERE instance = ? AND group_id = ? AND member_id = ?`,
+	// The id lists below arrive as one JSON array (json_each), so a batch
+	// of members costs one statement, not one per member.
+	stmtTypesOf: `SELECT r.id, r.type FROM resources r
+		WHERE r.instance = ? AND r.id IN (SELECT value FROM json_each(?))`,
 	// A membership whose group resource is gone is not a group the member
 	// belongs to, hence the inner join.
 	stmtGroupsOf: `SELECT m.group_id, g.display_name
@@ -104,11 +109,14 @@ var stmtSQL = [numStmts]string{
 	stmtInsertEmail:             `INSERT INTO resource_emails (resource, instance, type, email_lower) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
 	stmtDeleteEmails:            `DELETE FROM resource_emails WHERE resource = ?`,
 	stmtDeleteResource:          `DELETE FROM resources WHERE instance = ? AND id = ? AND type = ?`,
-	stmtTouchResource:           `UPDATE resources SET version = version + 1, modified = ? WHERE instance = ? AND id = ?`,
+	stmtTouchResource:           `UPDATE resources SET version = version + 1, modified = ? WHERE instance = ? AND id IN (SELECT value FROM json_each(?))`,
 	stmtDeleteGroupMemberships:  `DELETE FROM memberships WHERE instance = ? AND group_id = ?`,
 	stmtDeleteMemberMemberships: `DELETE FROM memberships WHERE instance = ? AND member_id = ?`,
-	stmtAddMember:               `INSERT INTO memberships (instance, group_id, member_id, member_type) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-	stmtRemoveMember:            `DELETE FROM memberships WHERE instance = ? AND group_id = ? AND member_id = ?`,
+	// json_each walks the array in order, so "added" keeps the request order.
+	stmtAddMember: `INSERT INTO memberships (instance, group_id, member_id, member_type)
+		SELECT ?, ?, j.value ->> '$[0]', j.value ->> '$[1]' FROM json_each(?) j WHERE true
+		ON CONFLICT DO NOTHING`,
+	stmtRemoveMember: `DELETE FROM memberships WHERE instance = ? AND group_id = ? AND member_id IN (SELECT value FROM json_each(?))`,
 
 	// Group commit runs each Update's fn inside its own savepoint.
 	stmtSavepoint:           `SAVEPOINT fn`,

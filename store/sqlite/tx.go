@@ -425,16 +425,52 @@ func (t *tx) TouchResources(ctx context.Context, instance string, ids []string, 
 	if err := t.begin(ctx, true); err != nil {
 		return err
 	}
+	if len(ids) == 0 {
+		return nil
+	}
 	mod, err := timeText(modified)
 	if err != nil {
 		return fmt.Errorf("sqlite: touch resources in %q: %w", instance, err)
 	}
-	for _, id := range ids {
-		if _, err := t.exec(stmtTouchResource, mod, instance, id); err != nil {
-			return fmt.Errorf("sqlite: touch resource %q in %q: %w", id, instance, err)
-		}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return fmt.Errorf("sqlite: touch resources in %q: %w", instance, err)
+	}
+	if _, err := t.exec(stmtTouchResource, mod, instance, string(list)); err != nil {
+		return fmt.Errorf("sqlite: touch %d resources in %q: %w", len(ids), instance, err)
 	}
 	return nil
+}
+
+// TypesOf returns the type of each listed resource that exists.
+func (t *tx) TypesOf(ctx context.Context, instance string, ids []string) (map[string]string, error) {
+	if err := t.begin(ctx, false); err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: types of resources in %q: %w", instance, err)
+	}
+	rows, err := t.query(stmtTypesOf, instance, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: types of resources in %q: %w", instance, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, typ string
+		if err := rows.Scan(&id, &typ); err != nil {
+			return nil, fmt.Errorf("sqlite: types of resources in %q: %w", instance, err)
+		}
+		out[id] = typ
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: types of resources in %q: %w", instance, err)
+	}
+	return out, nil
 }
 
 // DeleteResource deletes a resource, its email index and its memberships
@@ -469,15 +505,19 @@ func (t *tx) AddMembers(ctx context.Context, instance, groupID string, members [
 	if err := t.begin(ctx, true); err != nil {
 		return err
 	}
+	if len(members) == 0 {
+		return nil
+	}
+	pairs := make([][2]string, len(members))
 	for i, m := range members {
-		if i%256 == 255 {
-			if err := t.begin(ctx, true); err != nil {
-				return err
-			}
-		}
-		if _, err := t.exec(stmtAddMember, instance, groupID, m.ID, m.Type); err != nil {
-			return writeErr(fmt.Sprintf("add member %q to group %q in %q", m.ID, groupID, instance), "", err)
-		}
+		pairs[i] = [2]string{m.ID, m.Type}
+	}
+	list, err := json.Marshal(pairs)
+	if err != nil {
+		return fmt.Errorf("sqlite: add members to group %q in %q: %w", groupID, instance, err)
+	}
+	if _, err := t.exec(stmtAddMember, instance, groupID, string(list)); err != nil {
+		return writeErr(fmt.Sprintf("add %d members to group %q in %q", len(members), groupID, instance), "", err)
 	}
 	return nil
 }
@@ -487,15 +527,15 @@ func (t *tx) RemoveMembers(ctx context.Context, instance, groupID string, member
 	if err := t.begin(ctx, true); err != nil {
 		return err
 	}
-	for i, id := range memberIDs {
-		if i%256 == 255 {
-			if err := t.begin(ctx, true); err != nil {
-				return err
-			}
-		}
-		if _, err := t.exec(stmtRemoveMember, instance, groupID, id); err != nil {
-			return fmt.Errorf("sqlite: remove member %q from group %q in %q: %w", id, groupID, instance, err)
-		}
+	if len(memberIDs) == 0 {
+		return nil
+	}
+	list, err := json.Marshal(memberIDs)
+	if err != nil {
+		return fmt.Errorf("sqlite: remove members from group %q in %q: %w", groupID, instance, err)
+	}
+	if _, err := t.exec(stmtRemoveMember, instance, groupID, string(list)); err != nil {
+		return fmt.Errorf("sqlite: remove %d members from group %q in %q: %w", len(memberIDs), groupID, instance, err)
 	}
 	return nil
 }

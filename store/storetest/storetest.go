@@ -27,6 +27,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ClearUserName", testClearUserName},
 		{"IfVersion", testIfVersion},
 		{"TouchResources", testTouchResources},
+		{"TypesOf", testTypesOf},
 		{"FindResources", testFindResources},
 		{"ListAndCount", testListAndCount},
 		{"Memberships", testMemberships},
@@ -1220,5 +1221,28 @@ func testTouchResources(t *testing.T, s store.Store) {
 	}
 	if got := mustGet(t, s, "i2", "User", "a"); got.Version != 1 {
 		t.Errorf("the same id in another instance was touched: version %d", got.Version)
+	}
+}
+
+// testTypesOf: one lookup resolves the types of many ids of one instance.
+func testTypesOf(t *testing.T, s store.Store) {
+	create(t, s, user("i1", "u", "alice"), group("i1", "g", "G"), user("i2", "x", "other"))
+	var got map[string]string
+	view(t, s, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		got, err = tx.TypesOf(ctx, "i1", []string{"u", "g", "missing", "x", "u"})
+		return err
+	})
+	want := map[string]string{"u": "User", "g": "Group"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("TypesOf (-want +got):\n%s", diff)
+	}
+	view(t, s, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		got, err = tx.TypesOf(ctx, "i1", nil)
+		return err
+	})
+	if len(got) != 0 {
+		t.Errorf("TypesOf(nil) = %v", got)
 	}
 }

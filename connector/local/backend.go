@@ -621,11 +621,60 @@ func (b *backend) groupIDsOf(ctx context.Context, tx store.Tx, id string) ([]str
 // touch bumps the version of resources whose computed attributes changed
 // (a user's groups, a group's members or their display), so their ETags
 // change with what a GET returns.
+//
+// Through nested groups a change reaches further: when a group joins or
+// leaves another, or is renamed or deleted, every resource below it sees
+// its indirect groups change. touch therefore also touches the transitive
+// members of every touched group (rarely more than a few lookups: nested
+// groups are uncommon).
 func (b *backend) touch(ctx context.Context, tx store.Tx, ids []string) error {
 	if len(ids) == 0 {
 		return nil
 	}
-	return tx.TouchResources(ctx, b.d.instance, ids, time.Now().UTC())
+	all, err := b.withNestedMembers(ctx, tx, ids)
+	if err != nil {
+		return err
+	}
+	return tx.TouchResources(ctx, b.d.instance, all, time.Now().UTC())
+}
+
+// withNestedMembers returns ids plus, for those that are groups, all
+// their members at any depth.
+func (b *backend) withNestedMembers(ctx context.Context, tx store.Tx, ids []string) ([]string, error) {
+	types, err := tx.TypesOf(ctx, b.d.instance, ids)
+	if err != nil {
+		return nil, err
+	}
+	seen := make(map[string]bool, len(ids))
+	out := append([]string(nil), ids...)
+	var frontier []string
+	for _, id := range ids {
+		seen[id] = true
+		if types[id] == "Group" {
+			frontier = append(frontier, id)
+		}
+	}
+	for depth := 0; len(frontier) > 0 && depth < maxGroupDepth; depth++ {
+		var next []string
+		for _, gid := range frontier {
+			members, err := tx.Members(ctx, b.d.instance, gid)
+			if err != nil {
+				return nil, err
+			}
+			for _, m := range members {
+				if seen[m.ID] {
+					continue
+				}
+				seen[m.ID] = true
+				out = append(out, m.ID)
+				if m.Type == "Group" {
+					next = append(next, m.ID)
+				}
+			}
+		}
+		frontier = next
+	}
+	return out, nil
 }
 
 // touchRelated touches the resources that show id's display.
@@ -679,3 +728,8 @@ func (b *backend) Delete(ctx context.Context, id string, cond provider.Precondit
 }
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }
+
+// ContentVersioned: every change to what Get returns, memberships
+// included, bumps the version (see touch), so rendered responses can be
+// reused per version.
+func (b *backend) ContentVersioned() bool { return true }

@@ -113,17 +113,36 @@ func (c *readCache) putLookup(gen uint64, key string, ids []string) {
 	c.lookups[key] = ids
 }
 
-// invalidate forgets everything; called after every write transaction,
-// whether it committed or not.
-func (c *readCache) invalidate() {
+// wrote records a finished write: it drops the cached copies of the
+// resources and the lookups it may have changed, and caches the resources
+// it created. Caching a created resource is safe without further checks:
+// its id is new, so no other request can have read or written it yet. The
+// generation bump stops reads that raced with the write from caching.
+func (c *readCache) wrote(ids, keys []string, created []*cached) {
 	if c == nil {
 		return
 	}
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	c.gen++
-	c.resources = map[string]*cached{}
-	c.lookups = map[string][]string{}
-	c.mu.Unlock()
+	for _, id := range ids {
+		for _, typ := range [...]string{"User", "Group"} {
+			delete(c.resources, resourceKey(typ, id))
+		}
+	}
+	for _, k := range keys {
+		delete(c.lookups, k)
+	}
+	for _, v := range created {
+		if len(c.resources) >= maxCached {
+			c.resources = map[string]*cached{}
+		}
+		c.resources[resourceKey(v.rec.Type, v.rec.ID)] = v
+		if v.rec.UserName != "" {
+			// userName is unique: the lookup's answer is exactly this user.
+			c.lookups[lookupKey(v.rec.Type, store.KeyUserName, v.rec.UserName)] = []string{v.rec.ID}
+		}
+	}
 }
 
 // resource builds what the provider gets: a shallow copy of the shared

@@ -65,12 +65,43 @@ type directory struct {
 	cache *readCache
 }
 
-// update runs a write transaction and then empties the read cache,
-// whether the transaction committed or not.
+// update runs a write transaction, then drops from the read cache what it
+// changed (whether it committed or not) and caches what it created.
 func (d *directory) update(ctx context.Context, fn func(store.Tx) error) error {
-	err := d.store.Update(ctx, fn)
-	d.cache.invalidate()
+	if d.cache == nil {
+		return d.store.Update(ctx, fn)
+	}
+	var ws writeSet
+	err := d.store.Update(ctx, func(tx store.Tx) error {
+		ws = writeSet{} // a retried fn starts over
+		return fn(recordingTx{Tx: tx, ws: &ws})
+	})
+	var fresh []*cached
+	if err == nil {
+		fresh = d.freshEntries(ws.created)
+	}
+	d.cache.wrote(ws.ids, ws.keys, fresh)
 	return err
+}
+
+// freshEntries decodes created resources for the read cache. A new user
+// belongs to no group yet, so its computed attribute is known (empty).
+func (d *directory) freshEntries(created []*store.Resource) []*cached {
+	var out []*cached
+	for _, r := range created {
+		attrs, _, err := decode(r)
+		if err != nil {
+			continue
+		}
+		computed := "members"
+		if r.Type == d.userType.Name {
+			computed = "groups"
+		}
+		v := newCached(r, attrs, computed)
+		v.hasComputed = r.Type == d.userType.Name
+		out = append(out, v)
+	}
+	return out
 }
 
 func (d *directory) offsets(k kind) *offsets {

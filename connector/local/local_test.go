@@ -387,3 +387,36 @@ func TestCoalesceKeepsOrderAcrossKinds(t *testing.T) {
 		t.Errorf("coalesce changed its input: %v", in[0])
 	}
 }
+
+// TestNestedChangesChangeVersions: when a group joins another, the users
+// below it get a new indirect group, so their version must change.
+func TestNestedChangesChangeVersions(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	u := f.user(t, "nested")
+	child := f.group(t, "Child", u.ID)
+	before, _ := f.users.Get(ctx, u.ID, nil)
+	parent := f.group(t, "Parent", child.ID)
+	after, err := f.users.Get(ctx, u.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after.Version == before.Version {
+		t.Errorf("version %s unchanged although an indirect group appeared", after.Version)
+	}
+	groups, _ := after.Attrs["groups"].([]any)
+	if len(groups) != 2 || groups[1].(map[string]any)["value"] != parent.ID || groups[1].(map[string]any)["type"] != "indirect" {
+		t.Fatalf("groups = %v", after.Attrs["groups"])
+	}
+	ops, _ := patch.Parse([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"Renamed"}]}`))
+	if _, err := f.groups.Patch(ctx, parent.ID, ops, provider.Precondition{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	renamed, _ := f.users.Get(ctx, u.ID, nil)
+	if renamed.Version == after.Version {
+		t.Error("renaming an indirect group did not change the user's version")
+	}
+	if d := renamed.Attrs["groups"].([]any)[1].(map[string]any)["display"]; d != "Renamed" {
+		t.Errorf("indirect group display %v", d)
+	}
+}

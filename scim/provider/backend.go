@@ -87,4 +87,6 @@ type ListResult struct {
 type ResourceType struct {
 	Type    *schema.ResourceType
 	Backend Backend
+
+	versioned bool // Backend is ContentVersioned
 }

@@ -74,6 +74,8 @@ type Provider struct {
 	cursors *cursorCodec
 	log     *slog.Logger
 	base    string
+
+	rendered renderCache
 }
 
 // New returns a provider serving the given resource types.
@@ -129,6 +131,9 @@ func New(cfg Config, types ...ResourceType) (*Provider, error) {
 		key := strings.ToLower(strings.TrimPrefix(t.Type.Endpoint, "/"))
 		if _, dup := p.byPath[key]; dup {
 			return nil, fmt.Errorf("provider: duplicate endpoint %q", t.Type.Endpoint)
+		}
+		if cv, ok := t.Backend.(ContentVersioned); ok {
+			t.versioned = cv.ContentVersioned()
 		}
 		p.types = append(p.types, t)
 		p.byPath[key] = &p.types[len(p.types)-1]

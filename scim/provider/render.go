@@ -21,6 +21,11 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 		body = []byte(`{"schemas":["` + scim.ErrorSchema + `"],"status":"500","detail":"response encoding failed"}`)
 		status = http.StatusInternalServerError
 	}
+	writeBody(w, status, body)
+}
+
+// writeBody sends an encoded JSON body with the SCIM media type.
+func writeBody(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
 	h.Set("Content-Type", scim.MediaType)
 	h.Set("Content-Length", strconv.Itoa(len(body)))

@@ -97,7 +97,22 @@ func (p *Provider) serveGet(w http.ResponseWriter, r *http.Request, rt *Resource
 		p.writeError(w, r, PreconditionFailed(res.Version))
 		return
 	}
-	p.writeResource(w, r, rt, res, http.StatusOK, proj)
+	if !rt.versioned || res.Version == "" {
+		p.writeResource(w, r, rt, res, http.StatusOK, proj)
+		return
+	}
+	key := rt.Type.ID + "\x00" + res.ID + "\x00" + res.Version + "\x00" + r.URL.Query().Get("attributes") + "\x00" + r.URL.Query().Get("excludedAttributes")
+	body, ok := p.rendered.get(key)
+	if !ok {
+		var err error
+		if body, err = json.Marshal(p.render(rt.Type, res, proj)); err != nil {
+			p.writeError(w, r, p.internalError(r.Context(), err))
+			return
+		}
+		p.rendered.put(key, body)
+	}
+	w.Header().Set("ETag", etag(res.Version))
+	writeBody(w, http.StatusOK, body)
 }
 
 func (p *Provider) readResourceBody(w http.ResponseWriter, r *http.Request) (map[string]any, error) {

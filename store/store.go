@@ -159,4 +159,7 @@ type Tx interface {
 	HasMember(ctx context.Context, instance, groupID, memberID string) (bool, error)
 	// GroupsOf lists the groups a resource is a direct member of, ordered by group Seq.
 	GroupsOf(ctx context.Context, instance, memberID string) ([]GroupRef, error)
+	// GroupsOfMany is GroupsOf for many resources in one call: the map holds
+	// an entry for each member that belongs to at least one group.
+	GroupsOfMany(ctx context.Context, instance string, memberIDs []string) (map[string][]GroupRef, error)
 }

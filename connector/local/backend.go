@@ -194,40 +194,71 @@ const maxGroupDepth = 32
 // then the groups reached through nested groups as "indirect" (RFC 7643
 // §4.1.2). Cycles are followed once.
 func (b *backend) groupsOf(ctx context.Context, tx store.Tx, id string) ([]any, error) {
-	direct, err := tx.GroupsOf(ctx, b.d.instance, id)
-	if err != nil {
+	all, err := b.groupsOfMany(ctx, tx, []string{id})
+	return all[id], err
+}
+
+// groupsOfMany is groupsOf for many users with one store call per level of
+// nesting, so a page of 100 users costs one query, not 100.
+func (b *backend) groupsOfMany(ctx context.Context, tx store.Tx, ids []string) (map[string][]any, error) {
+	direct, err := tx.GroupsOfMany(ctx, b.d.instance, ids)
+	if err != nil || len(direct) == 0 {
 		return nil, err
 	}
-	if len(direct) == 0 {
-		return nil, nil
-	}
-	seen := map[string]bool{}
-	var list []any
+	// Parents of every group reachable from these users, level by level.
+	parents := map[string][]store.GroupRef{}
 	var frontier []string
-	for _, g := range direct {
-		seen[g.ID] = true
-		frontier = append(frontier, g.ID)
-		list = append(list, map[string]any{"value": g.ID, "display": g.Display, "type": "direct"})
-	}
-	for depth := 0; len(frontier) > 0 && depth < maxGroupDepth; depth++ {
-		var next []string
-		for _, gid := range frontier {
-			parents, err := tx.GroupsOf(ctx, b.d.instance, gid)
-			if err != nil {
-				return nil, err
-			}
-			for _, p := range parents {
-				if seen[p.ID] {
-					continue
-				}
-				seen[p.ID] = true
-				next = append(next, p.ID)
-				list = append(list, map[string]any{"value": p.ID, "display": p.Display, "type": "indirect"})
+	queued := map[string]bool{}
+	for _, gs := range direct {
+		for _, g := range gs {
+			if !queued[g.ID] {
+				queued[g.ID] = true
+				frontier = append(frontier, g.ID)
 			}
 		}
-		frontier = next
 	}
-	return list, nil
+	for depth := 0; len(frontier) > 0 && depth < maxGroupDepth; depth++ {
+		level, err := tx.GroupsOfMany(ctx, b.d.instance, frontier)
+		if err != nil {
+			return nil, err
+		}
+		frontier = frontier[:0:0]
+		for g, ps := range level {
+			parents[g] = ps
+			for _, p := range ps {
+				if !queued[p.ID] {
+					queued[p.ID] = true
+					frontier = append(frontier, p.ID)
+				}
+			}
+		}
+	}
+	out := make(map[string][]any, len(direct))
+	for user, gs := range direct {
+		seen := map[string]bool{}
+		var list []any
+		var walk []string
+		for _, g := range gs {
+			seen[g.ID] = true
+			walk = append(walk, g.ID)
+			list = append(list, map[string]any{"value": g.ID, "display": g.Display, "type": "direct"})
+		}
+		for len(walk) > 0 {
+			var next []string
+			for _, g := range walk {
+				for _, p := range parents[g] {
+					if !seen[p.ID] {
+						seen[p.ID] = true
+						next = append(next, p.ID)
+						list = append(list, map[string]any{"value": p.ID, "display": p.Display, "type": "indirect"})
+					}
+				}
+			}
+			walk = next
+		}
+		out[user] = list
+	}
+	return out, nil
 }
 
 // loadDocument reads a resource without its computed attribute.
@@ -505,13 +536,28 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 				return err
 			}
 		}
-		res, err = b.loadDocument(ctx, tx, id)
-		return err
+		if res, err = b.loadDocument(ctx, tx, id); err != nil {
+			return err
+		}
+		// A user's groups are one indexed query: cheaper here than in a
+		// read transaction of its own afterwards.
+		if b.kind == kindUser && wants(want, b.computed()) {
+			want = b.noComputed()
+			return b.addComputed(ctx, tx, id, res.Attrs)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, b.storeError(err, id)
 	}
 	return b.withComputed(ctx, res, want)
+}
+
+// noComputed is a projection that leaves out the computed attribute, used
+// once it has been loaded.
+func (b *backend) noComputed() *schema.Projection {
+	p, _ := b.typ.NewProjection(nil, []string{b.computed()})
+	return p
 }
 
 func (b *backend) applyMemberChange(ctx context.Context, tx store.Tx, groupID string, c patch.MemberChange) error {

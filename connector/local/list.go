@@ -258,6 +258,22 @@ func (b *backend) finish(ctx context.Context, tx store.Tx, items []*item, q *pro
 	out := make([]*provider.Resource, 0, len(items))
 	need := wants(q.Projection, b.computed())
 	name := b.computed()
+	// Users' groups for the whole page in one batch.
+	var groups map[string][]any
+	if need && b.kind == kindUser {
+		var missing []string
+		for _, it := range items {
+			if !it.computed {
+				missing = append(missing, it.rec.ID)
+			}
+		}
+		if len(missing) > 0 {
+			var err error
+			if groups, err = b.groupsOfMany(ctx, tx, missing); err != nil {
+				return nil, err
+			}
+		}
+	}
 	for _, it := range items {
 		attrs := make(map[string]any, len(it.attrs)+1)
 		for k, v := range it.attrs {
@@ -266,7 +282,11 @@ func (b *backend) finish(ctx context.Context, tx store.Tx, items []*item, q *pro
 			}
 		}
 		if need && !it.computed {
-			if err := b.addComputed(ctx, tx, it.rec.ID, attrs); err != nil {
+			if b.kind == kindUser {
+				if gs := groups[it.rec.ID]; len(gs) > 0 {
+					attrs[name] = gs
+				}
+			} else if err := b.addComputed(ctx, tx, it.rec.ID, attrs); err != nil {
 				return nil, err
 			}
 		}

@@ -16,13 +16,14 @@ func TestQueryPlans(t *testing.T) {
 		stmtHasMember:      {"(instance=? AND group_id=? AND member_id=?)"},
 		stmtRemoveMember:   {"(instance=? AND group_id=? AND member_id=?)", "(instance=? AND member_id=? AND group_id=?)"},
 		stmtTypesOf:        {"(instance=? AND id=?)"},
+		stmtGroupsOfMany:   {"memberships_member"},
 		stmtTouchResource:  {"(instance=? AND id=?)"},
 		stmtGetResource:    {"(instance=? AND id=?)"},
 		stmtListResources:  {"resources_list (instance=? AND type=? AND seq>?)"},
 		stmtFindByUserName: {"resources_user_name"},
 		stmtFindByEmail:    {"resource_emails_lookup"},
 	}
-	maySort := map[stmtID]bool{stmtFindByEmail: true, stmtGroupsOf: true} // sorts the matches only
+	maySort := map[stmtID]bool{stmtFindByEmail: true, stmtGroupsOf: true, stmtGroupsOfMany: true} // sorts the matches only
 	_, path := openTemp(t)
 	raw := rawOpen(t, path)
 	for id := stmtID(0); id < numStmts; id++ {

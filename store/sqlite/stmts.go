@@ -25,6 +25,7 @@ const (
 	stmtHasMember
 	stmtGroupsOf
 	stmtTypesOf
+	stmtGroupsOfMany
 	stmtCreateInstance
 	stmtUpdateInstance
 	stmtDeleteInstance
@@ -82,6 +83,9 @@ var stmtSQL = [numStmts]string{
 	stmtHasMember: `SELECT 1 FROM memberships WHERE instance = ? AND group_id = ? AND member_id = ?`,
 	// The id lists below arrive as one JSON array (json_each), so a batch
 	// of members costs one statement, not one per member.
+	stmtGroupsOfMany: `SELECT m.member_id, m.group_id, g.display_name
+		FROM memberships m JOIN resources g ON g.instance = m.instance AND g.id = m.group_id
+		WHERE m.instance = ? AND m.member_id IN (SELECT value FROM json_each(?)) ORDER BY m.member_id, g.seq`,
 	stmtTypesOf: `SELECT r.id, r.type FROM resources r
 		WHERE r.instance = ? AND r.id IN (SELECT value FROM json_each(?))`,
 	// A membership whose group resource is gone is not a group the member

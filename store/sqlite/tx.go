@@ -442,6 +442,38 @@ func (t *tx) TouchResources(ctx context.Context, instance string, ids []string, 
 	return nil
 }
 
+// GroupsOfMany lists the direct groups of many members in one statement.
+func (t *tx) GroupsOfMany(ctx context.Context, instance string, memberIDs []string) (map[string][]store.GroupRef, error) {
+	if err := t.begin(ctx, false); err != nil {
+		return nil, err
+	}
+	out := map[string][]store.GroupRef{}
+	if len(memberIDs) == 0 {
+		return out, nil
+	}
+	list, err := json.Marshal(memberIDs)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: groups of members in %q: %w", instance, err)
+	}
+	rows, err := t.query(stmtGroupsOfMany, instance, string(list))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: groups of members in %q: %w", instance, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var member string
+		var g store.GroupRef
+		if err := rows.Scan(&member, &g.ID, &g.Display); err != nil {
+			return nil, fmt.Errorf("sqlite: groups of members in %q: %w", instance, err)
+		}
+		out[member] = append(out[member], g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: groups of members in %q: %w", instance, err)
+	}
+	return out, nil
+}
+
 // TypesOf returns the type of each listed resource that exists.
 func (t *tx) TypesOf(ctx context.Context, instance string, ids []string) (map[string]string, error) {
 	if err := t.begin(ctx, false); err != nil {

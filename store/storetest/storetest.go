@@ -28,6 +28,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"IfVersion", testIfVersion},
 		{"TouchResources", testTouchResources},
 		{"TypesOf", testTypesOf},
+		{"GroupsOfMany", testGroupsOfMany},
 		{"FindResources", testFindResources},
 		{"ListAndCount", testListAndCount},
 		{"Memberships", testMemberships},
@@ -1244,5 +1245,30 @@ func testTypesOf(t *testing.T, s store.Store) {
 	})
 	if len(got) != 0 {
 		t.Errorf("TypesOf(nil) = %v", got)
+	}
+}
+
+// testGroupsOfMany answers GroupsOf for several members at once.
+func testGroupsOfMany(t *testing.T, s store.Store) {
+	create(t, s, user("i1", "u1", "a"), user("i1", "u2", "b"), user("i1", "u3", "c"),
+		group("i1", "g1", "G1"), group("i1", "g2", "G2"))
+	update(t, s, func(ctx context.Context, tx store.Tx) error {
+		if err := tx.AddMembers(ctx, "i1", "g1", []store.Member{{ID: "u1", Type: "User"}, {ID: "u2", Type: "User"}}); err != nil {
+			return err
+		}
+		return tx.AddMembers(ctx, "i1", "g2", []store.Member{{ID: "u1", Type: "User"}})
+	})
+	var got map[string][]store.GroupRef
+	view(t, s, func(ctx context.Context, tx store.Tx) error {
+		var err error
+		got, err = tx.GroupsOfMany(ctx, "i1", []string{"u1", "u2", "u3", "nobody"})
+		return err
+	})
+	want := map[string][]store.GroupRef{
+		"u1": {{ID: "g1", Display: "G1"}, {ID: "g2", Display: "G2"}},
+		"u2": {{ID: "g1", Display: "G1"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("GroupsOfMany (-want +got):\n%s", diff)
 	}
 }

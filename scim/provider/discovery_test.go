@@ -164,3 +164,23 @@ func TestResourceTypesAndSchemas(t *testing.T) {
 		})
 	}
 }
+
+// TestFeaturesAreEnforced: what /ServiceProviderConfig says is unsupported
+// is refused, not silently performed.
+func TestFeaturesAreEnforced(t *testing.T) {
+	f := newFixture(t, func(c *provider.Config) { c.Features = provider.Features{} })
+	u := f.createUser(t, "bjensen")
+	id := u["id"].(string)
+	patchBody := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"x"}]}`
+	wantError(t, f.do(t, "PATCH", "/Users/"+id, patchBody), http.StatusNotImplemented, "")
+	wantError(t, f.do(t, "GET", `/Users?filter=userName%20eq%20%22bjensen%22`, ""), http.StatusNotImplemented, "")
+	wantError(t, f.do(t, "GET", "/Users?sortBy=userName", ""), http.StatusNotImplemented, "")
+	wantError(t, f.do(t, "GET", "/Users?cursor=", ""), http.StatusBadRequest, "invalidValue")
+	wantError(t, f.do(t, "POST", "/Bulk", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[]}`), http.StatusNotImplemented, "")
+	// Index paging still works.
+	wantStatus(t, f.do(t, "GET", "/Users?startIndex=1&count=1", ""), http.StatusOK)
+	got := f.do(t, "GET", "/Users/"+id, "").object(t)
+	if got["displayName"] != nil {
+		t.Errorf("the refused PATCH changed the user: %v", got["displayName"])
+	}
+}

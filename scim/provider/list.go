@@ -164,6 +164,16 @@ func containsFold(list []string, s string) bool {
 // rt is dropped for rt instead of failing: the other types can still sort.
 func (p *Provider) buildQuery(sp *searchParams, rt *schema.ResourceType, root bool) (*ListQuery, error) {
 	q := &ListQuery{SortBy: strings.TrimSpace(sp.SortBy)}
+	f := p.features()
+	if strings.TrimSpace(sp.Filter) != "" && !f.Filter {
+		return nil, scim.Errorf(http.StatusNotImplemented, "", "filtering is not supported by this service provider")
+	}
+	if q.SortBy != "" && !f.Sort {
+		return nil, scim.Errorf(http.StatusNotImplemented, "", "sorting is not supported by this service provider")
+	}
+	if sp.Cursor != nil && !f.CursorPaging {
+		return nil, scim.BadRequest(scim.InvalidValue, "cursor pagination is not supported by this service provider: use startIndex and count")
+	}
 	if strings.TrimSpace(sp.Filter) != "" {
 		expr, err := filter.ParseWithLimits(sp.Filter, p.cfg.FilterLimits)
 		if err != nil {

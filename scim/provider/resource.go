@@ -172,6 +172,10 @@ func (p *Provider) serveReplace(w http.ResponseWriter, r *http.Request, rt *Reso
 }
 
 func (p *Provider) servePatch(w http.ResponseWriter, r *http.Request, rt *ResourceType, id string) {
+	if !p.features().Patch {
+		p.writeError(w, r, scim.Errorf(http.StatusNotImplemented, "", "PATCH is not supported by this service provider: replace the resource with PUT"))
+		return
+	}
 	proj, err := projectionFor(r, rt.Type)
 	if err != nil {
 		p.writeError(w, r, err)

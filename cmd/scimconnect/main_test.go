@@ -1,0 +1,126 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lockedBuffer collects a command's output safely across goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+func TestServeFromConfig(t *testing.T) {
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	t.Setenv("TEST_HR_TOKEN", "hr-token-0123456789abcdef")
+	cfg := fmt.Sprintf("listen: %s\ndata: %s\nlog: {format: json}\ninstances:\n  - name: hr\n    type: local\n    token: ${TEST_HR_TOKEN}\n", addr, filepath.Join(dir, "data"))
+	path := filepath.Join(dir, "scimconnect.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout, stderr := &lockedBuffer{}, &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve", "--config", path}, stdout, stderr) }()
+
+	base := "http://" + addr + "/scim/hr/v2"
+	var res *http.Response
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		req, _ := http.NewRequest("GET", base+"/ServiceProviderConfig", nil)
+		req.Header.Set("Authorization", "Bearer hr-token-0123456789abcdef")
+		var err error
+		if res, err = http.DefaultClient.Do(req); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not come up: %v\n%s", err, stderr)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		t.Fatalf("ServiceProviderConfig: %d", res.StatusCode)
+	}
+	unauth, err := http.Get(base + "/Users")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unauth.Body.Close()
+	if unauth.StatusCode != 401 {
+		t.Errorf("without token: %d", unauth.StatusCode)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop after cancel")
+	}
+	logs := stderr.String()
+	if !strings.Contains(logs, `"msg":"request"`) || strings.Contains(logs, "hr-token-0123456789abcdef") {
+		t.Errorf("JSON request logs missing or token logged:\n%s", logs)
+	}
+}
+
+func TestServeRejectsBadConfig(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "bad.yaml")
+	if err := os.WriteFile(path, []byte("instances:\n  - {name: x, type: nope, token: 0123456789abcdef}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := run(context.Background(), []string{"serve", "--config", path}, &lockedBuffer{}, &lockedBuffer{})
+	if err == nil || !strings.Contains(err.Error(), `instances[0].type: unknown connector type "nope"`) {
+		t.Errorf("err = %v", err)
+	}
+}
+
+func TestCommands(t *testing.T) {
+	out := &lockedBuffer{}
+	if err := run(context.Background(), []string{"version"}, out, out); err != nil || !strings.HasPrefix(out.String(), "scimconnect ") {
+		t.Errorf("version: %v %q", err, out)
+	}
+	out = &lockedBuffer{}
+	if err := run(context.Background(), []string{"connectors"}, out, out); err != nil || !strings.Contains(out.String(), "local") || !strings.Contains(out.String(), "1.0") {
+		t.Errorf("connectors: %v %q", err, out)
+	}
+	if err := run(context.Background(), []string{"frobnicate"}, &lockedBuffer{}, &lockedBuffer{}); err == nil {
+		t.Error("unknown command accepted")
+	}
+}

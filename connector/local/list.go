@@ -409,6 +409,16 @@ func (b *backend) listAll(ctx context.Context, tx store.Tx, q *provider.ListQuer
 	}
 	items := make([]*item, 0, len(recs))
 	for _, r := range recs {
+		// An unchanged resource in the read cache needs no decoding, and
+		// brings its computed attribute along.
+		if v := b.d.cache.get(resourceKey(b.name(), r.ID)); v != nil && v.rec.Version == r.Version {
+			attrs := v.attrs
+			if v.hasComputed && len(v.computed) > 0 {
+				attrs = v.resource(b.computed(), true).Attrs
+			}
+			items = append(items, &item{rec: r, attrs: attrs, computed: v.hasComputed})
+			continue
+		}
 		attrs, _, err := decode(r)
 		if err != nil {
 			return nil, err

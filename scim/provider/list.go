@@ -237,13 +237,14 @@ func queryKey(sp *searchParams, rt *schema.ResourceType) string {
 
 // listResponse is the ListResponse of RFC 7644 §3.4.2 with RFC 9865 cursors.
 type listResponse struct {
-	Schemas        []string         `json:"schemas"`
-	TotalResults   *int             `json:"totalResults,omitempty"`
-	ItemsPerPage   int              `json:"itemsPerPage"`
-	StartIndex     *int             `json:"startIndex,omitempty"`
-	NextCursor     string           `json:"nextCursor,omitempty"`
-	PreviousCursor string           `json:"previousCursor,omitempty"`
-	Resources      []map[string]any `json:"Resources"`
+	Schemas        []string `json:"schemas"`
+	TotalResults   *int     `json:"totalResults,omitempty"`
+	ItemsPerPage   int      `json:"itemsPerPage"`
+	StartIndex     *int     `json:"startIndex,omitempty"`
+	NextCursor     string   `json:"nextCursor,omitempty"`
+	PreviousCursor string   `json:"previousCursor,omitempty"`
+	// Resources is written by writeList; it must stay the last field.
+	Resources []map[string]any `json:"Resources"`
 }
 
 func (p *Provider) serveList(w http.ResponseWriter, r *http.Request, rt *ResourceType, post bool) {
@@ -268,11 +269,8 @@ func (p *Provider) serveList(w http.ResponseWriter, r *http.Request, rt *Resourc
 		p.writeError(w, r, err)
 		return
 	}
-	out := listResponse{Schemas: []string{scim.ListResponseSchema}, Resources: make([]map[string]any, 0, len(res.Resources))}
-	for _, item := range res.Resources {
-		out.Resources = append(out.Resources, p.render(rt.Type, item, q.Projection))
-	}
-	out.ItemsPerPage = len(out.Resources)
+	out := listResponse{Schemas: []string{scim.ListResponseSchema}}
+	out.ItemsPerPage = len(res.Resources)
 	if res.TotalResults >= 0 {
 		total := res.TotalResults
 		out.TotalResults = &total
@@ -292,5 +290,54 @@ func (p *Provider) serveList(w http.ResponseWriter, r *http.Request, rt *Resourc
 		si := q.StartIndex
 		out.StartIndex = &si
 	}
-	writeJSON(w, http.StatusOK, out)
+	p.writeList(w, r, rt, &out, res.Resources, q.Projection)
+}
+
+// writeList sends a ListResponse. Each resource's JSON comes from the
+// render cache when its backend is content-versioned, so paging through
+// unchanged resources does not encode them again.
+func (p *Provider) writeList(w http.ResponseWriter, r *http.Request, rt *ResourceType, out *listResponse, items []*Resource, proj *schema.Projection) {
+	head, err := json.Marshal(out)
+	if err != nil {
+		p.writeError(w, r, p.internalError(r.Context(), err))
+		return
+	}
+	// head ends with `"Resources":null}`: replace that with the array.
+	head = head[:len(head)-len(`null}`)]
+	q := r.URL.Query()
+	suffix := "\x00" + q.Get("attributes") + "\x00" + q.Get("excludedAttributes")
+	size := len(head) + 2
+	bodies := make([][]byte, len(items))
+	for i, item := range items {
+		var key string
+		if rt.versioned && item.Version != "" && r.Method == http.MethodGet {
+			key = rt.Type.ID + "\x00" + item.ID + "\x00" + item.Version + suffix
+			if b, ok := p.rendered.get(key); ok {
+				bodies[i] = b
+				size += len(b) + 1
+				continue
+			}
+		}
+		b, err := json.Marshal(p.render(rt.Type, item, proj))
+		if err != nil {
+			p.writeError(w, r, p.internalError(r.Context(), err))
+			return
+		}
+		if key != "" {
+			p.rendered.put(key, b)
+		}
+		bodies[i] = b
+		size += len(b) + 1
+	}
+	buf := make([]byte, 0, size)
+	buf = append(buf, head...)
+	buf = append(buf, '[')
+	for i, b := range bodies {
+		if i > 0 {
+			buf = append(buf, ',')
+		}
+		buf = append(buf, b...)
+	}
+	buf = append(buf, ']', '}')
+	writeBody(w, http.StatusOK, buf)
 }

@@ -422,17 +422,24 @@ func (b *backend) Create(ctx context.Context, attrs map[string]any) (*provider.R
 	return b.withComputed(ctx, res, nil)
 }
 
+// current reads the resource a write changes, checks the client's
+// precondition against it, and decodes it (attributes and password hash).
+func (b *backend) current(ctx context.Context, tx store.Tx, id string, cond provider.Precondition) (*store.Resource, map[string]any, string, error) {
+	cur, err := tx.GetResource(ctx, b.d.instance, b.name(), id)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	if err := provider.CheckPrecondition(cond, strconv.FormatInt(cur.Version, 10)); err != nil {
+		return nil, nil, "", err
+	}
+	attrs, pw, err := decode(cur)
+	return cur, attrs, pw, err
+}
+
 func (b *backend) Replace(ctx context.Context, id string, attrs map[string]any, cond provider.Precondition) (*provider.Resource, error) {
 	var res *provider.Resource
 	err := b.d.update(ctx, func(tx store.Tx) error {
-		cur, err := tx.GetResource(ctx, b.d.instance, b.name(), id)
-		if err != nil {
-			return err
-		}
-		if err := provider.CheckPrecondition(cond, strconv.FormatInt(cur.Version, 10)); err != nil {
-			return err
-		}
-		_, pw, err := decode(cur)
+		cur, _, pw, err := b.current(ctx, tx, id, cond)
 		if err != nil {
 			return err
 		}
@@ -483,14 +490,7 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 	}
 	var res *provider.Resource
 	err := b.d.update(ctx, func(tx store.Tx) error {
-		cur, err := tx.GetResource(ctx, b.d.instance, b.name(), id)
-		if err != nil {
-			return err
-		}
-		if err := provider.CheckPrecondition(cond, strconv.FormatInt(cur.Version, 10)); err != nil {
-			return err
-		}
-		attrs, pw, err := decode(cur)
+		cur, attrs, pw, err := b.current(ctx, tx, id, cond)
 		if err != nil {
 			return err
 		}

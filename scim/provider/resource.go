@@ -124,30 +124,20 @@ func (p *Provider) readResourceBody(w http.ResponseWriter, r *http.Request) (map
 }
 
 func (p *Provider) serveCreate(w http.ResponseWriter, r *http.Request, rt *ResourceType) {
-	proj, err := projectionFor(r, rt.Type)
-	if err != nil {
-		p.writeError(w, r, err)
-		return
-	}
-	obj, err := p.readResourceBody(w, r)
-	if err != nil {
-		p.writeError(w, r, err)
-		return
-	}
-	attrs, err := rt.Type.Validate(obj, schema.Create, nil)
-	if err != nil {
-		p.writeError(w, r, err)
-		return
-	}
-	res, err := rt.Backend.Create(r.Context(), attrs)
-	if err != nil {
-		p.writeError(w, r, err)
-		return
-	}
-	p.writeResource(w, r, rt, res, http.StatusCreated, proj)
+	p.serveWrite(w, r, rt, schema.Create, http.StatusCreated, func(attrs map[string]any) (*Resource, error) {
+		return rt.Backend.Create(r.Context(), attrs)
+	})
 }
 
 func (p *Provider) serveReplace(w http.ResponseWriter, r *http.Request, rt *ResourceType, id string) {
+	p.serveWrite(w, r, rt, schema.Replace, http.StatusOK, func(attrs map[string]any) (*Resource, error) {
+		return rt.Backend.Replace(r.Context(), id, attrs, Precondition{IfMatch: r.Header.Get("If-Match")})
+	})
+}
+
+// serveWrite reads and validates a whole resource (POST or PUT), hands it
+// to write, and answers with the result.
+func (p *Provider) serveWrite(w http.ResponseWriter, r *http.Request, rt *ResourceType, mode schema.Mode, status int, write func(map[string]any) (*Resource, error)) {
 	proj, err := projectionFor(r, rt.Type)
 	if err != nil {
 		p.writeError(w, r, err)
@@ -158,17 +148,17 @@ func (p *Provider) serveReplace(w http.ResponseWriter, r *http.Request, rt *Reso
 		p.writeError(w, r, err)
 		return
 	}
-	attrs, err := rt.Type.Validate(obj, schema.Replace, nil)
+	attrs, err := rt.Type.Validate(obj, mode, nil)
 	if err != nil {
 		p.writeError(w, r, err)
 		return
 	}
-	res, err := rt.Backend.Replace(r.Context(), id, attrs, Precondition{IfMatch: r.Header.Get("If-Match")})
+	res, err := write(attrs)
 	if err != nil {
 		p.writeError(w, r, err)
 		return
 	}
-	p.writeResource(w, r, rt, res, http.StatusOK, proj)
+	p.writeResource(w, r, rt, res, status, proj)
 }
 
 func (p *Provider) servePatch(w http.ResponseWriter, r *http.Request, rt *ResourceType, id string) {

@@ -261,19 +261,6 @@ func (b *backend) groupsOfMany(ctx context.Context, tx store.Tx, ids []string) (
 	return out, nil
 }
 
-// loadDocument reads a resource without its computed attribute.
-func (b *backend) loadDocument(ctx context.Context, tx store.Tx, id string) (*provider.Resource, error) {
-	r, err := tx.GetResource(ctx, b.d.instance, b.name(), id)
-	if err != nil {
-		return nil, b.storeError(err, id)
-	}
-	attrs, _, err := decode(r)
-	if err != nil {
-		return nil, err
-	}
-	return toResource(r, attrs), nil
-}
-
 // withComputed adds the computed attribute to the result of a write when
 // the response wants it. It reads after the write committed, in a read
 // transaction: loading 10,000 members inside the write transaction would
@@ -464,8 +451,16 @@ func (b *backend) Replace(ctx context.Context, id string, attrs map[string]any, 
 				return err
 			}
 		}
-		res, err = b.loadDocument(ctx, tx, id)
-		return err
+		// Answer with what was written; the computed attribute is loaded
+		// after the commit.
+		shown := make(map[string]any, len(attrs))
+		for k, v := range attrs {
+			if k != "password" && k != b.computed() {
+				shown[k] = v
+			}
+		}
+		res = toResource(&next, shown)
+		return nil
 	})
 	if err != nil {
 		return nil, b.storeError(err, id)
@@ -494,7 +489,9 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 		if err != nil {
 			return err
 		}
-		changed := false
+		// final and finalAttrs are what the response shows: the written
+		// record and attributes, so nothing is read back.
+		final, finalAttrs := cur, attrs
 		if len(ops) > 0 {
 			patched, err := patch.Apply(attrs, ops, b.typ)
 			if err != nil {
@@ -519,8 +516,8 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 						return err
 					}
 				}
-				cur = &next
-				changed = true
+				delete(valid, "password")
+				final, finalAttrs = &next, valid
 			}
 		}
 		for _, c := range coalesce(changes) {
@@ -528,17 +525,16 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 				return err
 			}
 		}
-		if len(changes) > 0 && !changed {
+		if len(changes) > 0 && final == cur {
 			// Membership changes are changes of the group: bump its version.
 			next := *cur
 			next.Modified = time.Now().UTC()
 			if err := tx.PutResource(ctx, &next, cur.Version); err != nil {
 				return err
 			}
+			final = &next
 		}
-		if res, err = b.loadDocument(ctx, tx, id); err != nil {
-			return err
-		}
+		res = toResource(final, finalAttrs)
 		// A user's groups are one indexed query: cheaper here than in a
 		// read transaction of its own afterwards.
 		if b.kind == kindUser && wants(want, b.computed()) {

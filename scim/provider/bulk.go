@@ -77,16 +77,22 @@ func (p *Provider) serveBulk(w http.ResponseWriter, r *http.Request) {
 		p.writeError(w, r, scim.Errorf(http.StatusRequestEntityTooLarge, "", "the bulk request has %d operations; the maximum is %d", len(req.Operations), p.cfg.BulkMaxOperations))
 		return
 	}
+	// seen holds the bulkIds of POSTs: only a created resource can be
+	// referred to (RFC 7644 §3.7.2).
 	seen := map[string]bool{}
+	ids := map[string]bool{}
 	for i, op := range req.Operations {
 		if op.BulkID == "" {
 			continue
 		}
-		if seen[op.BulkID] {
+		if ids[op.BulkID] {
 			p.writeError(w, r, scim.BadRequest(scim.InvalidValue, "operation %d repeats bulkId %q", i+1, op.BulkID))
 			return
 		}
-		seen[op.BulkID] = true
+		ids[op.BulkID] = true
+		if strings.EqualFold(op.Method, http.MethodPost) {
+			seen[op.BulkID] = true
+		}
 	}
 
 	results := make([]*bulkResult, len(req.Operations))

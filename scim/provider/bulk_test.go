@@ -276,3 +276,22 @@ func TestBulkVersion(t *testing.T) {
 		t.Errorf("version = %q, want W/\"2\"", v)
 	}
 }
+
+// TestBulkReferenceToNonPOST: a bulkId names a resource only when its
+// operation created one; referring to a PATCH's bulkId is an unknown
+// reference, not a circular one.
+func TestBulkReferenceToNonPOST(t *testing.T) {
+	f := newFixture(t)
+	u := f.createUser(t, "bjensen")
+	body := `{"schemas":["urn:ietf:params:scim:api:messages:2.0:BulkRequest"],"Operations":[
+	  {"method":"PATCH","bulkId":"p","path":"/Users/` + u["id"].(string) + `","data":{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"B"}]}},
+	  {"method":"POST","bulkId":"g","path":"/Groups","data":{"schemas":["urn:ietf:params:scim:schemas:core:2.0:Group"],"displayName":"G","members":[{"value":"bulkId:p"}]}}]}`
+	res := f.do(t, "POST", "/Bulk", body)
+	wantStatus(t, res, http.StatusOK)
+	ops := res.object(t)["Operations"].([]any)
+	second := ops[1].(map[string]any)
+	detail, _ := second["response"].(map[string]any)["detail"].(string)
+	if second["status"] != "409" || !strings.Contains(detail, "does not name a resource created") {
+		t.Errorf("second operation: %v", second)
+	}
+}

@@ -558,3 +558,9 @@ func TestInstanceReturned(t *testing.T) {
 		})
 	}
 }
+
+func TestInvalidUTF8Refused(t *testing.T) {
+	f := newFixture(t)
+	body := "{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:User\"],\"userName\":\"a\xff\xfe\"}"
+	wantError(t, f.do(t, "POST", "/Users", body), http.StatusBadRequest, "invalidSyntax")
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/scimconnect/scimconnect/scim"
 	"github.com/scimconnect/scimconnect/scim/patch"
@@ -26,6 +27,11 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 			return nil, scim.Errorf(http.StatusRequestEntityTooLarge, "", "request body exceeds the limit of %d bytes", limit)
 		}
 		return nil, scim.BadRequest(scim.InvalidSyntax, "cannot read request body: %v", err)
+	}
+	// RFC 8259 §8.1: JSON text is UTF-8. encoding/json would silently
+	// replace invalid bytes, storing something the client never sent.
+	if !utf8.Valid(body) {
+		return nil, scim.BadRequest(scim.InvalidSyntax, "request body is not valid UTF-8")
 	}
 	return body, nil
 }

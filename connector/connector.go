@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/json"
 	"log/slog"
+	"net/http"
 
 	"github.com/scimconnect/scimconnect/scim/provider"
 	"github.com/scimconnect/scimconnect/store"
@@ -26,6 +27,16 @@ type Env struct {
 	Store store.Store
 	// Logger is scoped to the instance.
 	Logger *slog.Logger
+	// CustomAttributes is the instance's custom attribute specification in
+	// the seeds' format "name|type;name2|type;" ("" for none). Connectors
+	// that accept no custom attributes reject a non-empty value.
+	CustomAttributes string
+	// DisabledAttributes are the SCIM paths the instance disables
+	// ("nickName", "name.middleName", extension attributes with their URN).
+	DisabledAttributes []string
+	// Version is the connector version the instance was created with
+	// (store.Instance.Version); "" means the type's current version.
+	Version string
 }
 
 // Param declares one configuration parameter of a connector type.
@@ -46,6 +57,29 @@ type Type struct {
 	// Open validates params and returns the live instance; it must not
 	// have side effects beyond what the instance needs to serve.
 	Open func(ctx context.Context, env Env, params json.RawMessage) (Instance, error)
+	// Simulator, when set, returns a new in-memory simulator of the
+	// target; "scimconnect sim", the demo and the conformance suite use it.
+	Simulator func() Simulator
+	// Declaration is the connector's framework declaration (a
+	// *bridge.Connector for target connectors, nil for local), for the
+	// conformance suite; typed any so this package stays below bridge.
+	Declaration any
+}
+
+// Simulator is an in-memory simulator of a connector's target application.
+type Simulator interface {
+	// ServeHTTP serves the target's API.
+	http.Handler
+	// Params returns instance parameters that point a connector instance
+	// at the simulator served at baseURL, with credentials it accepts.
+	Params(baseURL string) json.RawMessage
+	// Credentials describes, for a human, the credentials it accepts.
+	Credentials() string
+	// FailNext makes the next n target requests fail with status.
+	FailNext(n, status int)
+	// Unhandled returns descriptions of requests to routes it does not
+	// model; a conformance run fails when any exist.
+	Unhandled() []string
 }
 
 // Instance is an opened connector instance.
@@ -56,6 +90,14 @@ type Instance interface {
 	Features() provider.Features
 	// Close releases the instance's resources.
 	Close() error
+}
+
+// Wrapper is implemented by instances that must see requests before the
+// SCIM provider does; the gateway serves Wrap(provider) instead of the
+// provider. Target connectors use it to drop disabled attributes from
+// request bodies before schema validation would reject them as unknown.
+type Wrapper interface {
+	Wrap(next http.Handler) http.Handler
 }
 
 // Registry maps connector type names to types.

@@ -5,11 +5,13 @@ package builtin
 import (
 	"github.com/scimconnect/scimconnect/connector"
 	"github.com/scimconnect/scimconnect/connector/local"
+	"github.com/scimconnect/scimconnect/connector/okta"
 )
 
 // Registry returns the built-in connector types.
 func Registry() connector.Registry {
 	return connector.Registry{
 		"local": local.Type,
+		"okta":  okta.Type,
 	}
 }

@@ -1,0 +1,86 @@
+// Package bridge is the framework of target connectors: a connector
+// declares itself (Connector, Resource) and implements a small target-level
+// interface (Target plus optional capabilities found by type assertion),
+// and bridge turns that into connector.Type, connector.Instance and one
+// provider.Backend per resource type, so that every instance is a complete
+// SCIM 2.0 service provider.
+//
+// # Declaration
+//
+// Connector lists the configuration parameters, the version, the resource
+// types, the custom attribute types accepted and Connect. Each Resource
+// gives its resource type, mapping table (connector/mapping), operations
+// (Ops), paging style, whether the target counts, the filters it pushes
+// down, mandatory fields, the membership attribute and batch size, and
+// whether DELETE is soft. /ServiceProviderConfig follows from it (patch
+// when any type patches; filter and cursor paging when any lists; bulk
+// always, served by the provider over the backends; sort and etag never),
+// /ResourceTypes carries "(connector <name> <version>)" in each
+// description, and /Schemas the resource types after custom and disabled
+// attributes. Open refuses a declaration whose operations the target does
+// not implement. An operation not declared answers 501 naming what the
+// target supports.
+//
+// # Requests
+//
+//   - Create: mandatory fields (400 invalidValue, before any target call),
+//     mapping.ToTarget, Creator.Create, then membership calls for members
+//     given in the body, then a re-read.
+//   - Replace (PUT): read, then the smallest update: Updater gets only the
+//     changed fields (mapping.Changes; removed ones as Resource.Removal
+//     says, so a PUT that omits an attribute clears it); Replacer gets the
+//     whole object. A target that cannot clear (mapping.RemoveOmit) keeps
+//     omitted attributes, which is logged at info.
+//   - Patch: patch.SplitMembers takes the member operations out; the rest
+//     is applied with patch.Apply to the current resource, validated,
+//     checked for mandatory fields and sent as for Replace; member changes
+//     become MemberManager calls.
+//   - List: see Filters and Paging below.
+//
+// # Filters
+//
+// Pusher.Push translates the filter AST into the target's query and says
+// whether the target answers it exactly. Exact answers are paged by the
+// target; otherwise the gateway reads the narrowed list (at most
+// Resource.MaxScan objects, else 400 tooMany), evaluates the whole filter
+// with scim/filter and pages in memory. Filters on attributes the target
+// does not return, or that only an Expander computes (Okta's groups), are
+// 400 invalidFilter: the connector cannot answer them.
+//
+// # Paging
+//
+// SCIM cursors (RFC 9865) carry "<offset>.<target cursor>", signed by the
+// provider. Index paging over a cursor-paged target starts from the
+// nearest remembered target cursor (a per-instance cache of 1,024) and
+// reads forward, so paging through everything costs one target page per
+// SCIM page. totalResults comes from the target when Resource.TotalCount;
+// otherwise it is a lower bound: exact on the last page, and on earlier
+// pages the number of results up to the page's end plus one, so that
+// index-paging clients (Entra: "while startIndex <= totalResults") ask for
+// the next page. With cursor paging an unknown total is omitted.
+//
+// # externalId
+//
+// A table without an externalId rule means the target cannot store it:
+// the gateway keeps (resource type, target id) → externalId in an
+// ExternalIDs (StoreExternalIDs over the gateway store, MemoryExternalIDs
+// without one), returns it in responses and answers `externalId eq`
+// (alone or in an "and") from it.
+//
+// # Custom and disabled attributes
+//
+// connector.Env.CustomAttributes ("name|type;") adds Enterprise User
+// extension attributes to the resource types marked Custom and maps each
+// to Connector.CustomTarget+name. connector.Env.DisabledAttributes removes
+// attributes from /Schemas and every response and from the mapping; the
+// instance's connector.Wrapper strips them from POST, PUT and PATCH bodies
+// (logged at debug) before the provider would reject them as unknown.
+// Bulk bodies are not stripped.
+//
+// # Memberships
+//
+// Member changes run in batches of Resource.MemberBatch ids,
+// Resource.MemberConcurrency at a time; httpx spaces them by the target's
+// rate limits. A failure stops the rest and the error names how many and
+// which members were applied.
+package bridge

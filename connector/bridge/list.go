@@ -1,0 +1,505 @@
+package bridge
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/scimconnect/scimconnect/connector/mapping"
+	"github.com/scimconnect/scimconnect/scim"
+	"github.com/scimconnect/scimconnect/scim/filter"
+	"github.com/scimconnect/scimconnect/scim/provider"
+	"github.com/scimconnect/scimconnect/scim/schema"
+)
+
+// defaultMaxScan bounds gateway-side filtering (Resource.MaxScan).
+const defaultMaxScan = 10000
+
+// List implements provider.Backend. A filter is pushed down through the
+// target's Pusher; when the target answers it exactly the target pages
+// the result, otherwise the gateway reads the (narrowed) list, evaluates
+// the filter and pages in memory.
+func (b *backend) List(ctx context.Context, q *provider.ListQuery) (*provider.ListResult, error) {
+	if err := b.require(OpList); err != nil {
+		return nil, err
+	}
+	if err := b.checkFilterable(q.Filter); err != nil {
+		return nil, err
+	}
+	if b.ext != nil && mentions(q.Filter, "externalId") {
+		if ext, ok := externalIDEq(q.Filter); ok {
+			return b.listByExternalID(ctx, q, ext)
+		}
+		return b.listScan(ctx, q, "")
+	}
+	native, exact := "", q.Filter == nil
+	if q.Filter != nil {
+		if p, ok := b.t.(Pusher); ok {
+			native, exact = p.Push(q.Filter, b.m)
+		}
+	}
+	if !exact {
+		return b.listScan(ctx, q, native)
+	}
+	return b.listExact(ctx, q, native)
+}
+
+// checkFilterable refuses filters on attributes the target does not
+// return, or that only an Expander computes (target fields starting with
+// "_", such as Okta's per-user group lookup): answering them would read
+// every object and call the target again for each, or answer wrongly.
+func (b *backend) checkFilterable(f filter.Expr) error {
+	var bad []string
+	walk(f, func(p filter.AttrPath) {
+		r, ok := b.rt.Resolve(p.URN, p.Attr, "")
+		if !ok || r.Attr == nil {
+			return // the provider's filter.Check already refused unknown paths
+		}
+		switch strings.ToLower(r.Attr.Name) {
+		case "id", "meta", "externalid":
+			if strings.ToLower(r.Attr.Name) != "externalid" || b.ext != nil || b.reads(r.Attr) {
+				return
+			}
+		}
+		if !b.reads(r.Attr) {
+			bad = append(bad, p.String())
+		}
+	})
+	if len(bad) > 0 {
+		return scim.BadRequest(scim.InvalidFilter, "the %s connector cannot filter %s on %s: the target does not provide it", b.conn.Name, b.rt.Name, strings.Join(bad, ", "))
+	}
+	return nil
+}
+
+// reads reports whether a table rule reads the top-level attribute a from
+// a plain target field.
+func (b *backend) reads(a *schema.Attribute) bool {
+	b.readOnce.Do(func() {
+		b.readable = map[*schema.Attribute]bool{}
+		for _, r := range b.table {
+			if r.Dir == mapping.ToTarget || strings.HasPrefix(r.Target, "_") || r.SCIM == "" {
+				continue
+			}
+			top := r.SCIM
+			if i := strings.IndexAny(top, ".["); i >= 0 && !strings.HasPrefix(strings.ToLower(top), "urn:") {
+				top = top[:i]
+			} else if strings.HasPrefix(strings.ToLower(top), "urn:") {
+				urn, rest := schema.SplitURN(top, b.rt)
+				if i := strings.IndexAny(rest, ".["); i >= 0 {
+					rest = rest[:i]
+				}
+				top = urn + ":" + rest
+			}
+			if res, ok := b.rt.ResolvePath(top); ok && res.Attr != nil {
+				b.readable[res.Attr] = true
+			}
+		}
+	})
+	return b.readable[a]
+}
+
+// walk calls fn for every attribute path in f.
+func walk(f filter.Expr, fn func(filter.AttrPath)) {
+	switch e := f.(type) {
+	case *filter.Compare:
+		fn(e.Path)
+	case *filter.And:
+		walk(e.Left, fn)
+		walk(e.Right, fn)
+	case *filter.Or:
+		walk(e.Left, fn)
+		walk(e.Right, fn)
+	case *filter.Not:
+		walk(e.X, fn)
+	case *filter.ValuePath:
+		fn(e.Path)
+	}
+}
+
+func mentions(f filter.Expr, attr string) bool {
+	found := false
+	walk(f, func(p filter.AttrPath) {
+		if strings.EqualFold(p.Attr, attr) && (p.URN == "" || strings.EqualFold(p.URN, scim.UserSchema) || strings.EqualFold(p.URN, scim.GroupSchema)) {
+			found = true
+		}
+	})
+	return found
+}
+
+// externalIDEq finds `externalId eq "x"` at the top of f or in one of its
+// top-level conjunctions.
+func externalIDEq(f filter.Expr) (string, bool) {
+	switch e := f.(type) {
+	case *filter.Compare:
+		if e.Op == filter.Eq && strings.EqualFold(e.Path.Attr, "externalId") && e.Path.Sub == "" {
+			s, ok := e.Value.(string)
+			return s, ok
+		}
+	case *filter.And:
+		if s, ok := externalIDEq(e.Left); ok {
+			return s, true
+		}
+		return externalIDEq(e.Right)
+	}
+	return "", false
+}
+
+// listByExternalID answers a filter holding `externalId eq` from the
+// gateway's externalId table, then evaluates the whole filter.
+func (b *backend) listByExternalID(ctx context.Context, q *provider.ListQuery, ext string) (*provider.ListResult, error) {
+	ids, err := b.ext.Find(ctx, b.rt.Name, ext)
+	if err != nil {
+		return nil, err
+	}
+	var objs []map[string]any
+	for _, id := range ids {
+		obj, err := b.t.Get(ctx, id)
+		if err != nil {
+			if isNotFound(err) {
+				continue // deleted on the target behind the gateway's back
+			}
+			return nil, b.targetErr("get", err)
+		}
+		objs = append(objs, obj)
+	}
+	return b.pageInMemory(ctx, q, objs)
+}
+
+func isNotFound(err error) bool {
+	se, ok := asSCIM(err)
+	return ok && se.Status == http.StatusNotFound
+}
+
+// listScan reads every object matching the native query (at most MaxScan),
+// evaluates the filter in the gateway and pages in memory.
+func (b *backend) listScan(ctx context.Context, q *provider.ListQuery, native string) (*provider.ListResult, error) {
+	limit := b.decl.MaxScan
+	if limit <= 0 {
+		limit = defaultMaxScan
+	}
+	var objs []map[string]any
+	err := b.read(ctx, native, readState{}, limit+1, func(o map[string]any) bool {
+		objs = append(objs, o)
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(objs) > limit {
+		return nil, scim.BadRequest(scim.TooMany, "the %s target cannot answer this filter itself, and evaluating it in the gateway would read more than %d %s resources; narrow it with a filter the target supports (%s)", b.conn.Name, limit, b.rt.Name, strings.Join(b.decl.Filters, "; "))
+	}
+	return b.pageInMemory(ctx, q, objs)
+}
+
+// pageInMemory filters objs with q.Filter and returns the requested page.
+func (b *backend) pageInMemory(ctx context.Context, q *provider.ListQuery, objs []map[string]any) (*provider.ListResult, error) {
+	m, err := filter.Compile(q.Filter, b.rt)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(objs))
+	mapped := make([]*provider.Resource, 0, len(objs))
+	for _, o := range objs {
+		r, err := b.toResource(o)
+		if err != nil {
+			return nil, err
+		}
+		mapped = append(mapped, r)
+		ids = append(ids, r.ID)
+	}
+	if err := b.attachExternalIDs(ctx, mapped, ids); err != nil {
+		return nil, err
+	}
+	var kept []int
+	for i, r := range mapped {
+		r.Attrs["id"] = r.ID
+		if m.Match(r.Attrs) {
+			kept = append(kept, i)
+		}
+		delete(r.Attrs, "id")
+	}
+	start := q.StartIndex - 1
+	if q.Cursor {
+		st, err := decodePosition(q.Position)
+		if err != nil {
+			return nil, err
+		}
+		start = st.offset
+	}
+	start = max(0, min(start, len(kept)))
+	end := min(len(kept), start+q.Count)
+	page := make([]map[string]any, 0, end-start)
+	for _, i := range kept[start:end] {
+		page = append(page, objs[i])
+	}
+	res, err := b.resources(ctx, page, q.Projection)
+	if err != nil {
+		return nil, err
+	}
+	out := &provider.ListResult{Resources: res, TotalResults: len(kept)}
+	if q.Cursor {
+		if end < len(kept) {
+			out.NextPosition = readState{offset: end}.encode()
+		}
+		if start > 0 {
+			out.PrevPosition = readState{offset: max(0, start-q.Count)}.encode()
+		}
+	}
+	return out, nil
+}
+
+// resources maps a page of target objects, expanding each as the response
+// needs and attaching gateway-kept externalIds in one lookup.
+func (b *backend) resources(ctx context.Context, objs []map[string]any, want *schema.Projection) ([]*provider.Resource, error) {
+	out := make([]*provider.Resource, len(objs))
+	ids := make([]string, len(objs))
+	e, expand := b.t.(Expander)
+	for i, o := range objs {
+		if expand {
+			if err := e.Expand(ctx, o, want); err != nil {
+				return nil, b.targetErr("read computed attributes", err)
+			}
+		}
+		r, err := b.toResource(o)
+		if err != nil {
+			return nil, err
+		}
+		out[i], ids[i] = r, r.ID
+	}
+	return out, b.attachExternalIDs(ctx, out, ids)
+}
+
+func (b *backend) attachExternalIDs(ctx context.Context, rs []*provider.Resource, ids []string) error {
+	if b.ext == nil || len(ids) == 0 {
+		return nil
+	}
+	got, err := b.ext.Get(ctx, b.rt.Name, ids)
+	if err != nil {
+		return err
+	}
+	for _, r := range rs {
+		if e, ok := got[r.ID]; ok {
+			r.Attrs["externalId"] = e
+		}
+	}
+	return nil
+}
+
+// readState is a position in a target listing: the 0-based offset and,
+// for cursor-paged targets, the target cursor that reads from there.
+type readState struct {
+	offset int
+	cursor string
+}
+
+// encode renders the state as a provider position, "<offset>.<cursor>";
+// the provider signs it, so a client cannot forge a target cursor.
+func (s readState) encode() string { return strconv.Itoa(s.offset) + "." + s.cursor }
+
+func decodePosition(pos string) (readState, error) {
+	if pos == "" {
+		return readState{}, nil
+	}
+	n, cur, ok := strings.Cut(pos, ".")
+	off, err := strconv.Atoi(n)
+	if !ok || err != nil || off < 0 {
+		return readState{}, scim.BadRequest(scim.InvalidCursor, "the cursor does not name a position of this list")
+	}
+	return readState{offset: off, cursor: cur}, nil
+}
+
+// read reads target objects from st on, up to want of them, calling fn
+// for each until it returns false, and remembers the target cursors it
+// passes. It returns the state after the last object handed to fn.
+func (b *backend) read(ctx context.Context, native string, st readState, want int, fn func(map[string]any) bool) error {
+	_, _, err := b.readFrom(ctx, native, st, want, fn)
+	return err
+}
+
+// readFrom is read that also reports the state after the last object
+// delivered and whether the target has more.
+func (b *backend) readFrom(ctx context.Context, native string, st readState, want int, fn func(map[string]any) bool) (readState, bool, error) {
+	l := b.t.(Lister)
+	pageMax := b.decl.MaxPageSize
+	for want > 0 {
+		limit := want
+		if pageMax > 0 {
+			limit = min(limit, pageMax)
+		}
+		q := &Query{Search: native, Limit: limit}
+		switch b.decl.Paging {
+		case PagingCursor:
+			q.Cursor = st.cursor
+		case PagingOffset:
+			q.Offset = st.offset
+		}
+		page, err := l.List(ctx, q)
+		if err != nil {
+			return st, false, b.targetErr("list", err)
+		}
+		if b.decl.Paging == PagingNone {
+			// One answer holds everything: skip to the offset.
+			objs := page.Objects[min(st.offset, len(page.Objects)):]
+			n := min(want, len(objs))
+			for _, o := range objs[:n] {
+				if !fn(o) {
+					break
+				}
+			}
+			st.offset += n
+			return st, st.offset < len(page.Objects), nil
+		}
+		for _, o := range page.Objects {
+			if !fn(o) {
+				return st, true, nil
+			}
+		}
+		st.offset += len(page.Objects)
+		want -= len(page.Objects)
+		more := page.More
+		if b.decl.Paging == PagingCursor {
+			st.cursor = page.Next
+			more = page.Next != ""
+			if more {
+				b.cursors.put(native, st.offset, st.cursor)
+			}
+		}
+		if !more || len(page.Objects) == 0 {
+			return st, false, nil
+		}
+	}
+	return st, true, nil
+}
+
+// listExact pages a list the target answers exactly.
+func (b *backend) listExact(ctx context.Context, q *provider.ListQuery, native string) (*provider.ListResult, error) {
+	var st readState
+	if q.Cursor {
+		var err error
+		if st, err = decodePosition(q.Position); err != nil {
+			return nil, err
+		}
+	} else {
+		st.offset = q.StartIndex - 1
+		if b.decl.Paging == PagingCursor && st.offset > 0 {
+			// Start from the nearest remembered target cursor and skip.
+			from := b.cursors.nearest(native, st.offset)
+			target := st.offset
+			st = from
+			if st.offset < target {
+				var err error
+				if st, _, err = b.readFrom(ctx, native, st, target-st.offset, func(map[string]any) bool { return true }); err != nil {
+					return nil, err
+				}
+				if st.offset < target {
+					return &provider.ListResult{TotalResults: st.offset}, nil
+				}
+			}
+		}
+	}
+	var objs []map[string]any
+	total := -1
+	want := q.Count
+	if want == 0 {
+		want = 1 // only totalResults is asked: one object tells whether there is any
+	}
+	end, more, err := b.readFrom(ctx, native, st, want, func(o map[string]any) bool {
+		objs = append(objs, o)
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	if q.Count == 0 {
+		objs = nil
+	}
+	if b.decl.TotalCount {
+		total = b.lastTotal(ctx, native, st)
+	}
+	if total < 0 {
+		// The target cannot count: totalResults is a lower bound, exact on
+		// the last page; before it, one more than what has been seen so
+		// that index-paging clients ask for the next page.
+		total = end.offset
+		if more {
+			total++
+		}
+		if q.Cursor {
+			total = -1
+			if !more {
+				total = end.offset
+			}
+		}
+	}
+	res, err := b.resources(ctx, objs, q.Projection)
+	if err != nil {
+		return nil, err
+	}
+	out := &provider.ListResult{Resources: res, TotalResults: total}
+	if q.Cursor && more {
+		out.NextPosition = end.encode()
+	}
+	return out, nil
+}
+
+// lastTotal asks a counting target for the total, with the smallest page.
+func (b *backend) lastTotal(ctx context.Context, native string, st readState) int {
+	q := &Query{Search: native, Limit: 1, Cursor: st.cursor, Offset: st.offset}
+	page, err := b.t.(Lister).List(ctx, q)
+	if err != nil || page.Total < 0 {
+		return -1
+	}
+	return page.Total
+}
+
+// cursorCache remembers target cursors by (native query, offset), so index
+// paging over a cursor-paged target continues from the page before instead
+// of re-reading from the start. It holds at most max entries and forgets
+// everything when full (cursors are cheap to rebuild by reading on).
+type cursorCache struct {
+	mu  sync.Mutex
+	max int
+	m   map[string]map[int]string
+	n   int
+}
+
+func newCursorCache(max int) *cursorCache {
+	return &cursorCache{max: max, m: map[string]map[int]string{}}
+}
+
+func (c *cursorCache) put(query string, offset int, cursor string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.n >= c.max {
+		c.m, c.n = map[string]map[int]string{}, 0
+	}
+	q := c.m[query]
+	if q == nil {
+		q = map[int]string{}
+		c.m[query] = q
+	}
+	if _, ok := q[offset]; !ok {
+		c.n++
+	}
+	q[offset] = cursor
+}
+
+// nearest returns the remembered state with the largest offset not beyond
+// offset (the start of the list when none).
+func (c *cursorCache) nearest(query string, offset int) readState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	best := readState{}
+	for off, cur := range c.m[query] {
+		if off <= offset && off > best.offset {
+			best = readState{offset: off, cursor: cur}
+		}
+	}
+	return best
+}
+
+// String describes the backend, for logs.
+func (b *backend) String() string { return fmt.Sprintf("%s %s", b.conn.Name, b.rt.Name) }

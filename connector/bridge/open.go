@@ -1,0 +1,179 @@
+package bridge
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/scimconnect/scimconnect/connector"
+	"github.com/scimconnect/scimconnect/connector/mapping"
+	"github.com/scimconnect/scimconnect/scim/provider"
+	"github.com/scimconnect/scimconnect/scim/schema"
+)
+
+// instance is an opened connector instance.
+type instance struct {
+	conn     *Connector
+	types    []provider.ResourceType
+	features provider.Features
+	closer   func() error
+	disabled map[string][]string // lower-case endpoint name → disabled paths
+	log      *slog.Logger
+}
+
+var (
+	_ connector.Instance = (*instance)(nil)
+	_ connector.Wrapper  = (*instance)(nil)
+)
+
+// Open opens an instance of c: it parses the instance's custom attributes
+// (env.CustomAttributes) against c.CustomTypes, applies custom and
+// disabled attributes (env.DisabledAttributes) to the resource types and
+// tables, connects to the target and builds one provider.Backend per
+// resource type. Configuration mistakes are reported together.
+func Open(ctx context.Context, c *Connector, env connector.Env, params json.RawMessage) (connector.Instance, error) {
+	log := env.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	var custom []mapping.CustomAttribute
+	if strings.TrimSpace(env.CustomAttributes) != "" {
+		if len(c.CustomTypes) == 0 {
+			return nil, fmt.Errorf("%s: this connector accepts no custom attributes", c.Name)
+		}
+		var err error
+		if custom, err = mapping.ParseCustomAttributes(env.CustomAttributes, c.CustomTypes); err != nil {
+			return nil, fmt.Errorf("%s: %w", c.Name, err)
+		}
+	}
+	in := &instance{conn: c, disabled: map[string][]string{}, log: log}
+	plans, err := plan(c, custom, env.DisabledAttributes, env.Version)
+	if err != nil {
+		return nil, err
+	}
+	targets, err := c.Connect(ctx, env, params, custom)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", c.Name, err)
+	}
+	if targets.Closer != nil {
+		in.closer = targets.Closer.Close
+	}
+	var ext ExternalIDs = NewMemoryExternalIDs()
+	if env.Store != nil {
+		ext = &StoreExternalIDs{Store: env.Store, Instance: env.Instance}
+	}
+	var errs []error
+	for _, p := range plans {
+		t := targets.ByType[p.decl.Type.Name]
+		if t == nil {
+			errs = append(errs, fmt.Errorf("%s: no target for resource type %s", c.Name, p.decl.Type.Name))
+			continue
+		}
+		b, err := newBackend(c, p, t, ext, log)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		in.types = append(in.types, provider.ResourceType{Type: p.rt, Backend: b})
+		if len(p.disabled) > 0 {
+			in.disabled[strings.ToLower(strings.TrimPrefix(p.rt.Endpoint, "/"))] = p.disabled
+		}
+		if p.decl.Ops.Has(OpPatch) {
+			in.features.Patch = true
+		}
+		if p.decl.Ops.Has(OpList) {
+			in.features.Filter = true
+			in.features.CursorPaging = true
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		_ = in.Close()
+		return nil, err
+	}
+	// Bulk is served by the provider over the backends; Sort would need
+	// the whole result set in the gateway, which targets without sort do
+	// not allow at scale; ETags need target versions the adapter lacks.
+	in.features.Bulk = true
+	in.features.ChangePassword = c.ChangePassword
+	return in, nil
+}
+
+// resourcePlan is a declared resource type with the instance's custom and
+// disabled attributes applied.
+type resourcePlan struct {
+	decl     *Resource
+	rt       *schema.ResourceType
+	table    mapping.Table
+	disabled []string
+}
+
+func plan(c *Connector, custom []mapping.CustomAttribute, disabled []string, version string) ([]resourcePlan, error) {
+	if version == "" {
+		version = c.Version
+	}
+	var plans []resourcePlan
+	used := make([]bool, len(disabled))
+	var errs []error
+	for i := range c.Resources {
+		d := &c.Resources[i]
+		rt := d.Type.Clone()
+		rt.Description = strings.TrimSpace(rt.Description + fmt.Sprintf(" (connector %s %s)", c.Name, version))
+		table := append(mapping.Table(nil), d.Table...)
+		if d.Custom && len(custom) > 0 {
+			if err := mapping.AddCustomAttributes(rt, custom); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", c.Name, err))
+				continue
+			}
+			table = append(table, mapping.CustomRules(custom, c.CustomTarget)...)
+		}
+		var mine []string
+		for j, p := range disabled {
+			if _, ok := rt.ResolvePath(p); ok {
+				mine = append(mine, p)
+				used[j] = true
+			}
+		}
+		if len(mine) > 0 {
+			var err error
+			if rt, err = mapping.DisableAttributes(rt, mine); err != nil {
+				errs = append(errs, fmt.Errorf("%s: %w", c.Name, err))
+				continue
+			}
+			table = table.Without(mine)
+		}
+		plans = append(plans, resourcePlan{decl: d, rt: rt, table: table, disabled: mine})
+	}
+	for j, ok := range used {
+		if !ok {
+			errs = append(errs, fmt.Errorf("%s: disabled attribute %q is not an attribute of any resource type", c.Name, disabled[j]))
+		}
+	}
+	return plans, errors.Join(errs...)
+}
+
+// ResourceTypes implements connector.Instance.
+func (in *instance) ResourceTypes() []provider.ResourceType { return in.types }
+
+// Features implements connector.Instance: they follow from the declaration.
+func (in *instance) Features() provider.Features { return in.features }
+
+// Close implements connector.Instance.
+func (in *instance) Close() error {
+	if in.closer == nil {
+		return nil
+	}
+	return in.closer()
+}
+
+// Wrap implements connector.Wrapper: it removes disabled attributes from
+// request bodies (see stripHandler).
+func (in *instance) Wrap(next http.Handler) http.Handler {
+	if len(in.disabled) == 0 {
+		return next
+	}
+	return &stripHandler{next: next, disabled: in.disabled, log: in.log}
+}

@@ -1,0 +1,422 @@
+package okta
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/scimconnect/scimconnect/connector/bridge"
+	"github.com/scimconnect/scimconnect/connector/httpx"
+	"github.com/scimconnect/scimconnect/scim"
+	"github.com/scimconnect/scimconnect/scim/schema"
+)
+
+// client calls one Okta org.
+type client struct {
+	http *httpx.Client
+}
+
+// errorBody is Okta's error shape (NOTES §6).
+type errorBody struct {
+	ErrorCode    string `json:"errorCode"`
+	ErrorSummary string `json:"errorSummary"`
+	ErrorCauses  []struct {
+		ErrorSummary string `json:"errorSummary"`
+	} `json:"errorCauses"`
+}
+
+// errorMessage extracts Okta's summary and causes, which hold the useful
+// part of validation errors ("login: An object with this field already
+// exists in the current organization").
+func errorMessage(body []byte) string {
+	var e errorBody
+	if json.Unmarshal(body, &e) != nil || e.ErrorSummary == "" {
+		return httpx.JSONErrorMessage(body)
+	}
+	msg := e.ErrorSummary
+	for _, c := range e.ErrorCauses {
+		if c.ErrorSummary != "" {
+			msg += "; " + c.ErrorSummary
+		}
+	}
+	return msg
+}
+
+// do sends one call and translates a failure. Okta reports a duplicate
+// login as 400 E0000001 (NOTES §6), which is a SCIM 409 uniqueness; and
+// refuses changes to BUILT_IN/APP groups (403 E0000006) or in a user's
+// current lifecycle state (403 E0000038), which are the client's doing,
+// not a gateway credential problem: 400 mutability.
+func (c *client) do(ctx context.Context, op string, req *httpx.Request, out any) (*httpx.Response, error) {
+	resp, err := c.http.Do(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if resp.Status >= 300 {
+		var e errorBody
+		_ = json.Unmarshal(resp.Body, &e)
+		msg := errorMessage(resp.Body)
+		switch {
+		case resp.Status == http.StatusBadRequest && strings.Contains(msg, "already exists"):
+			return nil, scim.Conflict("okta: %s: %s", op, msg)
+		case resp.Status == http.StatusForbidden && (e.ErrorCode == "E0000006" || e.ErrorCode == "E0000038" || e.ErrorCode == "E0000016"):
+			return nil, scim.BadRequest(scim.Mutability, "okta: %s: %s", op, msg)
+		}
+		return nil, resp.Err("okta: " + op)
+	}
+	if out != nil && len(resp.Body) > 0 {
+		if err := resp.DecodeJSON(out); err != nil {
+			return nil, err
+		}
+	}
+	return resp, nil
+}
+
+// nextCursor reads the "after" parameter of the rel="next" Link (NOTES §4:
+// the cursor must come from the Link header, never be constructed).
+func nextCursor(resp *httpx.Response) string {
+	next, ok := resp.Links()["next"]
+	if !ok {
+		return ""
+	}
+	u, err := url.Parse(next)
+	if err != nil {
+		return ""
+	}
+	return u.Query().Get("after")
+}
+
+func (c *client) list(ctx context.Context, op, path string, q *bridge.Query) (*bridge.Page, error) {
+	v := url.Values{}
+	v.Set("limit", strconv.Itoa(q.Limit))
+	if q.Cursor != "" {
+		v.Set("after", q.Cursor)
+	}
+	if q.Search != "" {
+		v.Set("search", q.Search)
+	}
+	var objs []map[string]any
+	resp, err := c.do(ctx, op, &httpx.Request{Path: path, Query: v}, &objs)
+	if err != nil {
+		return nil, err
+	}
+	return &bridge.Page{Objects: objs, Next: nextCursor(resp), Total: -1}, nil
+}
+
+// listAll reads every page of a listing.
+func (c *client) listAll(ctx context.Context, op, path string, limit int) ([]map[string]any, error) {
+	var all []map[string]any
+	q := &bridge.Query{Limit: limit}
+	for {
+		p, err := c.list(ctx, op, path, q)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, p.Objects...)
+		if p.Next == "" || len(p.Objects) == 0 {
+			return all, nil
+		}
+		q.Cursor = p.Next
+	}
+}
+
+func userPath(id string) string  { return "/api/v1/users/" + url.PathEscape(id) }
+func groupPath(id string) string { return "/api/v1/groups/" + url.PathEscape(id) }
+
+// getByID reads an object and insists on the id: Okta's getUser also
+// accepts a login or shortname, which must not answer a SCIM id.
+func (c *client) getByID(ctx context.Context, op, path, id, kind string) (map[string]any, error) {
+	if !validID(id) {
+		return nil, scim.NotFound("%s %q not found", kind, id)
+	}
+	var obj map[string]any
+	if _, err := c.do(ctx, op, &httpx.Request{Path: path}, &obj); err != nil {
+		return nil, err
+	}
+	if got, _ := obj["id"].(string); got != id {
+		return nil, scim.NotFound("%s %q not found", kind, id)
+	}
+	return obj, nil
+}
+
+// validID reports whether id can be an Okta object id (20 ASCII letters
+// and digits, "00u..."; NOTES §3). Anything else cannot name an object,
+// so it is answered without a call: Okta would otherwise read it as a
+// login, and an encoded "/" cannot be routed at all.
+func validID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// users is the User target.
+type users struct{ c *client }
+
+var (
+	_ bridge.Creator  = (*users)(nil)
+	_ bridge.Updater  = (*users)(nil)
+	_ bridge.Deleter  = (*users)(nil)
+	_ bridge.Lister   = (*users)(nil)
+	_ bridge.Pusher   = (*users)(nil)
+	_ bridge.Expander = (*users)(nil)
+)
+
+func (u *users) Get(ctx context.Context, id string) (map[string]any, error) {
+	return u.c.getByID(ctx, "get user", userPath(id), id, "User")
+}
+
+// checkLogin enforces the seed's "UserName should be in the format of email id".
+func checkLogin(userName string) error {
+	a, err := mail.ParseAddress(userName)
+	if err != nil || a.Address != userName {
+		return scim.BadRequest(scim.InvalidValue, "okta: userName %q must be an email address", userName)
+	}
+	return nil
+}
+
+func profileOf(target map[string]any) map[string]any {
+	p, _ := target["profile"].(map[string]any)
+	if p == nil {
+		p = map[string]any{}
+	}
+	return p
+}
+
+func (u *users) Create(ctx context.Context, w *bridge.Write) (map[string]any, error) {
+	userName, _ := w.After["userName"].(string)
+	if err := checkLogin(userName); err != nil {
+		return nil, err
+	}
+	profile := profileOf(w.Target)
+	if _, ok := profile["email"]; !ok {
+		profile["email"] = userName // Okta requires email; userName is one
+	}
+	body := map[string]any{"profile": profile}
+	if cr, ok := w.Target["credentials"]; ok {
+		body["credentials"] = cr
+	}
+	// active=false creates a STAGED user; otherwise Okta activates it
+	// (ACTIVE with a password, PROVISIONED without).
+	activate := w.After["active"] != false
+	q := url.Values{"activate": {strconv.FormatBool(activate)}}
+	var obj map[string]any
+	if _, err := u.c.do(ctx, "create user", &httpx.Request{Method: http.MethodPost, Path: "/api/v1/users", Query: q, Body: body}, &obj); err != nil {
+		return nil, err
+	}
+	return obj, nil
+}
+
+// Update applies a partial profile update (POST /users/{id}: omitted
+// fields are kept, null removes) and the lifecycle call that active asks
+// for.
+func (u *users) Update(ctx context.Context, id string, w *bridge.Write) (map[string]any, error) {
+	if w.After["password"] != nil {
+		return nil, scim.BadRequest(scim.Mutability, "okta: the password cannot be changed through this connector: Okta's API needs the user's current password, which can never be read")
+	}
+	userName, _ := w.After["userName"].(string)
+	if err := checkLogin(userName); err != nil {
+		return nil, err
+	}
+	changes := profileOf(w.Target)
+	if email, ok := changes["email"]; ok && email == nil {
+		// Okta requires an email: a removed one falls back to userName,
+		// as on create.
+		changes["email"] = userName
+	}
+	// Seed: changing the email changes both userName and email; changing
+	// only userName changes only the login.
+	if email, ok := changes["email"]; ok && email != nil {
+		if _, loginToo := changes["login"]; !loginToo {
+			changes["login"] = email
+		}
+	}
+	wasActive := w.Before["active"] == true
+	wantActive := w.After["active"] != false
+	status, _ := w.Current["status"].(string)
+	if !wasActive && wantActive {
+		// Reactivate first: Okta refuses profile edits of DEPROVISIONED users.
+		if err := u.lifecycle(ctx, id, status, true); err != nil {
+			return nil, err
+		}
+	}
+	if len(changes) > 0 {
+		if _, err := u.c.do(ctx, "update user", &httpx.Request{Method: http.MethodPost, Path: userPath(id), Body: map[string]any{"profile": changes}}, nil); err != nil {
+			return nil, err
+		}
+	}
+	if wasActive && !wantActive {
+		if err := u.lifecycle(ctx, id, status, false); err != nil {
+			return nil, err
+		}
+	}
+	return nil, nil
+}
+
+// lifecycle moves a user to active or inactive. Deactivation suspends an
+// ACTIVE user (reversible, keeps group memberships) and deactivates any
+// other; activation unsuspends a SUSPENDED user and activates a STAGED or
+// DEPROVISIONED one without sending an email.
+func (u *users) lifecycle(ctx context.Context, id, status string, active bool) error {
+	var op string
+	q := url.Values{}
+	switch {
+	case active && status == "SUSPENDED":
+		op = "unsuspend"
+	case active:
+		op = "activate"
+		q.Set("sendEmail", "false")
+	case status == "ACTIVE":
+		op = "suspend"
+	default:
+		op = "deactivate"
+	}
+	_, err := u.c.do(ctx, op+" user", &httpx.Request{Method: http.MethodPost, Path: userPath(id) + "/lifecycle/" + op, Query: q}, nil)
+	return err
+}
+
+// Delete follows the seed: the first DELETE deactivates, a second deletes.
+func (u *users) Delete(ctx context.Context, id string) error {
+	if _, err := u.Get(ctx, id); err != nil {
+		return err
+	}
+	_, err := u.c.do(ctx, "delete user", &httpx.Request{Method: http.MethodDelete, Path: userPath(id)}, nil)
+	return err
+}
+
+func (u *users) List(ctx context.Context, q *bridge.Query) (*bridge.Page, error) {
+	return u.c.list(ctx, "list users", "/api/v1/users", q)
+}
+
+// Expand adds the user's groups when the response asks for them.
+func (u *users) Expand(ctx context.Context, obj map[string]any, want *schema.Projection) error {
+	if want == nil || !want.Includes("groups") {
+		return nil
+	}
+	id, _ := obj["id"].(string)
+	var gs []map[string]any
+	if _, err := u.c.do(ctx, "list user groups", &httpx.Request{Path: userPath(id) + "/groups"}, &gs); err != nil {
+		return err
+	}
+	list := make([]any, len(gs))
+	for i, g := range gs {
+		list[i] = g
+	}
+	obj["_groups"] = list
+	return nil
+}
+
+// groups is the Group target.
+type groups struct{ c *client }
+
+var (
+	_ bridge.Creator       = (*groups)(nil)
+	_ bridge.Replacer      = (*groups)(nil)
+	_ bridge.Deleter       = (*groups)(nil)
+	_ bridge.Lister        = (*groups)(nil)
+	_ bridge.Pusher        = (*groups)(nil)
+	_ bridge.Expander      = (*groups)(nil)
+	_ bridge.MemberManager = (*groups)(nil)
+)
+
+func (g *groups) Get(ctx context.Context, id string) (map[string]any, error) {
+	return g.c.getByID(ctx, "get group", groupPath(id), id, "Group")
+}
+
+func (g *groups) Create(ctx context.Context, w *bridge.Write) (map[string]any, error) {
+	var obj map[string]any
+	_, err := g.c.do(ctx, "create group", &httpx.Request{Method: http.MethodPost, Path: "/api/v1/groups", Body: map[string]any{"profile": profileOf(w.Target)}}, &obj)
+	return obj, err
+}
+
+// Replace sends the whole profile: Okta groups only have PUT.
+func (g *groups) Replace(ctx context.Context, id string, w *bridge.Write) (map[string]any, error) {
+	var obj map[string]any
+	_, err := g.c.do(ctx, "replace group", &httpx.Request{Method: http.MethodPut, Path: groupPath(id), Body: map[string]any{"profile": profileOf(w.Target)}}, &obj)
+	return obj, err
+}
+
+func (g *groups) Delete(ctx context.Context, id string) error {
+	_, err := g.c.do(ctx, "delete group", &httpx.Request{Method: http.MethodDelete, Path: groupPath(id)}, nil)
+	return err
+}
+
+func (g *groups) List(ctx context.Context, q *bridge.Query) (*bridge.Page, error) {
+	return g.c.list(ctx, "list groups", "/api/v1/groups", q)
+}
+
+// members reads the group's users, 1,000 per page (NOTES §2 default).
+func (g *groups) members(ctx context.Context, id string) ([]map[string]any, error) {
+	return g.c.listAll(ctx, "list group members", groupPath(id)+"/users", 1000)
+}
+
+// Expand adds the members when the response asks for them.
+func (g *groups) Expand(ctx context.Context, obj map[string]any, want *schema.Projection) error {
+	if want != nil && !want.Includes("members") {
+		return nil
+	}
+	id, _ := obj["id"].(string)
+	ms, err := g.members(ctx, id)
+	if err != nil {
+		return err
+	}
+	list := make([]any, len(ms))
+	for i, m := range ms {
+		list[i] = m
+	}
+	obj["_members"] = list
+	return nil
+}
+
+func (g *groups) MemberIDs(ctx context.Context, groupID string) ([]string, error) {
+	ms, err := g.members(ctx, groupID)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(ms))
+	for _, m := range ms {
+		if id, ok := m["id"].(string); ok {
+			ids = append(ids, id)
+		}
+	}
+	return ids, nil
+}
+
+func (g *groups) AddMembers(ctx context.Context, groupID string, ids []string) error {
+	for _, id := range ids {
+		if !validID(id) {
+			return scim.BadRequest(scim.InvalidValue, "okta: member %q is not a user id", id)
+		}
+		_, err := g.c.do(ctx, "add group member", &httpx.Request{Method: http.MethodPut, Path: groupPath(groupID) + "/users/" + url.PathEscape(id)}, nil)
+		if isNotFound(err) {
+			return scim.BadRequest(scim.InvalidValue, "okta: member %q is not a user of this org (or the group is gone)", id)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (g *groups) RemoveMembers(ctx context.Context, groupID string, ids []string) error {
+	for _, id := range ids {
+		if !validID(id) {
+			continue // cannot be a member
+		}
+		_, err := g.c.do(ctx, "remove group member", &httpx.Request{Method: http.MethodDelete, Path: groupPath(groupID) + "/users/" + url.PathEscape(id)}, nil)
+		if err != nil && !isNotFound(err) {
+			return err
+		}
+	}
+	return nil
+}

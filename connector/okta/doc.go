@@ -1,0 +1,72 @@
+// Package okta is the Okta connector (seed section "Okta"): users, groups
+// and group memberships over the Okta Management API, built on
+// connector/bridge, tested with connector/connectortest against oktasim.
+//
+// Parameters: name (the connector name; the instance name when empty),
+// token (Okta API token, sent as "Authorization: SSWS <token>"), target_url
+// (the org URL).
+//
+// The mapping tables (mapping.go) follow the seed line by line; each rule
+// carries the seed's line as a comment.
+//
+// # Decisions where the seed is unclear
+//
+//   - active: the seed writes `tatus == "ACTIVE"` (a typo for status).
+//     active is true for ACTIVE and also for PROVISIONED, RECOVERY,
+//     LOCKED_OUT and PASSWORD_EXPIRED: a user created without a password is
+//     PROVISIONED (activated, waiting for a password), and reading it as
+//     inactive would make identity providers re-activate it forever. STAGED,
+//     SUSPENDED and DEPROVISIONED are inactive. Setting active=false suspends
+//     an ACTIVE user (reversible, keeps group memberships) and deactivates
+//     any other; active=true unsuspends a SUSPENDED user and activates
+//     (sendEmail=false) a STAGED or DEPROVISIONED one. Creating with
+//     active=false creates a STAGED user.
+//   - Emails.value ↔ email (the seed's cell is empty): the work email,
+//     written as Okta's email. Okta requires an email: when a request has
+//     none, the userName (an email) is used. PhoneNumbers.value ↔
+//     primaryPhone likewise; addresses are the "work" address.
+//   - Mandatory fields: the seed lists GivenName; Okta also requires
+//     lastName and login, so userName, name.givenName and name.familyName
+//     are mandatory (400 invalidValue before any call).
+//   - userName must be an email address (RFC 5322 addr-spec without a
+//     display name): 400 invalidValue otherwise.
+//   - Email and login: when an update changes the email and not userName,
+//     the login follows the email (seed); changing userName alone changes
+//     only the login.
+//   - Password: the initial password of a created user is sent
+//     (credentials.password.value); any update carrying a password is 400
+//     mutability, since Okta needs the old password (seed).
+//   - DELETE: Okta's first DELETE deactivates (DEPROVISIONED, then read as
+//     active=false), a second deletes (seed). Plain listings omit
+//     DEPROVISIONED users, as Okta does; filters (search) include them.
+//   - groups (On Demand): the User schema's groups attribute is returned
+//     "request" (RFC 7643 §7), so /users/{id}/groups is called only when
+//     a client names groups in attributes. Groups list every Okta group,
+//     the BUILT_IN Everyone group included; Okta refuses changes to
+//     BUILT_IN and APP_GROUP groups (answered 400 mutability).
+//   - Group description: the seed's Extension.Description lives in an Okta
+//     group extension schema (GroupExtension), since core Group has none.
+//   - Group members: read from /groups/{id}/users (1,000 per page), changed
+//     with one PUT or DELETE per member; a member that is not a user is 400
+//     invalidValue; removing a non-member succeeds.
+//   - Ids: Okta ids are 20 letters and digits; any other id is answered 404
+//     without a call (Okta would read it as a login; an encoded "/" cannot
+//     be routed).
+//   - Errors: Okta's duplicate login (400 E0000001 "already exists") is 409
+//     uniqueness; 403 E0000006/E0000016/E0000038 (object or state does not
+//     allow it) are 400 mutability with Okta's summary and causes; the rest
+//     goes through httpx (404, 400 invalidValue, 429/5xx → retries then 503).
+//   - Filters pushed down as search expressions (Okta compares values
+//     case-insensitively, like SCIM caseExact=false attributes): eq, sw, pr
+//     on profile attributes, co on userName/name/email, active eq true,
+//     meta.created/lastModified orderings (as a superset, re-checked) and
+//     and/or. ne, not, value paths and id (caseExact in SCIM) are evaluated
+//     in the gateway. Values are quoted with \" and \\ escaped (Okta takes a
+//     backslash as escaping the next character), so a quote or backslash can
+//     never end the literal.
+//   - Paging: limit=200 (Okta's users maximum), the cursor taken from the
+//     rel="next" Link header's after parameter; Okta gives no total, so
+//     totalResults follows bridge's lower-bound rule.
+//   - Custom attributes: string, boolean, integer and decimal, mapped to
+//     profile.<name>; they must exist in the org's Profile Editor.
+package okta

@@ -46,6 +46,9 @@ func open(ctx context.Context, env connector.Env, params json.RawMessage) (conne
 	if env.Store == nil {
 		return nil, fmt.Errorf("local: no store")
 	}
+	if env.CustomAttributes != "" || len(env.DisabledAttributes) > 0 {
+		return nil, fmt.Errorf("local: custom and disabled attributes are not supported by the local directory")
+	}
 	d := &directory{store: env.Store, instance: env.Instance, cache: newReadCache(env.Store)}
 	d.userType = schema.UserResourceType()
 	d.groupType = schema.GroupResourceType()

@@ -420,3 +420,14 @@ func TestNestedChangesChangeVersions(t *testing.T) {
 		t.Errorf("indirect group display %v", d)
 	}
 }
+
+func TestOpenRejectsAttributeSettings(t *testing.T) {
+	for _, env := range []connector.Env{
+		{Instance: "x", Store: &countingStore{}, CustomAttributes: "badge|string;"},
+		{Instance: "x", Store: &countingStore{}, DisabledAttributes: []string{"title"}},
+	} {
+		if _, err := Type.Open(context.Background(), env, nil); err == nil {
+			t.Errorf("Open accepted %+v", env)
+		}
+	}
+}

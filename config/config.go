@@ -29,12 +29,22 @@ type File struct {
 	PublicURL string `yaml:"public_url"`
 	// Data is the directory of the embedded database; "./data" by default.
 	Data string `yaml:"data"`
+	// Store selects the store: the embedded SQLite database in Data (the
+	// default) or PostgreSQL, which several replicas can share.
+	Store Store `yaml:"store"`
 	// Log sets the log format ("text" or "json") and level.
 	Log Log `yaml:"log"`
 	// Limits are the protocol limits applied to every instance.
 	Limits Limits `yaml:"limits"`
 	// Instances are the connector instances to serve.
 	Instances []Instance `yaml:"instances"`
+}
+
+// Store selects and configures the store.
+type Store struct {
+	Type   string `yaml:"type"`   // sqlite (default) or postgres
+	DSN    string `yaml:"dsn"`    // postgres: connection string (use ${ENV_VAR} for the password)
+	Schema string `yaml:"schema"` // postgres: schema for scimconnect's tables (default: the DSN's search_path)
 }
 
 // Log configures logging.
@@ -174,6 +184,18 @@ func (f *File) validate() []string {
 	}
 	if f.PublicURL != "" && !strings.HasPrefix(f.PublicURL, "http://") && !strings.HasPrefix(f.PublicURL, "https://") {
 		p = append(p, fmt.Sprintf("public_url: %q must start with http:// or https://", f.PublicURL))
+	}
+	switch f.Store.Type {
+	case "", "sqlite":
+		if f.Store.DSN != "" || f.Store.Schema != "" {
+			p = append(p, "store: dsn and schema are for type postgres")
+		}
+	case "postgres":
+		if f.Store.DSN == "" {
+			p = append(p, "store.dsn: required for type postgres")
+		}
+	default:
+		p = append(p, fmt.Sprintf("store.type: %q must be sqlite or postgres", f.Store.Type))
 	}
 	switch f.Log.Format {
 	case "", "text", "json":

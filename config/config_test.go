@@ -54,6 +54,9 @@ func TestParseErrors(t *testing.T) {
 		{"bad hash", "instances:\n  - {name: a, type: local, token_sha256: xyz}\n", []string{"token_sha256: must be 64 hex digits"}},
 		{"negative limit", "limits: {max_body_bytes: -1}\n", []string{"limits.max_body_bytes: must not be negative"}},
 		{"not yaml", "instances: [\n", []string{"config:"}},
+		{"postgres without dsn", "store: {type: postgres}\n", []string{"store.dsn: required for type postgres"}},
+		{"unknown store", "store: {type: mysql}\n", []string{`store.type: "mysql" must be sqlite or postgres`}},
+		{"dsn for sqlite", "store: {dsn: x}\n", []string{"store: dsn and schema are for type postgres"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -23,6 +23,9 @@ var (
 	ErrVersionMismatch = errors.New("store: version mismatch")
 	// ErrReadOnly means a write was attempted through a View transaction.
 	ErrReadOnly = errors.New("store: read-only transaction")
+	// ErrContention means a write kept conflicting with concurrent writes
+	// and was given up; nothing was written and the caller may retry.
+	ErrContention = errors.New("store: too much write contention, nothing was written")
 )
 
 // Store is a backend. It is safe for concurrent use.

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -64,6 +65,8 @@ func (b *backend) storeError(err error, id string) error {
 		return scim.Conflict("a %s with this id already exists", b.name())
 	case errors.Is(err, store.ErrVersionMismatch):
 		return provider.PreconditionFailed("(changed)")
+	case errors.Is(err, store.ErrContention):
+		return &scim.Error{Status: http.StatusServiceUnavailable, Detail: "too many concurrent changes to the same data: nothing was changed, try again", RetryAfter: 1}
 	}
 	var se *scim.Error
 	if errors.As(err, &se) {

@@ -22,7 +22,7 @@ var ErrClosed = errors.New("postgres: store is closed")
 // ErrContention is returned by Update when fn's transaction lost a
 // serialization race (SQLSTATE 40001 or 40P01) on every one of its
 // attempts. Nothing of it was written; the caller may try again later.
-var ErrContention = errors.New("postgres: transaction kept conflicting with concurrent ones")
+var ErrContention = store.ErrContention
 
 // DefaultMaxAttempts is how many times Update runs fn, by default, before
 // it gives up with ErrContention.

@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/scimconnect/scimconnect/connector/httpx"
 	"github.com/scimconnect/scimconnect/scim/provider"
 	"github.com/scimconnect/scimconnect/store"
 )
@@ -37,6 +38,9 @@ type Env struct {
 	// Version is the connector version the instance was created with
 	// (store.Instance.Version); "" means the type's current version.
 	Version string
+	// TargetObserver, when set, is given to the instance's target HTTP
+	// client so that target calls show in the metrics.
+	TargetObserver httpx.Observer
 }
 
 // Param declares one configuration parameter of a connector type.

@@ -6,6 +6,12 @@
 // one log line) → instance lookup → bearer token check (constant time,
 // against a SHA-256 hash) → the instance's provider.Provider → the
 // connector's provider.Backend.
+//
+// Failed authentications are rate-limited per client address (see
+// AuthLimit): only requests whose credentials fail consume the budget, so
+// a client with a valid token is never slowed or refused. With
+// Options.Metrics set, every SCIM request is counted and timed and the
+// metrics are served at /metrics (see package metrics).
 package gateway
 
 import (
@@ -18,12 +24,15 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/scimconnect/scimconnect/connector"
+	"github.com/scimconnect/scimconnect/metrics"
 	"github.com/scimconnect/scimconnect/scim"
 	"github.com/scimconnect/scimconnect/scim/provider"
 	"github.com/scimconnect/scimconnect/store"
@@ -39,6 +48,26 @@ type Options struct {
 	Store    store.Store
 	Registry connector.Registry
 	Logger   *slog.Logger
+
+	// Metrics, when set, records the SCIM requests, failed
+	// authentications and instances loaded, and is served at /metrics;
+	// nil disables both. Give the store to the gateway already wrapped by
+	// metrics.InstrumentStore to time it too.
+	Metrics *metrics.Metrics
+	// MetricsTokenHash, when set, is the SHA-256 of the bearer token that
+	// /metrics requires. Nil serves /metrics without credentials, as most
+	// Prometheus exporters do: restrict it at the network then, since the
+	// instance names appear in the labels.
+	MetricsTokenHash []byte
+	// AuthLimit limits failed authentications per client address.
+	AuthLimit AuthLimit
+	// TrustedProxies are the reverse proxies (addresses or CIDR prefixes)
+	// whose X-Forwarded-For header is believed when they connect: the
+	// client address is then the rightmost address in that header that is
+	// not a trusted proxy. Empty: the connection's remote address is the
+	// client address and X-Forwarded-For is ignored, since any client can
+	// write it.
+	TrustedProxies []netip.Prefix
 }
 
 // InstanceSpec describes an instance to mount.
@@ -47,6 +76,12 @@ type InstanceSpec struct {
 	Type      string
 	Params    []byte // JSON
 	TokenHash []byte // SHA-256 of the bearer token
+	// CustomAttributes ("name|type;...") and DisabledAttributes (SCIM
+	// paths) are the instance's attribute settings.
+	CustomAttributes   string
+	DisabledAttributes []string
+	// Version is the connector version the instance was created with.
+	Version string
 }
 
 // Gateway is the top-level http.Handler.
@@ -58,24 +93,41 @@ type Gateway struct {
 	instances map[string]*instance
 
 	ready atomic.Bool
+
+	limiter        *failureLimiter // nil when disabled
+	unknownMetrics *metrics.Observer
+	metricsAuth    *metrics.Observer
+	metricsHandler http.Handler
+	now            func() time.Time
 }
 
 type instance struct {
 	name      string
 	typ       string
 	tokenHash []byte
-	handler   http.Handler
+	handler   http.Handler // the provider with /scim/{name}/v2 stripped
 	conn      connector.Instance
+	metrics   *metrics.Observer
 }
 
 // New returns a gateway with no instances.
 func New(opts Options) *Gateway {
-	g := &Gateway{opts: opts, log: opts.Logger, instances: map[string]*instance{}}
+	g := &Gateway{opts: opts, log: opts.Logger, instances: map[string]*instance{}, now: time.Now}
 	if g.log == nil {
 		g.log = slog.New(slog.DiscardHandler)
 	}
 	g.opts.PublicURL = strings.TrimRight(opts.PublicURL, "/")
 	g.ready.Store(true)
+	if !opts.AuthLimit.Disabled {
+		g.limiter = newFailureLimiter(opts.AuthLimit)
+	}
+	if opts.Metrics != nil {
+		g.unknownMetrics = opts.Metrics.Instance(metrics.UnknownInstance)
+		g.metricsAuth = opts.Metrics.Instance(metrics.MetricsEndpoint)
+		g.metricsHandler = opts.Metrics.Handler()
+		opts.Metrics.SetInstancesLoaded(0)
+		opts.Metrics.SetReadinessCheck(g.checkReady)
+	}
 	return g
 }
 
@@ -95,7 +147,16 @@ func (g *Gateway) Mount(ctx context.Context, spec InstanceSpec) error {
 		return fmt.Errorf("instance %q: a SHA-256 token hash is required", spec.Name)
 	}
 	logger := g.log.With("instance", spec.Name)
-	conn, err := typ.Open(ctx, connector.Env{Instance: spec.Name, Store: g.opts.Store, Logger: logger}, spec.Params)
+	env := connector.Env{
+		Instance: spec.Name, Store: g.opts.Store, Logger: logger,
+		CustomAttributes: spec.CustomAttributes, DisabledAttributes: spec.DisabledAttributes, Version: spec.Version,
+	}
+	// Only a non-nil observer goes into the interface: a nil pointer in it
+	// would look like an observer to the client.
+	if obs := g.opts.Metrics.Instance(spec.Name); obs != nil {
+		env.TargetObserver = obs
+	}
+	conn, err := typ.Open(ctx, env, spec.Params)
 	if err != nil {
 		return fmt.Errorf("instance %q: %w", spec.Name, err)
 	}
@@ -108,10 +169,23 @@ func (g *Gateway) Mount(ctx context.Context, spec InstanceSpec) error {
 		_ = conn.Close()
 		return fmt.Errorf("instance %q: %w", spec.Name, err)
 	}
-	in := &instance{name: spec.Name, typ: spec.Type, tokenHash: spec.TokenHash, handler: p, conn: conn}
+	// Instances that must see requests first (target connectors dropping
+	// disabled attributes) wrap the provider.
+	var handler http.Handler = p
+	if w, ok := conn.(connector.Wrapper); ok {
+		handler = w.Wrap(p)
+	}
+	// Stripping the prefix is set up once here rather than per request.
+	prefix := "/scim/" + spec.Name + "/v2"
+	in := &instance{
+		name: spec.Name, typ: spec.Type, tokenHash: spec.TokenHash,
+		handler: http.StripPrefix(prefix, handler), conn: conn,
+		metrics: g.opts.Metrics.Instance(spec.Name),
+	}
 	g.mu.Lock()
 	old := g.instances[spec.Name]
 	g.instances[spec.Name] = in
+	g.opts.Metrics.SetInstancesLoaded(len(g.instances))
 	g.mu.Unlock()
 	if old != nil {
 		_ = old.conn.Close()
@@ -130,6 +204,7 @@ func (g *Gateway) Close() error {
 		}
 	}
 	g.instances = map[string]*instance{}
+	g.opts.Metrics.SetInstancesLoaded(0)
 	return errors.Join(errs...)
 }
 
@@ -151,7 +226,7 @@ func NewToken() (string, error) {
 	return "scim_" + hex.EncodeToString(b), nil
 }
 
-// ServeHTTP routes /healthz, /readyz and /scim/{instance}/v2/...
+// ServeHTTP routes /healthz, /readyz, /metrics and /scim/{instance}/v2/...
 func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Path {
 	case "/healthz":
@@ -161,6 +236,11 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "/readyz":
 		g.serveReady(w, r)
 		return
+	case "/metrics":
+		if g.metricsHandler != nil {
+			g.serveMetrics(w, r)
+			return
+		}
 	}
 	rest, ok := strings.CutPrefix(r.URL.Path, "/scim/")
 	if !ok {
@@ -171,36 +251,117 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	g.mu.RLock()
 	in := g.instances[name]
 	g.mu.RUnlock()
+	// The label is the mounted instance's, never the name in the URL.
+	obs := g.unknownMetrics
+	if in != nil {
+		obs = in.metrics
+	}
+	if obs == nil {
+		g.serveInstance(w, r, in, name, tail, nil)
+		return
+	}
+	// Behind LogRequests, reuse its status recorder and its clock
+	// readings; otherwise record the status with a recycled one.
+	sw, logged := w.(*statusWriter)
+	if !logged {
+		sw = statusWriters.Get().(*statusWriter)
+		*sw = statusWriter{ResponseWriter: w, start: time.Now()}
+	}
+	g.serveInstance(sw, r, in, name, tail, obs)
+	elapsed := time.Since(sw.start)
+	sw.elapsed = elapsed
+	status := sw.status
+	if status == 0 {
+		status = http.StatusOK
+	}
+	op := metrics.OpOther
+	if v2, ok := strings.CutPrefix(tail, "v2"); ok && (v2 == "" || v2[0] == '/') {
+		op = metrics.OperationOf(r.Method, v2)
+	}
+	obs.ObserveRequest(op, status, elapsed)
+	if !logged {
+		*sw = statusWriter{}
+		statusWriters.Put(sw)
+	}
+}
+
+// statusWriters recycles the status recorders of requests that did not
+// come through LogRequests.
+var statusWriters = sync.Pool{New: func() any { return new(statusWriter) }}
+
+// serveInstance authenticates a request to an instance (nil when none of
+// that name is mounted) and hands it to the instance's provider.
+func (g *Gateway) serveInstance(w http.ResponseWriter, r *http.Request, in *instance, name, tail string, obs *metrics.Observer) {
 	// An unknown instance answers exactly like a wrong token, so that
-	// instance names cannot be probed without credentials.
+	// instance names cannot be probed without credentials. The token is
+	// checked before the failure budget so that a valid token always
+	// passes, even from an address that is blocked.
 	if in == nil || !authorized(r, in.tokenHash) {
-		unauthorized(w)
+		g.refuse(w, r, obs)
 		return
 	}
 	if tail != "v2" && !strings.HasPrefix(tail, "v2/") {
 		writeError(w, scim.NotFound("no such endpoint: SCIM endpoints of this instance are under /scim/%s/v2", name))
 		return
 	}
-	prefix := "/scim/" + name + "/v2"
-	http.StripPrefix(prefix, in.handler).ServeHTTP(w, r)
+	in.handler.ServeHTTP(w, r)
 }
 
-func (g *Gateway) serveReady(w http.ResponseWriter, r *http.Request) {
-	if !g.ready.Load() {
-		http.Error(w, "shutting down", http.StatusServiceUnavailable)
-		return
-	}
-	if g.opts.Store != nil {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if err := g.opts.Store.Ping(ctx); err != nil {
-			g.log.Warn("readiness: store unreachable", "error", err)
-			http.Error(w, "store unreachable", http.StatusServiceUnavailable)
+// refuse answers a request whose credentials failed: 401, or 429 with
+// Retry-After once the client address has used up its failure budget.
+func (g *Gateway) refuse(w http.ResponseWriter, r *http.Request, obs *metrics.Observer) {
+	if g.limiter != nil {
+		if wait, blocked := g.limiter.fail(g.clientAddr(r), g.now()); blocked {
+			obs.ObserveAuthFailure(true)
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)))
+			writeError(w, scim.Errorf(http.StatusTooManyRequests, "", "too many failed authentications from this address; retry after %s", wait))
 			return
 		}
 	}
+	obs.ObserveAuthFailure(false)
+	unauthorized(w)
+}
+
+// serveMetrics serves /metrics, behind MetricsTokenHash when set.
+func (g *Gateway) serveMetrics(w http.ResponseWriter, r *http.Request) {
+	if g.opts.MetricsTokenHash != nil && !authorized(r, g.opts.MetricsTokenHash) {
+		g.refuse(w, r, g.metricsAuth)
+		return
+	}
+	g.metricsHandler.ServeHTTP(w, r)
+}
+
+func (g *Gateway) serveReady(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := g.checkReady(ctx); err != nil {
+		if errors.Is(err, errShuttingDown) {
+			http.Error(w, "shutting down", http.StatusServiceUnavailable)
+			return
+		}
+		g.log.Warn("readiness: store unreachable", "error", err)
+		http.Error(w, "store unreachable", http.StatusServiceUnavailable)
+		return
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = w.Write([]byte("ready\n"))
+}
+
+var errShuttingDown = errors.New("shutting down")
+
+// checkReady reports why the gateway should not get new requests: it is
+// shutting down or its store does not answer. /readyz and the
+// scimconnect_ready metric both use it.
+func (g *Gateway) checkReady(ctx context.Context) error {
+	if !g.ready.Load() {
+		return errShuttingDown
+	}
+	if g.opts.Store != nil {
+		if err := g.opts.Store.Ping(ctx); err != nil {
+			return fmt.Errorf("store unreachable: %w", err)
+		}
+	}
+	return nil
 }
 
 // authorized checks "Authorization: Bearer <token>" against the stored

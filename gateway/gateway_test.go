@@ -44,6 +44,13 @@ type fixture struct {
 
 func newFixture(t *testing.T, tokens map[string]string) *fixture {
 	t.Helper()
+	return newFixtureWith(t, tokens, nil)
+}
+
+// newFixtureWith is newFixture with the gateway's options adjusted by
+// configure (nil: none).
+func newFixtureWith(t testing.TB, tokens map[string]string, configure func(*gateway.Options)) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	st, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "gw.db"))
 	if err != nil {
@@ -52,7 +59,11 @@ func newFixture(t *testing.T, tokens map[string]string) *fixture {
 	t.Cleanup(func() { st.Close() })
 	logs := &syncBuffer{}
 	log := slog.New(slog.NewTextHandler(logs, nil))
-	gw := gateway.New(gateway.Options{PublicURL: "http://scim.test", Provider: provider.DefaultConfig(), Store: st, Registry: builtin.Registry(), Logger: log})
+	opts := gateway.Options{PublicURL: "http://scim.test", Provider: provider.DefaultConfig(), Store: st, Registry: builtin.Registry(), Logger: log}
+	if configure != nil {
+		configure(&opts)
+	}
+	gw := gateway.New(opts)
 	for name, tok := range tokens {
 		if err := gw.Mount(ctx, gateway.InstanceSpec{Name: name, Type: "local", TokenHash: gateway.HashToken(tok)}); err != nil {
 			t.Fatal(err)
@@ -181,5 +192,47 @@ func TestNewTokenIsRandom(t *testing.T) {
 	b, _ := gateway.NewToken()
 	if a == b || len(a) < 40 {
 		t.Errorf("tokens %q %q", a, b)
+	}
+}
+
+// TestTargetInstanceSettingsReachTheConnector mounts an Okta instance
+// (against its simulator) with a disabled and a custom attribute: the
+// gateway must hand both to the connector and serve its wrapper, so a
+// request setting the disabled attribute is accepted with it ignored.
+func TestTargetInstanceSettingsReachTheConnector(t *testing.T) {
+	ctx := context.Background()
+	reg := builtin.Registry()
+	sim := reg["okta"].Simulator()
+	srv := httptest.NewServer(sim)
+	t.Cleanup(srv.Close)
+	f := newFixture(t, nil)
+	tok := "okta-instance-token-0001"
+	err := f.gw.Mount(ctx, gateway.InstanceSpec{
+		Name: "o", Type: "okta", Params: sim.Params(srv.URL), TokenHash: gateway.HashToken(tok),
+		DisabledAttributes: []string{"title"}, CustomAttributes: "badge|string;",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+	  "userName":"ada@example.com","name":{"givenName":"Ada","familyName":"Lovelace"},"title":"Countess"}`
+	r := httptest.NewRequest("POST", "/scim/o/v2/Users", strings.NewReader(body))
+	r.Header.Set("Authorization", "Bearer "+tok)
+	r.Header.Set("Content-Type", "application/scim+json")
+	w := httptest.NewRecorder()
+	f.handler.ServeHTTP(w, r)
+	if w.Code != 201 {
+		t.Fatalf("create with a disabled attribute: %d %s", w.Code, w.Body)
+	}
+	if strings.Contains(w.Body.String(), "Countess") {
+		t.Errorf("the disabled attribute came back: %s", w.Body)
+	}
+	schemas := f.do("GET", "/scim/o/v2/Schemas/urn:ietf:params:scim:schemas:extension:enterprise:2.0:User", tok)
+	if schemas.Code != 200 || !strings.Contains(schemas.Body.String(), `"badge"`) {
+		t.Errorf("custom attribute not in the enterprise schema: %d %s", schemas.Code, schemas.Body)
+	}
+	core := f.do("GET", "/scim/o/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", tok)
+	if strings.Contains(core.Body.String(), `"name":"title"`) {
+		t.Errorf("disabled attribute still in /Schemas")
 	}
 }

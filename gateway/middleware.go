@@ -11,11 +11,18 @@ import (
 // requestIDHeader carries the request id to and from clients.
 const requestIDHeader = "X-Request-Id"
 
-// statusWriter records the status and size of a response.
+// statusWriter records the status and size of a response. LogRequests
+// and the gateway's metrics share it, and share one clock reading at each
+// end of the request: reading the clock is a noticeable part of the cost
+// of a cached GET.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
 	bytes  int
+	// start is when LogRequests received the request; elapsed, when set
+	// by the gateway, is how long the request took.
+	start   time.Time
+	elapsed time.Duration
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -49,10 +56,14 @@ func LogRequests(log *slog.Logger, h http.Handler) http.Handler {
 			id = newRequestID()
 		}
 		w.Header().Set(requestIDHeader, id)
-		sw := &statusWriter{ResponseWriter: w}
+		sw := &statusWriter{ResponseWriter: w, start: start}
 		h.ServeHTTP(sw, r)
 		if sw.status == 0 {
 			sw.status = http.StatusOK
+		}
+		elapsed := sw.elapsed
+		if elapsed == 0 {
+			elapsed = time.Since(start)
 		}
 		log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("request_id", id),
@@ -60,7 +71,7 @@ func LogRequests(log *slog.Logger, h http.Handler) http.Handler {
 			slog.String("path", r.URL.Path),
 			slog.Int("status", sw.status),
 			slog.Int("bytes", sw.bytes),
-			slog.Duration("duration", time.Since(start)),
+			slog.Duration("duration", elapsed),
 		)
 	})
 }

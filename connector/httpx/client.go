@@ -80,6 +80,17 @@ type Config struct {
 	// ErrorMessage extracts the target's human-readable message from an
 	// error body for Response.Err (default JSONErrorMessage).
 	ErrorMessage func(body []byte) string
+	// Observer, when set, is told the outcome of every call (metrics).
+	Observer Observer
+}
+
+// Observer receives the outcome of each call of a Client: the final
+// HTTP status (0 when no usable response came back), the retries made,
+// the attempts the target answered 429, and the time of the whole call,
+// retries and waits included. The gateway's per-instance
+// *metrics.Observer implements it.
+type Observer interface {
+	ObserveTargetCall(status, retries, throttled int, elapsed time.Duration)
 }
 
 // Client calls one target application. It is safe for concurrent use.
@@ -98,6 +109,7 @@ type Client struct {
 	log          *slog.Logger
 	rateLimit    RateLimitHeaders
 	errorMessage func([]byte) string
+	observer     Observer
 	sem          chan struct{}
 	pauseMu      sync.Mutex
 	pauseUntil   time.Time
@@ -141,6 +153,7 @@ func New(cfg Config) (*Client, error) {
 		log:          cfg.Logger,
 		rateLimit:    cfg.RateLimitHeaders,
 		errorMessage: cfg.ErrorMessage,
+		observer:     cfg.Observer,
 		sem:          make(chan struct{}, orDefault(cfg.MaxConcurrent, defaultMaxConcurrent)),
 		now:          time.Now,
 		sleep:        sleepCtx,
@@ -223,6 +236,23 @@ var safeMethods = map[string]bool{
 // usable response was obtained; it is then a *TargetError (unwrapping to a
 // *scim.Error) or a plain error for an invalid Request.
 func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
+	start := c.now()
+	var st callStats
+	resp, err := c.do(ctx, req, &st)
+	if c.observer != nil {
+		status := 0
+		if resp != nil {
+			status = resp.Status
+		}
+		c.observer.ObserveTargetCall(status, st.retries, st.throttled, c.now().Sub(start))
+	}
+	return resp, err
+}
+
+// callStats counts what the attempts of one call met, for the Observer.
+type callStats struct{ retries, throttled int }
+
+func (c *Client) do(ctx context.Context, req *Request, st *callStats) (*Response, error) {
 	if req == nil {
 		return nil, errors.New("httpx: nil request")
 	}
@@ -247,6 +277,9 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 		}
 		out := c.attempt(ctx, method, u, req.Header, body, attempt)
 		<-c.sem
+		if out.err == nil && out.resp.Status == http.StatusTooManyRequests {
+			st.throttled++
+		}
 
 		var wait time.Duration
 		if out.err != nil {
@@ -289,6 +322,7 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 			return nil, c.canceled(method, u, err)
 		}
 		retries++
+		st.retries = retries
 	}
 }
 

@@ -120,6 +120,7 @@ func connect(ctx context.Context, env connector.Env, params json.RawMessage, _ [
 		Logger:           env.Logger,
 		ErrorMessage:     errorMessage,
 		HTTPClient:       &http.Client{Transport: transport()},
+		Observer:         env.TargetObserver,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("okta client: %w", err)

@@ -1,0 +1,91 @@
+package httpx
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// recordingObserver keeps the outcomes it is told.
+type recordingObserver struct {
+	mu    sync.Mutex
+	calls []observedCall
+}
+
+type observedCall struct{ Status, Retries, Throttled int }
+
+func (o *recordingObserver) ObserveTargetCall(status, retries, throttled int, elapsed time.Duration) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if elapsed < 0 {
+		panic("negative duration")
+	}
+	o.calls = append(o.calls, observedCall{status, retries, throttled})
+}
+
+func TestObserver(t *testing.T) {
+	tests := []struct {
+		name   string
+		method string
+		codes  []int
+		want   observedCall
+	}{
+		{"success", "GET", []int{200}, observedCall{200, 0, 0}},
+		{"429 then success", "GET", []int{429, 429, 200}, observedCall{200, 2, 2}},
+		{"503 then success", "GET", []int{503, 200}, observedCall{200, 1, 0}},
+		{"retries exhausted", "GET", []int{500}, observedCall{500, 3, 0}},
+		{"POST 500 not repeated", "POST", []int{500}, observedCall{500, 0, 0}},
+		{"POST 429 repeated", "POST", []int{429, 201}, observedCall{201, 1, 1}},
+		{"404 final", "GET", []int{404}, observedCall{404, 0, 0}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			target := newTarget(t, statuses(tt.codes...))
+			obs := &recordingObserver{}
+			cfg := fastConfig(target.URL)
+			cfg.Observer = obs
+			c, err := New(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Do(context.Background(), &Request{Method: tt.method, Path: "/x"}); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff([]observedCall{tt.want}, obs.calls); diff != "" {
+				t.Errorf("observed (-want +got):\n%s", diff)
+			}
+		})
+	}
+	t.Run("no response", func(t *testing.T) {
+		target := newTarget(t, statuses(200))
+		target.Close()
+		obs := &recordingObserver{}
+		cfg := fastConfig(target.URL)
+		cfg.Observer = obs
+		cfg.MaxRetries = 1
+		c, err := New(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Do(context.Background(), &Request{Path: "/x"}); err == nil {
+			t.Fatal("call to a closed server succeeded")
+		}
+		if diff := cmp.Diff([]observedCall{{0, 1, 0}}, obs.calls); diff != "" {
+			t.Errorf("observed (-want +got):\n%s", diff)
+		}
+	})
+	t.Run("without observer", func(t *testing.T) {
+		target := newTarget(t, statuses(http.StatusOK))
+		c, err := New(fastConfig(target.URL))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Do(context.Background(), &Request{Path: "/x"}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

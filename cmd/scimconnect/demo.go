@@ -35,6 +35,7 @@ type StateInstance struct {
 // demoInstances are created by the demo when missing.
 var demoInstances = []struct{ name, typ string }{
 	{"local", "local"},
+	{"okta", "okta"},
 }
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -83,7 +84,17 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
-		if err := gw.Mount(ctx, gateway.InstanceSpec{Name: in.Name, Type: in.Type, Params: in.Config, TokenHash: in.TokenHash}); err != nil {
+		params := in.Config
+		if typ := builtin.Registry()[di.typ]; typ.Simulator != nil {
+			// Target connectors run against their in-process simulator.
+			sim := typ.Simulator()
+			base, err := startSim(ctx, sim)
+			if err != nil {
+				return err
+			}
+			params = sim.Params(base)
+		}
+		if err := gw.Mount(ctx, gateway.InstanceSpec{Name: in.Name, Type: in.Type, Params: params, TokenHash: in.TokenHash}); err != nil {
 			return err
 		}
 		state.Instances = append(state.Instances, StateInstance{Name: in.Name, Type: in.Type, SCIMBaseURL: gw.BaseURL(in.Name), Token: token})

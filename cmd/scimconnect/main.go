@@ -3,6 +3,7 @@
 //	scimconnect serve --config scimconnect.yaml   serve the configured instances
 //	scimconnect demo [--addr] [--data] [--state-file]   run everything with no configuration
 //	scimconnect connectors                        list connector types
+//	scimconnect sim <type> [--addr]               serve a connector's target simulator
 //	scimconnect version                           print the version
 package main
 
@@ -39,6 +40,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdDemo(ctx, args[1:], stdout, stderr)
 	case "connectors":
 		return cmdConnectors(stdout)
+	case "sim":
+		return cmdSim(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "scimconnect", version)
 		return nil
@@ -57,6 +60,7 @@ Usage:
   scimconnect demo [--addr 127.0.0.1:8080] [--data ./data] [--state-file DATA/demo.json]
   scimconnect serve --config scimconnect.yaml
   scimconnect connectors
+  scimconnect sim <type> [--addr 127.0.0.1:PORT]
   scimconnect version
 `)
 }

@@ -124,3 +124,70 @@ func TestCommands(t *testing.T) {
 		t.Error("unknown command accepted")
 	}
 }
+
+// TestServeOnPostgres runs serve with the PostgreSQL store when a server
+// answers (SCIMCONNECT_TEST_POSTGRES_DSN, else the local default); under
+// CI=true a missing server is a failure, elsewhere a skip.
+func TestServeOnPostgres(t *testing.T) {
+	dsn := os.Getenv("SCIMCONNECT_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		dsn = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	}
+	if c, err := net.DialTimeout("tcp", "127.0.0.1:5432", time.Second); err != nil && os.Getenv("SCIMCONNECT_TEST_POSTGRES_DSN") == "" {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("no PostgreSQL at 127.0.0.1:5432 (CI=true requires one): %v", err)
+		}
+		t.Skipf("no PostgreSQL at 127.0.0.1:5432: %v", err)
+	} else if c != nil {
+		c.Close()
+	}
+	schema := fmt.Sprintf("scimtest_serve_%d", time.Now().UnixNano())
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	cfg := fmt.Sprintf("listen: %s\nstore: {type: postgres, dsn: %q, schema: %s}\ninstances:\n  - {name: pg, type: local, token: pg-token-0123456789abcdef}\n", addr, dsn, schema)
+	path := filepath.Join(dir, "pg.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stderr := &lockedBuffer{}
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"serve", "--config", path}, &lockedBuffer{}, stderr) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		dropSchema(t, dsn, schema)
+	})
+	base := "http://" + addr + "/scim/pg/v2"
+	body := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"pg@example.com"}`
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		req, _ := http.NewRequest("POST", base+"/Users", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer pg-token-0123456789abcdef")
+		req.Header.Set("Content-Type", "application/scim+json")
+		res, err := http.DefaultClient.Do(req)
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode != 201 {
+				t.Fatalf("create on postgres: %d\n%s", res.StatusCode, stderr)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("server did not come up: %v\n%s", err, stderr)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	req, _ := http.NewRequest("GET", base+`/Users?filter=userName%20eq%20%22PG@example.com%22`, nil)
+	req.Header.Set("Authorization", "Bearer pg-token-0123456789abcdef")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	buf.ReadFrom(res.Body)
+	res.Body.Close()
+	if !strings.Contains(buf.String(), `"totalResults":1`) {
+		t.Errorf("filter on postgres: %s", buf.String())
+	}
+}

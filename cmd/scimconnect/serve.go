@@ -33,9 +33,6 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if _, ok := reg[in.Type]; !ok {
 			return fmt.Errorf("%s: instances[%d].type: unknown connector type %q (see 'scimconnect connectors')", *path, i, in.Type)
 		}
-		if in.CustomAttributes != "" || len(in.DisabledAttributes) > 0 {
-			return fmt.Errorf("%s: instances[%d]: custom_attributes and disabled_attributes are not supported by connector %q yet", *path, i, in.Type)
-		}
 	}
 	log, err := newLogger(stderr, cfg.Log.Format, cfg.Log.Level)
 	if err != nil {
@@ -49,7 +46,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if data == "" {
 		data = "./data"
 	}
-	st, err := openStore(ctx, data)
+	st, err := openConfiguredStore(ctx, cfg, data)
 	if err != nil {
 		return err
 	}
@@ -82,7 +79,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if len(in.Parameters) == 0 {
 			params = nil
 		}
-		if err := gw.Mount(ctx, gateway.InstanceSpec{Name: in.Name, Type: in.Type, Params: params, TokenHash: hash}); err != nil {
+		spec := gateway.InstanceSpec{
+			Name: in.Name, Type: in.Type, Params: params, TokenHash: hash,
+			CustomAttributes: in.CustomAttributes, DisabledAttributes: in.DisabledAttributes,
+		}
+		if err := gw.Mount(ctx, spec); err != nil {
 			return err
 		}
 		log.Info("instance ready", "instance", in.Name, "type", in.Type, "scim_base_url", gw.BaseURL(in.Name))

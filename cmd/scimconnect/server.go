@@ -16,9 +16,11 @@ import (
 	"github.com/scimconnect/scimconnect/config"
 	"github.com/scimconnect/scimconnect/connector/builtin"
 	"github.com/scimconnect/scimconnect/gateway"
+	"github.com/scimconnect/scimconnect/metrics"
 	"github.com/scimconnect/scimconnect/scim/filter"
 	"github.com/scimconnect/scimconnect/scim/provider"
 	"github.com/scimconnect/scimconnect/store"
+	"github.com/scimconnect/scimconnect/store/postgres"
 	"github.com/scimconnect/scimconnect/store/sqlite"
 )
 
@@ -74,6 +76,18 @@ func providerConfig(l config.Limits, cursorKey []byte) provider.Config {
 	return cfg
 }
 
+// openConfiguredStore opens the store a configuration file selects.
+func openConfiguredStore(ctx context.Context, cfg *config.File, dataDir string) (store.Store, error) {
+	if cfg.Store.Type == "postgres" {
+		var opts []postgres.Option
+		if cfg.Store.Schema != "" {
+			opts = append(opts, postgres.WithSchema(cfg.Store.Schema))
+		}
+		return postgres.Open(ctx, cfg.Store.DSN, opts...)
+	}
+	return openStore(ctx, dataDir)
+}
+
 // openStore opens the embedded store in dir.
 func openStore(ctx context.Context, dir string) (store.Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -105,14 +119,17 @@ func cursorKey(ctx context.Context, st store.Store) ([]byte, error) {
 	return key, err
 }
 
-// newGateway builds a gateway over st.
+// newGateway builds a gateway over st, with its metrics served at
+// /metrics and the store's transactions timed.
 func newGateway(st store.Store, publicURL string, limits config.Limits, key []byte, log *slog.Logger) *gateway.Gateway {
+	m := metrics.New()
 	return gateway.New(gateway.Options{
 		PublicURL: publicURL,
 		Provider:  providerConfig(limits, key),
-		Store:     st,
+		Store:     metrics.InstrumentStore(st, m),
 		Registry:  builtin.Registry(),
 		Logger:    log,
+		Metrics:   m,
 	})
 }
 

@@ -5,12 +5,9 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	migrationpkg "github.com/scimconnect/scimconnect/store/migration"
 	"hash/fnv"
 	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -31,41 +28,13 @@ var ErrSchemaTooNew = errors.New("postgres: database schema is newer than this b
 const minServerVersion = 110000
 
 // migration is one embedded schema step.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
+type migration = migrationpkg.Step
 
-// loadMigrations reads the embedded migrations, named NNNN_name.sql, in
-// version order. Versions must start at 1 and have no gaps.
+// loadMigrations reads the embedded migrations in version order.
 func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
+	ms, err := migrationpkg.Load(fsys)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: list migrations: %w", err)
-	}
-	var ms []migration
-	for _, name := range names {
-		base := path.Base(name)
-		prefix, _, ok := strings.Cut(base, "_")
-		if !ok {
-			return nil, fmt.Errorf("postgres: migration %q: name must be NNNN_description.sql", base)
-		}
-		v, err := strconv.Atoi(prefix)
-		if err != nil || v <= 0 {
-			return nil, fmt.Errorf("postgres: migration %q: bad version %q", base, prefix)
-		}
-		body, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, fmt.Errorf("postgres: read migration %q: %w", base, err)
-		}
-		ms = append(ms, migration{version: v, name: strings.TrimSuffix(base, ".sql"), sql: string(body)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("postgres: migration %q: expected version %d", m.name, i+1)
-		}
+		return nil, fmt.Errorf("postgres: %w", err)
 	}
 	return ms, nil
 }
@@ -150,11 +119,11 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, schema string, ms []migrat
 		return "", fmt.Errorf("%w: schema %q is at version %d, this binary knows up to %d", ErrSchemaTooNew, schema, current, latest)
 	}
 	for _, m := range ms[current:] {
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
-			return "", fmt.Errorf("migrate: apply %s: %w", m.name, err)
+		if _, err := tx.Exec(ctx, m.SQL); err != nil {
+			return "", fmt.Errorf("migrate: apply %s: %w", m.Name, err)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
-			return "", fmt.Errorf("migrate: record %s: %w", m.name, err)
+		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.Version, m.Name); err != nil {
+			return "", fmt.Errorf("migrate: record %s: %w", m.Name, err)
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {

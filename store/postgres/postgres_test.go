@@ -180,7 +180,7 @@ func TestMigrations(t *testing.T) {
 	}
 	var all []int
 	for _, m := range ms {
-		all = append(all, m.version)
+		all = append(all, m.Version)
 	}
 	schema := newSchemaName(t)
 	testDSN(t)
@@ -280,7 +280,7 @@ func TestLoadMigrations(t *testing.T) {
 			}
 			var got []int
 			for _, m := range ms {
-				got = append(got, m.version)
+				got = append(got, m.Version)
 			}
 			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("versions (-want +got):\n%s", diff)

@@ -6,11 +6,8 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	migrationpkg "github.com/scimconnect/scimconnect/store/migration"
 	"io/fs"
-	"path"
-	"sort"
-	"strconv"
-	"strings"
 	"time"
 )
 
@@ -23,41 +20,13 @@ var migrationFiles embed.FS
 var ErrSchemaTooNew = errors.New("sqlite: database schema is newer than this binary")
 
 // migration is one embedded schema step.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
+type migration = migrationpkg.Step
 
-// loadMigrations reads the embedded migrations, named NNNN_name.sql, in
-// version order. Versions must start at 1 and have no gaps.
+// loadMigrations reads the embedded migrations in version order.
 func loadMigrations(fsys fs.FS) ([]migration, error) {
-	names, err := fs.Glob(fsys, "migrations/*.sql")
+	ms, err := migrationpkg.Load(fsys)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: list migrations: %w", err)
-	}
-	var ms []migration
-	for _, name := range names {
-		base := path.Base(name)
-		prefix, _, ok := strings.Cut(base, "_")
-		if !ok {
-			return nil, fmt.Errorf("sqlite: migration %q: name must be NNNN_description.sql", base)
-		}
-		v, err := strconv.Atoi(prefix)
-		if err != nil || v <= 0 {
-			return nil, fmt.Errorf("sqlite: migration %q: bad version %q", base, prefix)
-		}
-		body, err := fs.ReadFile(fsys, name)
-		if err != nil {
-			return nil, fmt.Errorf("sqlite: read migration %q: %w", base, err)
-		}
-		ms = append(ms, migration{version: v, name: strings.TrimSuffix(base, ".sql"), sql: string(body)})
-	}
-	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	for i, m := range ms {
-		if m.version != i+1 {
-			return nil, fmt.Errorf("sqlite: migration %q: expected version %d", m.name, i+1)
-		}
+		return nil, fmt.Errorf("sqlite: %w", err)
 	}
 	return ms, nil
 }
@@ -92,12 +61,12 @@ func migrate(ctx context.Context, db *sql.DB, ms []migration) (err error) {
 		return fmt.Errorf("%w: database is at version %d, this binary knows up to %d", ErrSchemaTooNew, current, latest)
 	}
 	for _, m := range ms[current:] {
-		if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-			return fmt.Errorf("sqlite: migrate: apply %s: %w", m.name, err)
+		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
+			return fmt.Errorf("sqlite: migrate: apply %s: %w", m.Name, err)
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied) VALUES (?, ?, ?)`,
-			m.version, m.name, formatTime(time.Now())); err != nil {
-			return fmt.Errorf("sqlite: migrate: record %s: %w", m.name, err)
+			m.Version, m.Name, formatTime(time.Now())); err != nil {
+			return fmt.Errorf("sqlite: migrate: record %s: %w", m.Name, err)
 		}
 	}
 	if err := tx.Commit(); err != nil {

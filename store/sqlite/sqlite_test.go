@@ -118,7 +118,7 @@ func TestMigrations(t *testing.T) {
 	if err != nil {
 		t.Fatalf("loadMigrations: %v", err)
 	}
-	if len(ms) == 0 || ms[0].name != "0001_init" {
+	if len(ms) == 0 || ms[0].Name != "0001_init" {
 		t.Fatalf("embedded migrations = %v, want 0001_init first", ms)
 	}
 	raw := rawOpen(t, path)
@@ -186,7 +186,7 @@ func TestLoadMigrations(t *testing.T) {
 			}
 			var names []string
 			for _, m := range ms {
-				names = append(names, m.name)
+				names = append(names, m.Name)
 			}
 			if diff := cmp.Diff(tc.want, names); diff != "" {
 				t.Errorf("migrations mismatch (-want +got):\n%s", diff)

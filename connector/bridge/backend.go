@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"reflect"
 	"strings"
 	"sync"
 	"time"
@@ -384,11 +385,16 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 		}
 		delete(after, "id")
 		delete(after, "meta")
-		if err := mapping.CheckMandatory(after, b.decl.Mandatory); err != nil {
-			return nil, err
-		}
-		if err := b.update(ctx, id, obj, before, after); err != nil {
-			return nil, err
+		// A PATCH that changes nothing (its operations set the current
+		// values, or the wrapper dropped them all because they named
+		// disabled attributes) writes nothing to the target.
+		if !b.unchanged(before, after) {
+			if err := mapping.CheckMandatory(after, b.decl.Mandatory); err != nil {
+				return nil, err
+			}
+			if err := b.update(ctx, id, obj, before, after); err != nil {
+				return nil, err
+			}
 		}
 	} else if len(changes) > 0 {
 		// Membership calls on a missing group must be a 404, not a
@@ -405,6 +411,20 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 	return b.reread(ctx, id, want)
 }
 
+// unchanged reports whether a patched resource equals the resource before
+// the PATCH. Both are compared in the canonical form schema validation
+// gives (after already has it), so that number types and "schemas" do not
+// count as changes.
+func (b *backend) unchanged(before, after map[string]any) bool {
+	canon, err := b.rt.Validate(before, schema.Patched, before)
+	if err != nil {
+		return false
+	}
+	delete(canon, "id")
+	delete(canon, "meta")
+	return reflect.DeepEqual(canon, after)
+}
+
 // Delete implements provider.Backend.
 func (b *backend) Delete(ctx context.Context, id string, cond provider.Precondition) error {
 	if err := b.require(OpDelete); err != nil {
@@ -413,12 +433,28 @@ func (b *backend) Delete(ctx context.Context, id string, cond provider.Precondit
 	if err := b.t.(Deleter).Delete(ctx, id); err != nil {
 		return b.targetErr("delete", err)
 	}
-	if b.ext != nil && !b.decl.SoftDelete {
+	if b.ext != nil && b.gone(ctx, id) {
 		if err := b.ext.Put(ctx, b.rt.Name, id, ""); err != nil {
 			b.log.WarnContext(ctx, "externalId of a deleted resource not removed", "id", id, "error", err)
 		}
 	}
 	return nil
+}
+
+// gone reports whether a DELETE removed the resource for good, so that
+// its gateway-kept externalId can go too (targets that reuse ids, such as
+// a login used as id, must not inherit it). A soft-deleting target's
+// first DELETE only deactivates: the resource stays readable and keeps
+// its externalId, so the target is asked.
+func (b *backend) gone(ctx context.Context, id string) bool {
+	if !b.decl.SoftDelete {
+		return true
+	}
+	_, err := b.t.Get(ctx, id)
+	if err != nil && !isNotFound(err) {
+		b.log.WarnContext(ctx, "cannot tell whether a deleted resource is gone; its externalId is kept", "id", id, "error", err)
+	}
+	return isNotFound(err)
 }
 
 // prefixErr adds context to an error, keeping a SCIM error's status.

@@ -34,7 +34,8 @@
 //   - Patch: patch.SplitMembers takes the member operations out; the rest
 //     is applied with patch.Apply to the current resource, validated,
 //     checked for mandatory fields and sent as for Replace; member changes
-//     become MemberManager calls.
+//     become MemberManager calls. A PATCH that changes nothing writes
+//     nothing to the target.
 //   - List: see Filters and Paging below.
 //
 // # Filters
@@ -57,7 +58,10 @@
 // otherwise it is a lower bound: exact on the last page, and on earlier
 // pages the number of results up to the page's end plus one, so that
 // index-paging clients (Entra: "while startIndex <= totalResults") ask for
-// the next page. With cursor paging an unknown total is omitted.
+// the next page. With cursor paging an unknown total is omitted. A
+// startIndex past the end reads to the end (exact total) over cursor-paged
+// and unpaged targets; an offset-paged target that cannot count only
+// answers that nothing is there, and totalResults is then startIndex-1.
 //
 // # externalId
 //
@@ -65,7 +69,9 @@
 // the gateway keeps (resource type, target id) → externalId in an
 // ExternalIDs (StoreExternalIDs over the gateway store, MemoryExternalIDs
 // without one), returns it in responses and answers `externalId eq`
-// (alone or in an "and") from it.
+// (alone or in an "and") from it. DELETE removes it once the resource is
+// gone: at once, or for SoftDelete types when the target no longer finds
+// the resource after the DELETE (the final one).
 //
 // # Custom and disabled attributes
 //
@@ -74,7 +80,9 @@
 // to Connector.CustomTarget+name. connector.Env.DisabledAttributes removes
 // attributes from /Schemas and every response and from the mapping; the
 // instance's connector.Wrapper strips them from POST, PUT and PATCH bodies
-// (logged at debug) before the provider would reject them as unknown.
+// (logged at debug) before the provider would reject them as unknown; a
+// PATCH all of whose operations name disabled attributes succeeds (200,
+// the resource unchanged, no target write).
 // Bulk bodies are not stripped.
 //
 // # Memberships

@@ -341,8 +341,11 @@ func (b *backend) readFrom(ctx context.Context, native string, st readState, wan
 			return st, false, b.targetErr("list", err)
 		}
 		if b.decl.Paging == PagingNone {
-			// One answer holds everything: skip to the offset.
-			objs := page.Objects[min(st.offset, len(page.Objects)):]
+			// One answer holds everything: skip to the offset. A start
+			// past the end moves back to the end, so that totalResults
+			// stays exact (RFC 7644 §3.4.2.4).
+			st.offset = min(st.offset, len(page.Objects))
+			objs := page.Objects[st.offset:]
 			n := min(want, len(objs))
 			for _, o := range objs[:n] {
 				if !fn(o) {

@@ -19,7 +19,8 @@ const maxStripBody = 8 << 20
 // before the provider validates them: a disabled attribute is no longer in
 // the schema, and the seeds' behaviour is "accepted and ignored", not 400.
 // PATCH operations whose path names a disabled attribute are dropped; the
-// values of path-less operations are stripped. Bulk bodies are not
+// values of path-less operations are stripped. A PATCH left without
+// operations becomes one that changes nothing (200 with the resource). Bulk bodies are not
 // rewritten (a disabled attribute inside /Bulk is rejected as unknown).
 type stripHandler struct {
 	next     http.Handler
@@ -90,6 +91,14 @@ func strip(body []byte, isPatch bool, paths []string) ([]byte, []string) {
 				ignored = append(ignored, mapping.StripDisabled(v, paths)...)
 			}
 			kept = append(kept, o)
+		}
+		if len(kept) == 0 && len(ignored) > 0 {
+			// Every operation named a disabled attribute: the request is
+			// accepted and changes nothing, but an empty operation list
+			// is invalid (RFC 7644 §3.5.2), so forward an operation that
+			// changes nothing; the backend then writes nothing and answers
+			// with the current resource.
+			kept = append(kept, map[string]any{"op": "add", "value": map[string]any{}})
 		}
 		obj["Operations"] = kept
 	}

@@ -1,0 +1,470 @@
+package bridge_test
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/scimconnect/scimconnect/connector"
+	"github.com/scimconnect/scimconnect/connector/bridge"
+	"github.com/scimconnect/scimconnect/scim"
+	"github.com/scimconnect/scimconnect/store"
+	"github.com/scimconnect/scimconnect/store/sqlite"
+)
+
+// openStore opens a SQLite gateway store holding the instance "test".
+func openStore(t *testing.T) store.Store {
+	t.Helper()
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "gw.db"))
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(func() {
+		if err := db.Close(); err != nil {
+			t.Errorf("close store: %v", err)
+		}
+	})
+	err = db.Update(ctx, func(tx store.Tx) error {
+		return tx.CreateInstance(ctx, &store.Instance{Name: "test", Type: "fake", Version: "1.0", Config: []byte("{}")})
+	})
+	if err != nil {
+		t.Fatalf("create instance: %v", err)
+	}
+	return db
+}
+
+// userDecl is a User type supporting every operation but memberships.
+func userDecl(mandatory ...string) bridge.Resource {
+	return bridge.Resource{Ops: bridge.OpAll &^ bridge.OpMembers, Paging: bridge.PagingOffset, MaxPageSize: 50, Mandatory: mandatory}
+}
+
+func patchOps(ops ...map[string]any) map[string]any {
+	return map[string]any{"schemas": []string{scim.PatchOpSchema}, "Operations": ops}
+}
+
+// TestUpdates checks what each kind of target receives: an Updater only
+// the changed fields (removed ones as null), a Replacer the whole object,
+// for PUT and PATCH alike.
+func TestUpdates(t *testing.T) {
+	whole := func(family, title string) map[string]any {
+		m := map[string]any{"login": "user1@example.com", "firstName": "Given1", "lastName": family, "status": "ACTIVE"}
+		if title != "" {
+			m["title"] = title
+		}
+		return m
+	}
+	put := newUser(1)
+	put["name"].(map[string]any)["familyName"] = "Replaced"
+	put["active"] = true
+	delete(put, "title")
+	patch := patchOps(map[string]any{"op": "replace", "path": "title", "value": "Boss"})
+	for _, tc := range []struct {
+		name      string
+		target    func(*fake) bridge.Target
+		call      string
+		wantPut   map[string]any
+		wantPatch map[string]any
+	}{
+		{"updater", func(f *fake) bridge.Target { return updater{f} }, "update",
+			map[string]any{"lastName": "Replaced", "title": nil},
+			map[string]any{"title": "Boss"}},
+		{"replacer", func(f *fake) bridge.Target { return replacer{f} }, "replace",
+			whole("Replaced", ""),
+			whole("Replaced", "Boss")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(fakeOptions{paging: bridge.PagingOffset})
+			s := start(t, declaration(userDecl(), tc.target(f), nil, nil), connector.Env{})
+			u := newUser(1)
+			u["active"] = true
+			created := s.do(t, "POST", "/Users", u).must(t, "create", 201)
+			loc := "/Users/" + url.PathEscape(str(created.body, "id"))
+
+			f.resetCalls()
+			got := s.do(t, "PUT", loc, put).must(t, "PUT", 200)
+			if diff := cmp.Diff([]map[string]any{tc.wantPut}, f.writes); diff != "" {
+				t.Errorf("PUT sent (-want +got):\n%s", diff)
+			}
+			if _, ok := got.body["title"]; ok {
+				t.Errorf("PUT without title: title %v still there", got.body["title"])
+			}
+			if n := f.Calls()[tc.call]; n != 1 {
+				t.Errorf("PUT: %d %s calls, want 1", n, tc.call)
+			}
+
+			f.resetCalls()
+			got = s.do(t, "PATCH", loc, patch).must(t, "PATCH", 200)
+			if diff := cmp.Diff([]map[string]any{tc.wantPatch}, f.writes); diff != "" {
+				t.Errorf("PATCH sent (-want +got):\n%s", diff)
+			}
+			if got.body["title"] != "Boss" {
+				t.Errorf("PATCH: title %v, want Boss", got.body["title"])
+			}
+
+			// Setting the current value again changes nothing: no write.
+			f.resetCalls()
+			s.do(t, "PATCH", loc, patch).must(t, "PATCH again", 200)
+			if len(f.writes) != 0 {
+				t.Errorf("a PATCH that changes nothing wrote %v", f.writes)
+			}
+		})
+	}
+}
+
+// TestMandatory checks that missing mandatory fields are refused with 400
+// invalidValue naming them, before any target call for POST and PUT, and
+// before any target write for PATCH (which must read the resource first).
+func TestMandatory(t *testing.T) {
+	f := newFake(fakeOptions{paging: bridge.PagingOffset})
+	s := start(t, declaration(userDecl("name.familyName", "title"), updater{f}, nil, nil), connector.Env{})
+	created := s.do(t, "POST", "/Users", newUser(1)).must(t, "create", 201)
+	loc := "/Users/" + url.PathEscape(str(created.body, "id"))
+	noFamily := newUser(2)
+	delete(noFamily, "name")
+	delete(noFamily, "title")
+	for _, tc := range []struct {
+		method, path string
+		body         any
+		missing      []string
+		maxCalls     int // target calls allowed (PATCH reads the resource)
+	}{
+		{"POST", "/Users", noFamily, []string{"name.familyName", "title"}, 0},
+		{"PUT", loc, noFamily, []string{"name.familyName", "title"}, 0},
+		{"PATCH", loc, patchOps(map[string]any{"op": "remove", "path": "title"}), []string{"title"}, 1},
+	} {
+		t.Run(tc.method, func(t *testing.T) {
+			f.resetCalls()
+			d := s.do(t, tc.method, tc.path, tc.body).scimError(t, tc.method, 400, scim.InvalidValue)
+			for _, m := range tc.missing {
+				if !strings.Contains(d, m) {
+					t.Errorf("detail %q does not name %s", d, m)
+				}
+			}
+			calls := f.Calls()
+			if n := f.total(); n > tc.maxCalls || calls["create"]+calls["update"] > 0 {
+				t.Errorf("target calls %v, want at most %d reads and no write", calls, tc.maxCalls)
+			}
+		})
+	}
+}
+
+// TestUnsupported checks that operations a resource type does not declare
+// answer 501 naming the operation, without any target call.
+func TestUnsupported(t *testing.T) {
+	f := newFake(fakeOptions{paging: bridge.PagingOffset})
+	id := f.seed(map[string]any{"login": "a@example.com", "firstName": "A", "lastName": "B"})
+	gid := f.seed(map[string]any{"name": "g"})
+	// Users can only be read; groups patch but have no membership calls.
+	c := declaration(bridge.Resource{Ops: bridge.OpGet}, getOnly{f},
+		&bridge.Resource{Ops: bridge.OpGet | bridge.OpPatch, Members: "members"}, updater{f})
+	s := start(t, c, connector.Env{})
+	loc := "/Users/" + url.PathEscape(id)
+	for _, tc := range []struct {
+		method, path string
+		body         any
+		op           string
+	}{
+		{"POST", "/Users", newUser(1), "create"},
+		{"GET", "/Users", nil, "list"},
+		{"PUT", loc, newUser(1), "replace"},
+		{"PATCH", loc, patchOps(map[string]any{"op": "replace", "path": "title", "value": "x"}), "patch"},
+		{"DELETE", loc, nil, "delete"},
+		{"PATCH", "/Groups/" + gid, patchOps(map[string]any{"op": "add", "path": "members", "value": []any{map[string]any{"value": id}}}), "membership changes"},
+	} {
+		t.Run(tc.method+" "+tc.op, func(t *testing.T) {
+			f.resetCalls()
+			d := s.do(t, tc.method, tc.path, tc.body).scimError(t, tc.method, 501, "")
+			if want := "does not support " + tc.op + " of "; !strings.Contains(d, want) {
+				t.Errorf("detail %q does not contain %q", d, want)
+			}
+			if n := f.total(); n != 0 {
+				t.Errorf("target calls %v, want none", f.Calls())
+			}
+		})
+	}
+	s.do(t, "GET", loc, nil).must(t, "declared get", 200)
+}
+
+// groupServer serves users and groups whose memberships change in
+// batches of batch ids, one call at a time (so failures are predictable).
+func groupServer(t *testing.T, f *fake, batch int) *server {
+	t.Helper()
+	return start(t, declaration(userDecl(), updater{f},
+		&bridge.Resource{Ops: bridge.OpAll, Paging: bridge.PagingOffset, Members: "members", MemberBatch: batch, MemberConcurrency: 1}, updater{f}),
+		connector.Env{})
+}
+
+func members(ids ...string) []any {
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = map[string]any{"value": id}
+	}
+	return out
+}
+
+// TestMembers checks that member changes become batched membership calls
+// and a partial failure names the members applied before it.
+func TestMembers(t *testing.T) {
+	f := newFake(fakeOptions{paging: bridge.PagingOffset})
+	users := seedUsers(f, 10)
+	s := groupServer(t, f, 3)
+
+	created := s.do(t, "POST", "/Groups", map[string]any{
+		"schemas": []string{scim.GroupSchema}, "displayName": "g", "members": members(users[:4]...),
+	}).must(t, "create with members", 201)
+	gid := str(created.body, "id")
+	loc := "/Groups/" + url.PathEscape(gid)
+	if diff := cmp.Diff(users[:4], memberIDs(f.object(gid))); diff != "" {
+		t.Errorf("members after create (-want +got):\n%s", diff)
+	}
+	if got := created.body["members"]; len(got.([]any)) != 4 {
+		t.Errorf("created group shows members %v, want 4", got)
+	}
+
+	t.Run("batches", func(t *testing.T) {
+		f.resetCalls()
+		s.do(t, "PATCH", loc, patchOps(map[string]any{"op": "add", "path": "members", "value": members(users[4:]...)})).must(t, "add 6", 200)
+		want := [][]string{users[4:7], users[7:10]}
+		if diff := cmp.Diff(want, f.batches); diff != "" {
+			t.Errorf("batches (-want +got):\n%s", diff)
+		}
+		if len(f.writes) != 0 {
+			t.Errorf("a members-only PATCH wrote the group: %v", f.writes)
+		}
+	})
+
+	t.Run("remove with filter", func(t *testing.T) {
+		f.resetCalls()
+		path := fmt.Sprintf(`members[value eq "%s"]`, users[0])
+		s.do(t, "PATCH", loc, patchOps(map[string]any{"op": "remove", "path": path})).must(t, "remove one", 200)
+		if diff := cmp.Diff([][]string{users[:1]}, f.batches); diff != "" {
+			t.Errorf("batches (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("PUT replaces", func(t *testing.T) {
+		f.resetCalls()
+		s.do(t, "PUT", loc, map[string]any{
+			"schemas": []string{scim.GroupSchema}, "displayName": "g", "members": members(users[8], users[9], users[0]),
+		}).must(t, "PUT", 200)
+		got := memberIDs(f.object(gid))
+		slices.Sort(got)
+		want := []string{users[0], users[8], users[9]}
+		slices.Sort(want)
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("members after PUT (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("partial failure", func(t *testing.T) {
+		s.do(t, "PATCH", loc, patchOps(map[string]any{"op": "remove", "path": "members"})).must(t, "remove all", 200)
+		if got := memberIDs(f.object(gid)); len(got) != 0 {
+			t.Fatalf("members after removing all: %v", got)
+		}
+		f.resetCalls()
+		f.mu.Lock()
+		f.failMemb = users[7]
+		f.mu.Unlock()
+		d := s.do(t, "PATCH", loc, patchOps(map[string]any{"op": "add", "path": "members", "value": members(users...)})).
+			scimError(t, "failing add", 503, "")
+		want := fmt.Sprintf("6 of 10 members were added before the target failed (%s)", strings.Join(users[:6], ", "))
+		if !strings.Contains(d, want) {
+			t.Errorf("detail %q does not contain %q", d, want)
+		}
+		if diff := cmp.Diff(users[:6], memberIDs(f.object(gid))); diff != "" {
+			t.Errorf("members applied (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("missing group", func(t *testing.T) {
+		s.do(t, "PATCH", "/Groups/nope", patchOps(map[string]any{"op": "add", "path": "members", "value": members(users[0])})).
+			scimError(t, "missing group", 404, "")
+	})
+}
+
+// TestExternalID checks the gateway-kept externalId: returned, filtered,
+// changed by PUT, never sent to the target, and removed with the resource.
+func TestExternalID(t *testing.T) {
+	for _, tc := range []struct {
+		soft, store bool
+	}{{false, false}, {true, false}, {false, true}, {true, true}} {
+		soft := tc.soft
+		t.Run(fmt.Sprintf("softDelete=%v/store=%v", tc.soft, tc.store), func(t *testing.T) {
+			// Ids are logins, so a re-created user gets the same id.
+			f := newFake(fakeOptions{paging: bridge.PagingOffset, idLogin: true, soft: soft})
+			d := userDecl()
+			d.SoftDelete = soft
+			var env connector.Env
+			if tc.store {
+				env.Store = openStore(t)
+			}
+			s := start(t, declaration(d, updater{f}, nil, nil), env)
+			u := newUser(1)
+			u["externalId"] = "ext-1"
+			created := s.do(t, "POST", "/Users", u).must(t, "create", 201)
+			id := str(created.body, "id")
+			loc := "/Users/" + url.PathEscape(id)
+			if got := str(created.body, "externalId"); got != "ext-1" {
+				t.Errorf("created externalId %q, want ext-1", got)
+			}
+			if _, ok := f.object(id)["externalId"]; ok || slices.ContainsFunc(f.writes, func(w map[string]any) bool { _, ok := w["externalId"]; return ok }) {
+				t.Errorf("externalId was sent to the target: %v", f.writes)
+			}
+			s.do(t, "POST", "/Users", newUser(2)).must(t, "other user", 201)
+
+			find := func(ext string) []string {
+				t.Helper()
+				r := s.do(t, "GET", "/Users?filter="+url.QueryEscape(fmt.Sprintf(`externalId eq %q`, ext)), nil).must(t, "filter", 200)
+				return ids(t, r.body)
+			}
+			if diff := cmp.Diff([]string{id}, find("ext-1")); diff != "" {
+				t.Errorf("externalId eq ext-1 (-want +got):\n%s", diff)
+			}
+			r := s.do(t, "GET", "/Users?filter="+url.QueryEscape(`externalId eq "ext-1" and userName eq "user2@example.com"`), nil).must(t, "and", 200)
+			if got := ids(t, r.body); len(got) != 0 {
+				t.Errorf("externalId and other user's userName: %v, want none", got)
+			}
+
+			put := newUser(1)
+			put["externalId"] = "ext-2"
+			got := s.do(t, "PUT", loc, put).must(t, "PUT", 200)
+			if e := str(got.body, "externalId"); e != "ext-2" {
+				t.Errorf("after PUT externalId %q, want ext-2", e)
+			}
+			if n := find("ext-1"); len(n) != 0 {
+				t.Errorf("old externalId still finds %v", n)
+			}
+			if diff := cmp.Diff([]string{id}, find("ext-2")); diff != "" {
+				t.Errorf("externalId eq ext-2 (-want +got):\n%s", diff)
+			}
+
+			s.do(t, "DELETE", loc, nil).must(t, "DELETE", 204)
+			if soft {
+				got := s.do(t, "GET", loc, nil).must(t, "GET after soft delete", 200)
+				if e := str(got.body, "externalId"); e != "ext-2" {
+					t.Errorf("after the first (soft) DELETE externalId %q, want ext-2 kept", e)
+				}
+				s.do(t, "DELETE", loc, nil).must(t, "final DELETE", 204)
+			}
+			s.do(t, "GET", loc, nil).must(t, "GET after delete", 404)
+			again := s.do(t, "POST", "/Users", newUser(1)).must(t, "re-create", 201)
+			if str(again.body, "id") != id {
+				t.Fatalf("re-created id %q, want %q", str(again.body, "id"), id)
+			}
+			if e, ok := again.body["externalId"]; ok {
+				t.Errorf("re-created user inherits externalId %v of the deleted one", e)
+			}
+			if n := find("ext-2"); len(n) != 0 {
+				t.Errorf("deleted externalId still finds %v", n)
+			}
+		})
+	}
+}
+
+// TestIDEscaping checks that target ids with reserved and non-ASCII
+// characters round-trip through SCIM id, meta.location and Location and
+// reach the target unchanged.
+func TestIDEscaping(t *testing.T) {
+	f := newFake(fakeOptions{paging: bridge.PagingOffset, idLogin: true})
+	s := start(t, declaration(userDecl(), updater{f}, nil, nil), connector.Env{})
+	for _, id := range []string{"a/b", "a#b", "100%", "a?b=c", "a b", "zoë/ß", "%2F", "..", "x/../y"} {
+		t.Run(id, func(t *testing.T) {
+			u := newUser(1)
+			u["userName"] = id
+			created := s.do(t, "POST", "/Users", u).must(t, "create", 201)
+			if got := str(created.body, "id"); got != id {
+				t.Fatalf("SCIM id %q, want %q", got, id)
+			}
+			loc := s.url + "/Users/" + url.PathEscape(id)
+			if got := created.body["meta"].(map[string]any)["location"]; got != loc {
+				t.Errorf("meta.location %v, want %s", got, loc)
+			}
+			if created.location != loc {
+				t.Errorf("Location %q, want %s", created.location, loc)
+			}
+			path := strings.TrimPrefix(created.location, s.url)
+			f.resetCalls()
+			got := s.do(t, "GET", path, nil).must(t, "GET", 200)
+			if str(got.body, "id") != id {
+				t.Errorf("GET id %q, want %q", str(got.body, "id"), id)
+			}
+			s.do(t, "PATCH", path, patchOps(map[string]any{"op": "replace", "path": "title", "value": "x"})).must(t, "PATCH", 200)
+			s.do(t, "DELETE", path, nil).must(t, "DELETE", 204)
+			for _, g := range f.gotIDs {
+				if g != id {
+					t.Errorf("the target received id %q, want %q", g, id)
+				}
+			}
+			if len(f.gotIDs) == 0 {
+				t.Errorf("the target received no id")
+			}
+		})
+	}
+}
+
+// TestDisabledPatch checks the seeds' "accepted and ignored" for PATCH
+// requests whose every operation names a disabled attribute: 200 with the
+// resource, nothing written to the target.
+func TestDisabledPatch(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		target func(*fake) bridge.Target
+	}{
+		{"updater", func(f *fake) bridge.Target { return updater{f} }},
+		{"replacer", func(f *fake) bridge.Target { return replacer{f} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFake(fakeOptions{paging: bridge.PagingOffset})
+			s := start(t, declaration(userDecl(), tc.target(f), nil, nil), connector.Env{DisabledAttributes: []string{"title"}})
+			created := s.do(t, "POST", "/Users", newUser(1)).must(t, "create", 201)
+			id := str(created.body, "id")
+			loc := "/Users/" + url.PathEscape(id)
+			if _, ok := created.body["title"]; ok {
+				t.Errorf("disabled title returned: %v", created.body)
+			}
+			if _, ok := f.object(id)["title"]; ok {
+				t.Errorf("disabled title written to the target: %v", f.object(id))
+			}
+			before := f.object(id)
+			for _, body := range []map[string]any{
+				patchOps(map[string]any{"op": "replace", "path": "title", "value": "Boss"}),
+				patchOps(map[string]any{"op": "add", "path": "title", "value": "Boss"}, map[string]any{"op": "remove", "path": "TITLE"}),
+				patchOps(map[string]any{"op": "replace", "value": map[string]any{"title": "Boss"}}),
+			} {
+				f.resetCalls()
+				got := s.do(t, "PATCH", loc, body).must(t, fmt.Sprintf("PATCH %v", body["Operations"]), 200)
+				if str(got.body, "id") != id || str(got.body, "userName") != "user1@example.com" {
+					t.Errorf("PATCH answered %v, want the resource", got.body)
+				}
+				if _, ok := got.body["title"]; ok {
+					t.Errorf("disabled title returned: %v", got.body)
+				}
+				if len(f.writes) != 0 {
+					t.Errorf("PATCH wrote %v", f.writes)
+				}
+				if diff := cmp.Diff(before, f.object(id)); diff != "" {
+					t.Errorf("target object changed (-before +after):\n%s", diff)
+				}
+			}
+			// A disabled attribute next to an enabled one: only the latter.
+			f.resetCalls()
+			s.do(t, "PATCH", loc, patchOps(
+				map[string]any{"op": "replace", "path": "title", "value": "Boss"},
+				map[string]any{"op": "replace", "path": "name.givenName", "value": "New"},
+			)).must(t, "mixed PATCH", 200)
+			if f.object(id)["firstName"] != "New" {
+				t.Errorf("firstName %v, want New", f.object(id)["firstName"])
+			}
+			if _, ok := f.object(id)["title"]; ok {
+				t.Errorf("disabled title written: %v", f.object(id))
+			}
+		})
+	}
+}

@@ -38,7 +38,26 @@ type File struct {
 	Limits Limits `yaml:"limits"`
 	// Instances are the connector instances to serve.
 	Instances []Instance `yaml:"instances"`
+	// Admin enables the admin API (/admin/v1) when a token is set.
+	Admin Admin `yaml:"admin"`
 }
+
+// Admin configures the admin API. It is off unless Token or TokenSHA256
+// is set.
+type Admin struct {
+	// Token is the admin bearer token (use ${ENV_VAR}); only its SHA-256
+	// is kept in memory. It must differ from every SCIM token.
+	Token string `yaml:"token"`
+	// TokenSHA256 is the hex SHA-256 of the admin token, instead of Token.
+	TokenSHA256 string `yaml:"token_sha256"`
+	// Listen, when set, serves the admin API on its own address (e.g. a
+	// loopback or internal interface); by default it shares the main
+	// listener under /admin/v1.
+	Listen string `yaml:"listen"`
+}
+
+// Enabled reports whether the admin API is configured.
+func (a Admin) Enabled() bool { return a.Token != "" || a.TokenSHA256 != "" }
 
 // Store selects and configures the store.
 type Store struct {
@@ -222,6 +241,7 @@ func (f *File) validate() []string {
 			p = append(p, fmt.Sprintf("%s: must not be negative", c.name))
 		}
 	}
+	p = append(p, f.Admin.validate()...)
 	seen := map[string]bool{}
 	for i, in := range f.Instances {
 		at := fmt.Sprintf("instances[%d]", i)
@@ -243,8 +263,34 @@ func (f *File) validate() []string {
 			p = append(p, at+": set token or token_sha256, not both")
 		case in.Token != "" && len(in.Token) < 16:
 			p = append(p, at+".token: too short: use at least 16 random characters")
-		case in.TokenSHA256 != "" && !regexp.MustCompile(`^[0-9a-fA-F]{64}$`).MatchString(in.TokenSHA256):
+		case in.TokenSHA256 != "" && !sha256Hex.MatchString(in.TokenSHA256):
 			p = append(p, at+".token_sha256: must be 64 hex digits")
+		}
+		if f.Admin.Token != "" && in.Token == f.Admin.Token {
+			p = append(p, at+".token: must differ from admin.token")
+		}
+	}
+	return p
+}
+
+var sha256Hex = regexp.MustCompile(`^[0-9a-fA-F]{64}$`)
+
+func (a Admin) validate() []string {
+	var p []string
+	switch {
+	case a.Token != "" && a.TokenSHA256 != "":
+		p = append(p, "admin: set token or token_sha256, not both")
+	case a.Token != "" && len(a.Token) < 16:
+		p = append(p, "admin.token: too short: use at least 16 random characters")
+	case a.TokenSHA256 != "" && !sha256Hex.MatchString(a.TokenSHA256):
+		p = append(p, "admin.token_sha256: must be 64 hex digits")
+	}
+	if a.Listen != "" {
+		if !a.Enabled() {
+			p = append(p, "admin.listen: set admin.token or admin.token_sha256 to enable the admin API")
+		}
+		if _, _, err := net.SplitHostPort(a.Listen); err != nil {
+			p = append(p, fmt.Sprintf("admin.listen: %q is not host:port", a.Listen))
 		}
 	}
 	return p

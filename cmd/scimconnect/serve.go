@@ -5,11 +5,14 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 
+	"github.com/scimconnect/scimconnect/admin"
 	"github.com/scimconnect/scimconnect/config"
 	"github.com/scimconnect/scimconnect/connector/builtin"
 	"github.com/scimconnect/scimconnect/gateway"
@@ -65,6 +68,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	gw := newGateway(st, public, cfg.Limits, key, log)
 	defer gw.Close()
+	var configured []gateway.InstanceSpec
 	for _, in := range cfg.Instances {
 		hash := gateway.HashToken(in.Token)
 		if in.TokenSHA256 != "" {
@@ -86,9 +90,60 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if err := gw.Mount(ctx, spec); err != nil {
 			return err
 		}
+		configured = append(configured, spec)
 		log.Info("instance ready", "instance", in.Name, "type", in.Type, "scim_base_url", gw.BaseURL(in.Name))
 	}
+	// Instances created through the admin API live in the store; the
+	// file's instances win over stored ones of the same name.
+	adminOpts := admin.Options{Gateway: gw, Store: st, Registry: reg, Config: configured, Logger: log}
+	stored, err := admin.MountStored(ctx, adminOpts)
+	if err != nil {
+		return err
+	}
+	for _, name := range stored {
+		log.Info("instance ready", "instance", name, "source", "store", "scim_base_url", gw.BaseURL(name))
+	}
+	var handler http.Handler = gw
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	adminDone := make(chan error, 1)
+	adminDone <- nil // replaced below when the admin API has its own listener
+	if cfg.Admin.Enabled() {
+		adminOpts.TokenHash = gateway.HashToken(cfg.Admin.Token)
+		if cfg.Admin.TokenSHA256 != "" {
+			if adminOpts.TokenHash, err = hex.DecodeString(cfg.Admin.TokenSHA256); err != nil {
+				return fmt.Errorf("admin.token_sha256: %w", err)
+			}
+		}
+		adm, err := admin.New(adminOpts)
+		if err != nil {
+			return err
+		}
+		if cfg.Admin.Listen == "" {
+			handler = adm.Wrap(gw)
+			log.Info("admin API enabled", "url", public+admin.Prefix)
+		} else {
+			adminLn, err := net.Listen("tcp", cfg.Admin.Listen)
+			if err != nil {
+				return fmt.Errorf("admin.listen: %w", err)
+			}
+			log.Info("admin API enabled", "url", publicURLFor(adminLn)+admin.Prefix)
+			// The admin listener serves only the admin API. Either
+			// server stopping stops the other.
+			<-adminDone
+			go func() {
+				err := serveUntilDone(ctx, adminLn, adm.Wrap(http.NotFoundHandler()), gw, cfg.Limits, log)
+				cancel()
+				adminDone <- err
+			}()
+		}
+	}
 	log.Info("scimconnect serving", "addr", ln.Addr().String(), "version", version)
-	fmt.Fprintf(stdout, "scimconnect %s serving %d instance(s) on %s\n", version, len(cfg.Instances), public)
-	return serveUntilDone(ctx, ln, gw, gw, cfg.Limits, log)
+	fmt.Fprintf(stdout, "scimconnect %s serving %d instance(s) on %s\n", version, len(cfg.Instances)+len(stored), public)
+	err = serveUntilDone(ctx, ln, handler, gw, cfg.Limits, log)
+	cancel()
+	if aerr := <-adminDone; aerr != nil {
+		err = errors.Join(err, fmt.Errorf("admin API: %w", aerr))
+	}
+	return err
 }

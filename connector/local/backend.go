@@ -429,7 +429,13 @@ func (b *backend) current(ctx context.Context, tx store.Tx, id string, cond prov
 func (b *backend) Replace(ctx context.Context, id string, attrs map[string]any, cond provider.Precondition) (*provider.Resource, error) {
 	var res *provider.Resource
 	err := b.d.update(ctx, func(tx store.Tx) error {
-		cur, _, pw, err := b.current(ctx, tx, id, cond)
+		cur, curAttrs, pw, err := b.current(ctx, tx, id, cond)
+		if err != nil {
+			return err
+		}
+		// The provider validated the body alone; immutable attributes
+		// can only be checked against the stored resource (RFC 7643 §7).
+		attrs, err := b.typ.Validate(attrs, schema.Replace, curAttrs)
 		if err != nil {
 			return err
 		}

@@ -431,3 +431,50 @@ func TestOpenRejectsAttributeSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestReplaceChecksImmutableAgainstStored: a PUT may not change an
+// immutable attribute that has a value (RFC 7643 §7); omitting it keeps it.
+func TestReplaceChecksImmutableAgainstStored(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "imm.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	inst, err := Type.Open(ctx, connector.Env{Instance: "imm", Store: db}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := inst.(*directory)
+	badge := schema.NewAttribute("badge", schema.String)
+	badge.Mutability = schema.Immutable
+	dir.userType.Schema.AddAttribute(badge)
+	users := dir.ResourceTypes()[0].Backend
+	body := func(b string) map[string]any {
+		m := map[string]any{"schemas": []any{scim.UserSchema}, "userName": "imm"}
+		if b != "" {
+			m["badge"] = b
+		}
+		v, err := dir.userType.Validate(m, schema.Create, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	u, err := users.Create(ctx, body("B-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = users.Replace(ctx, u.ID, body("B-2"), provider.Precondition{})
+	var se *scim.Error
+	if !errors.As(err, &se) || se.Status != 400 || se.ScimType != scim.Mutability {
+		t.Fatalf("changing an immutable attribute: %v", err)
+	}
+	res, err := users.Replace(ctx, u.ID, body(""), provider.Precondition{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Attrs["badge"] != "B-1" {
+		t.Errorf("omitting an immutable attribute dropped it: %v", res.Attrs["badge"])
+	}
+}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/scimconnect/scimconnect/connector"
 	"github.com/scimconnect/scimconnect/gateway"
+	"github.com/scimconnect/scimconnect/secrets"
 	"github.com/scimconnect/scimconnect/store"
 )
 
@@ -46,6 +47,11 @@ type Options struct {
 	// Logger receives one line per change (never parameters); nil
 	// discards.
 	Logger *slog.Logger
+	// Secrets encrypts secret parameters before they are stored and
+	// decrypts them to mount an instance. When nil, the API refuses to
+	// store a secret parameter (409 no_secret_key) rather than store it
+	// in plaintext.
+	Secrets *secrets.Keyring
 }
 
 // Tester is implemented by connector instances that can check their

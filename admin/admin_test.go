@@ -19,6 +19,7 @@ import (
 	"github.com/scimconnect/scimconnect/connector/builtin"
 	"github.com/scimconnect/scimconnect/gateway"
 	"github.com/scimconnect/scimconnect/scim/provider"
+	"github.com/scimconnect/scimconnect/secrets"
 	"github.com/scimconnect/scimconnect/store"
 	"github.com/scimconnect/scimconnect/store/sqlite"
 )
@@ -33,11 +34,34 @@ type fixture struct {
 	gw      *gateway.Gateway
 	admin   *admin.Handler
 	handler http.Handler
+	keys    *secrets.Keyring
+}
+
+// testKey is the secret key of the fixtures, 32 bytes of 0x42.
+var testKey = bytes.Repeat([]byte{0x42}, secrets.KeySize)
+
+func testKeyring(t *testing.T, raw []byte) *secrets.Keyring {
+	t.Helper()
+	k, err := secrets.NewKey(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := secrets.NewKeyring(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 // newFixture builds the fixture; config are the configuration file's
 // instances, mounted on the gateway as serve does.
 func newFixture(t *testing.T, dbPath string, config ...gateway.InstanceSpec) *fixture {
+	t.Helper()
+	return newFixtureKeys(t, dbPath, testKeyring(t, testKey), config...)
+}
+
+// newFixtureKeys is newFixture with the given secret keys (nil: none).
+func newFixtureKeys(t *testing.T, dbPath string, keys *secrets.Keyring, config ...gateway.InstanceSpec) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	if dbPath == "" {
@@ -55,11 +79,11 @@ func newFixture(t *testing.T, dbPath string, config ...gateway.InstanceSpec) *fi
 			t.Fatal(err)
 		}
 	}
-	h, err := admin.New(admin.Options{TokenHash: gateway.HashToken(adminToken), Gateway: gw, Store: st, Registry: builtin.Registry(), Config: config})
+	h, err := admin.New(admin.Options{TokenHash: gateway.HashToken(adminToken), Gateway: gw, Store: st, Registry: builtin.Registry(), Config: config, Secrets: keys})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{t: t, store: st, gw: gw, admin: h, handler: h.Wrap(gw)}
+	return &fixture{t: t, store: st, gw: gw, admin: h, handler: h.Wrap(gw), keys: keys}
 }
 
 // do sends a request with a JSON body (nil for none) and bearer token.
@@ -317,19 +341,32 @@ func TestSecretsNeverReturned(t *testing.T) {
 	if w := f.do("GET", "/scim/okta1/v2/Users", created.Token, nil); w.Code != 200 {
 		t.Fatalf("SCIM through okta after PUT with the mask: %d %s", w.Code, w.Body)
 	}
-	var stored []byte
-	if err := f.store.View(context.Background(), func(tx store.Tx) error {
-		in, err := tx.GetInstance(context.Background(), "okta1")
-		if in != nil {
-			stored = in.Config
+	// The store holds the secret encrypted, and the key opens it.
+	stored := storedParams(t, f.store, "okta1")
+	if strings.Contains(stored["token"], secret) || !secrets.IsEnvelope(stored["token"]) {
+		t.Fatalf("stored token is not an envelope: %v", stored)
+	}
+	if got, err := f.keys.Decrypt(stored["token"]); err != nil || got != `"`+secret+`"` {
+		t.Errorf("stored token decrypts to %q, %v", got, err)
+	}
+}
+
+// storedParams reads an instance's stored parameters (string values).
+func storedParams(t *testing.T, st store.Store, name string) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	var out map[string]string
+	err := st.View(ctx, func(tx store.Tx) error {
+		in, err := tx.GetInstance(ctx, name)
+		if err != nil {
+			return err
 		}
-		return err
-	}); err != nil {
+		return json.Unmarshal(in.Config, &out)
+	})
+	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(stored), secret) {
-		t.Errorf("stored parameters lost the secret: %s", stored)
-	}
+	return out
 }
 
 func TestRotateToken(t *testing.T) {
@@ -372,7 +409,7 @@ func newRestarted(t *testing.T, f *fixture, config ...gateway.InstanceSpec) *fix
 			t.Fatal(err)
 		}
 	}
-	opts := admin.Options{TokenHash: gateway.HashToken(adminToken), Gateway: gw, Store: f.store, Registry: builtin.Registry(), Config: config}
+	opts := admin.Options{TokenHash: gateway.HashToken(adminToken), Gateway: gw, Store: f.store, Registry: builtin.Registry(), Config: config, Secrets: f.keys}
 	if _, err := admin.MountStored(context.Background(), opts); err != nil {
 		t.Fatal(err)
 	}
@@ -380,7 +417,7 @@ func newRestarted(t *testing.T, f *fixture, config ...gateway.InstanceSpec) *fix
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &fixture{t: t, store: f.store, gw: gw, admin: h, handler: h.Wrap(gw)}
+	return &fixture{t: t, store: f.store, gw: gw, admin: h, handler: h.Wrap(gw), keys: f.keys}
 }
 
 func TestDelete(t *testing.T) {

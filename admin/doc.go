@@ -24,6 +24,10 @@
 //
 // Secret parameters (connector.Param.Secret) are never returned: a set
 // secret shows as "<set>", and a PUT that sends "<set>" back keeps the
-// stored value. The routes are described in openapi.yaml, which a test
-// checks against the handler.
+// stored value. Secrets are stored encrypted with Options.Secrets (see
+// package secrets) and decrypted only to open the connector; with no key
+// configured, a request that would store a secret is refused with 409
+// no_secret_key. Rekey re-encrypts every stored secret under a new key.
+// The routes are described in openapi.yaml, which a test checks against
+// the handler.
 package admin

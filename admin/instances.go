@@ -181,6 +181,11 @@ func (h *Handler) createInstance(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	sealed, err := sealParams(h.opts.Secrets, typ, params)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	token, err := gateway.NewToken()
 	if err != nil {
 		h.fail(w, r, err)
@@ -188,7 +193,7 @@ func (h *Handler) createInstance(w http.ResponseWriter, r *http.Request) {
 	}
 	now := time.Now().UTC()
 	row := &store.Instance{
-		Name: in.Name, Type: in.Type, Version: typ.Version, Config: raw,
+		Name: in.Name, Type: in.Type, Version: typ.Version, Config: sealed,
 		TokenHash: gateway.HashToken(token), Created: now, Modified: now,
 	}
 	err = h.opts.Store.Update(ctx, func(tx store.Tx) error {
@@ -205,7 +210,9 @@ func (h *Handler) createInstance(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fmt.Errorf("create instance %q: %w", in.Name, err))
 		return
 	}
-	if err := h.opts.Gateway.Mount(ctx, spec(row, attrs)); err != nil {
+	live := spec(row, attrs)
+	live.Params = raw
+	if err := h.opts.Gateway.Mount(ctx, live); err != nil {
 		// It opened during validation, so this is rare: undo the row
 		// rather than keep an instance nobody can reach.
 		if derr := h.deleteRow(ctx, row.Name); derr != nil {
@@ -258,16 +265,22 @@ func (h *Handler) replaceInstance(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	// A secret sent back masked keeps its stored value.
-	if len(old.Config) > 0 {
-		var stored map[string]json.RawMessage
-		if err := json.Unmarshal(old.Config, &stored); err == nil {
-			for _, p := range typ.Params {
-				if p.Secret && isMask(params[p.Name]) {
-					if v, ok := stored[p.Name]; ok {
-						params[p.Name] = v
-					}
+	// A secret sent back masked keeps its stored value, decrypted here
+	// to validate and sealed again below (under the current key).
+	stored, err := storedParams(old.Config)
+	if err != nil {
+		h.fail(w, r, fmt.Errorf("replace instance %q: %w", name, err))
+		return
+	}
+	for _, p := range typ.Params {
+		if p.Secret && isMask(params[p.Name]) {
+			if v, ok := stored[p.Name]; ok {
+				plain, err := openValue(h.opts.Secrets, p.Name, v)
+				if err != nil {
+					h.fail(w, r, fmt.Errorf("replace instance %q: %w", name, err))
+					return
 				}
+				params[p.Name] = plain
 			}
 		}
 	}
@@ -277,14 +290,21 @@ func (h *Handler) replaceInstance(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
+	sealed, err := sealParams(h.opts.Secrets, typ, params)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
 	row := *old
-	row.Config = raw
+	row.Config = sealed
 	row.Modified = time.Now().UTC()
 	if err := h.putRow(ctx, &row, attrs); err != nil {
 		h.fail(w, r, fmt.Errorf("replace instance %q: %w", name, err))
 		return
 	}
-	if err := h.opts.Gateway.Mount(ctx, spec(&row, attrs)); err != nil {
+	live := spec(&row, attrs)
+	live.Params = raw
+	if err := h.opts.Gateway.Mount(ctx, live); err != nil {
 		if rerr := h.putRow(ctx, old, oldAttrs); rerr != nil {
 			h.log.Error("admin: undoing a replace", "instance", name, "error", rerr)
 		}
@@ -314,7 +334,7 @@ func (h *Handler) deleteInstance(w http.ResponseWriter, r *http.Request) {
 	wasMounted := h.opts.Gateway.Unmount(name)
 	if err := h.deleteRow(ctx, name); err != nil {
 		if wasMounted {
-			if merr := h.opts.Gateway.Mount(ctx, spec(row, attrs)); merr != nil {
+			if merr := h.mount(ctx, row, attrs); merr != nil {
 				h.log.Error("admin: remounting after a failed delete", "instance", name, "error", merr)
 			}
 		}
@@ -356,7 +376,7 @@ func (h *Handler) rotateToken(w http.ResponseWriter, r *http.Request) {
 	if h.opts.Gateway.Mounted(name) {
 		err = h.opts.Gateway.SetTokenHash(name, updated.TokenHash)
 	} else {
-		err = h.opts.Gateway.Mount(ctx, spec(&updated, attrs))
+		err = h.mount(ctx, &updated, attrs)
 	}
 	if err != nil {
 		h.fail(w, r, fmt.Errorf("apply the new token of %q: %w", name, err))
@@ -378,7 +398,10 @@ func (h *Handler) testInstance(w http.ResponseWriter, r *http.Request) {
 			h.fail(w, r, err)
 			return
 		}
-		s = spec(row, attrs)
+		if s, err = mountSpec(h.opts, row, attrs); err != nil {
+			writeJSON(w, http.StatusOK, testResult{Message: "the instance does not open: " + err.Error()})
+			return
+		}
 	}
 	typ, ok := h.opts.Registry[s.Type]
 	if !ok {
@@ -452,7 +475,11 @@ func MountStored(ctx context.Context, opts Options) ([]string, error) {
 			log.Warn("stored instance not mounted: the configuration file defines an instance of the same name", "instance", s.row.Name)
 			continue
 		}
-		if err := opts.Gateway.Mount(ctx, spec(s.row, s.attrs)); err != nil {
+		ms, err := mountSpec(opts, s.row, s.attrs)
+		if err == nil {
+			err = opts.Gateway.Mount(ctx, ms)
+		}
+		if err != nil {
 			log.Error("stored instance not mounted", "instance", s.row.Name, "error", err)
 			continue
 		}
@@ -594,7 +621,17 @@ func putAttributes(ctx context.Context, tx store.Tx, name string, a attributes) 
 	return tx.PutSetting(ctx, attributesKey(name), data)
 }
 
-// spec turns a stored instance into what the gateway mounts.
+// mount mounts a stored instance, its secrets decrypted.
+func (h *Handler) mount(ctx context.Context, row *store.Instance, attrs attributes) error {
+	s, err := mountSpec(h.opts, row, attrs)
+	if err != nil {
+		return err
+	}
+	return h.opts.Gateway.Mount(ctx, s)
+}
+
+// spec turns a stored instance into what the gateway mounts, its
+// parameters as stored (secrets still sealed): see mountSpec.
 func spec(row *store.Instance, attrs attributes) gateway.InstanceSpec {
 	return gateway.InstanceSpec{
 		Name: row.Name, Type: row.Type, Params: row.Config, TokenHash: row.TokenHash,

@@ -40,6 +40,59 @@ type File struct {
 	Instances []Instance `yaml:"instances"`
 	// Admin enables the admin API (/admin/v1) when a token is set.
 	Admin Admin `yaml:"admin"`
+	// Secrets configures the key that encrypts secret connector
+	// parameters stored through the admin API.
+	Secrets Secrets `yaml:"secrets"`
+}
+
+// Secrets names the AES-256 key that encrypts secret parameters at rest,
+// and older keys that still decrypt during a rotation. The key itself is
+// never in this file: it is in a key file (32 raw bytes, 64 hex digits
+// or base64) or in an environment variable (hex or base64) named here.
+type Secrets struct {
+	// KeyFile is the path of the current key.
+	KeyFile string `yaml:"key_file"`
+	// KeyEnv is the name of the environment variable holding the current
+	// key, e.g. SCIMCONNECT_SECRET_KEY, instead of KeyFile.
+	KeyEnv string `yaml:"key_env"`
+	// OldKeyFiles and OldKeyEnvs are keys that only decrypt: values
+	// sealed under them stay readable until 'scimconnect rekey' has
+	// re-encrypted them under the current key.
+	OldKeyFiles []string `yaml:"old_key_files"`
+	OldKeyEnvs  []string `yaml:"old_key_envs"`
+}
+
+// Enabled reports whether a secret key is configured.
+func (s Secrets) Enabled() bool { return s.KeyFile != "" || s.KeyEnv != "" }
+
+var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+func (s Secrets) validate() []string {
+	var p []string
+	if s.KeyFile != "" && s.KeyEnv != "" {
+		p = append(p, "secrets: set key_file or key_env, not both")
+	}
+	if !s.Enabled() && (len(s.OldKeyFiles) > 0 || len(s.OldKeyEnvs) > 0) {
+		p = append(p, "secrets: old keys need a current key (key_file or key_env)")
+	}
+	for i, name := range append([]string{s.KeyEnv}, s.OldKeyEnvs...) {
+		if (i == 0 && name == "") || envName.MatchString(name) {
+			continue
+		}
+		at := "secrets.key_env"
+		if i > 0 {
+			at = fmt.Sprintf("secrets.old_key_envs[%d]", i-1)
+		}
+		// The name, not ${NAME}: the key is read when serve starts and
+		// never passes through the configuration.
+		p = append(p, fmt.Sprintf("%s: %q must be the name of an environment variable, e.g. SCIMCONNECT_SECRET_KEY", at, name))
+	}
+	for i, f := range s.OldKeyFiles {
+		if f == "" {
+			p = append(p, fmt.Sprintf("secrets.old_key_files[%d]: empty path", i))
+		}
+	}
+	return p
 }
 
 // Admin configures the admin API. It is off unless Token or TokenSHA256
@@ -242,6 +295,7 @@ func (f *File) validate() []string {
 		}
 	}
 	p = append(p, f.Admin.validate()...)
+	p = append(p, f.Secrets.validate()...)
 	seen := map[string]bool{}
 	for i, in := range f.Instances {
 		at := fmt.Sprintf("instances[%d]", i)

@@ -4,6 +4,7 @@
 //	scimconnect demo [--addr] [--data] [--state-file]   run everything with no configuration
 //	scimconnect connectors                        list connector types
 //	scimconnect sim <type> [--addr]               serve a connector's target simulator
+//	scimconnect rekey --config FILE --new-key-file PATH   re-encrypt stored secrets under a new key
 //	scimconnect version                           print the version
 package main
 
@@ -42,6 +43,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return cmdConnectors(stdout)
 	case "sim":
 		return cmdSim(ctx, args[1:], stdout, stderr)
+	case "rekey":
+		return cmdRekey(ctx, args[1:], stdout, stderr)
 	case "version", "--version", "-v":
 		fmt.Fprintln(stdout, "scimconnect", version)
 		return nil
@@ -61,6 +64,7 @@ Usage:
   scimconnect serve --config scimconnect.yaml
   scimconnect connectors
   scimconnect sim <type> [--addr 127.0.0.1:PORT]
+  scimconnect rekey --config scimconnect.yaml (--new-key-file PATH | --new-key-env NAME)
   scimconnect version
 `)
 }

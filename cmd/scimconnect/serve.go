@@ -49,6 +49,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if data == "" {
 		data = "./data"
 	}
+	keys, err := loadKeyring(cfg.Secrets)
+	if err != nil {
+		return err
+	}
+	if keys != nil {
+		log.Info("secret key loaded", "key_id", keys.KeyID())
+	} else {
+		log.Warn("no secret key configured (secrets.key_file or secrets.key_env): the admin API refuses secret parameters")
+	}
 	st, err := openConfiguredStore(ctx, cfg, data)
 	if err != nil {
 		return err
@@ -95,7 +104,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	// Instances created through the admin API live in the store; the
 	// file's instances win over stored ones of the same name.
-	adminOpts := admin.Options{Gateway: gw, Store: st, Registry: reg, Config: configured, Logger: log}
+	adminOpts := admin.Options{Gateway: gw, Store: st, Registry: reg, Config: configured, Logger: log, Secrets: keys}
 	stored, err := admin.MountStored(ctx, adminOpts)
 	if err != nil {
 		return err

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -156,6 +157,96 @@ type Instance struct {
 	CustomAttributes string `yaml:"custom_attributes"`
 	// DisabledAttributes lists attributes this instance never reads or writes.
 	DisabledAttributes []string `yaml:"disabled_attributes"`
+	// Auth configures how clients authenticate besides token/token_sha256,
+	// and read-only credentials.
+	Auth InstanceAuth `yaml:"auth"`
+}
+
+// InstanceAuth is how an instance's SCIM clients authenticate besides
+// token/token_sha256.
+type InstanceAuth struct {
+	// TokenReadOnly limits token/token_sha256 to GET and POST .search.
+	TokenReadOnly bool `yaml:"token_read_only"`
+	// ClientCredentials are OAuth 2.0 clients that obtain access tokens at
+	// /scim/{name}/oauth/token (RFC 6749 §4.4).
+	ClientCredentials []Client `yaml:"client_credentials"`
+	// JWT lists external issuers whose JWTs are accepted as bearer tokens.
+	JWT []JWTIssuer `yaml:"jwt"`
+}
+
+// Client is an OAuth 2.0 client of an instance.
+type Client struct {
+	ClientID           string        `yaml:"client_id"`
+	ClientSecret       string        `yaml:"client_secret"`        // use ${ENV_VAR}; only its SHA-256 is kept
+	ClientSecretSHA256 string        `yaml:"client_secret_sha256"` // hex SHA-256, instead of client_secret
+	TokenTTL           time.Duration `yaml:"token_ttl"`            // default 1h, at most 24h
+	ReadOnly           bool          `yaml:"read_only"`
+}
+
+// JWTIssuer is an external issuer of JWT bearer tokens (e.g. Microsoft Entra).
+type JWTIssuer struct {
+	Issuer   string `yaml:"issuer"`
+	Audience string `yaml:"audience"`
+	JWKSURL  string `yaml:"jwks_url"`
+	ReadOnly bool   `yaml:"read_only"`
+}
+
+func (a InstanceAuth) hasOther() bool { return len(a.ClientCredentials) > 0 || len(a.JWT) > 0 }
+
+func (a InstanceAuth) validate(at, adminToken string) []string {
+	var p []string
+	ids := map[string]bool{}
+	for i, c := range a.ClientCredentials {
+		cat := fmt.Sprintf("%s.client_credentials[%d]", at, i)
+		switch {
+		case c.ClientID == "":
+			p = append(p, cat+".client_id: required")
+		case ids[c.ClientID]:
+			p = append(p, fmt.Sprintf("%s.client_id: %q is used by another client of this instance", cat, c.ClientID))
+		}
+		ids[c.ClientID] = true
+		switch {
+		case c.ClientSecret == "" && c.ClientSecretSHA256 == "":
+			p = append(p, cat+".client_secret: required (or client_secret_sha256)")
+		case c.ClientSecret != "" && c.ClientSecretSHA256 != "":
+			p = append(p, cat+": set client_secret or client_secret_sha256, not both")
+		case c.ClientSecret != "" && len(c.ClientSecret) < 16:
+			p = append(p, cat+".client_secret: too short: use at least 16 random characters")
+		case c.ClientSecretSHA256 != "" && !sha256Hex.MatchString(c.ClientSecretSHA256):
+			p = append(p, cat+".client_secret_sha256: must be 64 hex digits")
+		}
+		if adminToken != "" && c.ClientSecret == adminToken {
+			p = append(p, cat+".client_secret: must differ from admin.token")
+		}
+		if c.TokenTTL < 0 || c.TokenTTL > 24*time.Hour {
+			p = append(p, cat+".token_ttl: must be between 0 (default 1h) and 24h")
+		}
+	}
+	for i, j := range a.JWT {
+		jat := fmt.Sprintf("%s.jwt[%d]", at, i)
+		if j.Issuer == "" {
+			p = append(p, jat+".issuer: required")
+		}
+		if j.Audience == "" {
+			p = append(p, jat+".audience: required")
+		}
+		u, err := url.Parse(j.JWKSURL)
+		switch {
+		case j.JWKSURL == "":
+			p = append(p, jat+".jwks_url: required")
+		case err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopback(u.Hostname()))):
+			p = append(p, fmt.Sprintf("%s.jwks_url: %q must be an https URL (http only on loopback)", jat, j.JWKSURL))
+		}
+	}
+	return p
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
@@ -312,7 +403,11 @@ func (f *File) validate() []string {
 		}
 		switch {
 		case in.Token == "" && in.TokenSHA256 == "":
-			p = append(p, at+".token: required (or token_sha256)")
+			if !in.Auth.hasOther() {
+				p = append(p, at+".token: required (or token_sha256, auth.client_credentials or auth.jwt)")
+			} else if in.Auth.TokenReadOnly {
+				p = append(p, at+".auth.token_read_only: needs token or token_sha256")
+			}
 		case in.Token != "" && in.TokenSHA256 != "":
 			p = append(p, at+": set token or token_sha256, not both")
 		case in.Token != "" && len(in.Token) < 16:
@@ -323,6 +418,7 @@ func (f *File) validate() []string {
 		if f.Admin.Token != "" && in.Token == f.Admin.Token {
 			p = append(p, at+".token: must differ from admin.token")
 		}
+		p = append(p, in.Auth.validate(at+".auth", f.Admin.Token)...)
 	}
 	return p
 }

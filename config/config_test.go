@@ -57,6 +57,15 @@ func TestParseErrors(t *testing.T) {
 		{"postgres without dsn", "store: {type: postgres}\n", []string{"store.dsn: required for type postgres"}},
 		{"unknown store", "store: {type: mysql}\n", []string{`store.type: "mysql" must be sqlite or postgres`}},
 		{"dsn for sqlite", "store: {dsn: x}\n", []string{"store: dsn and schema are for type postgres"}},
+		{"auth problems", "instances:\n  - name: a\n    type: local\n    auth:\n      token_read_only: true\n      client_credentials:\n        - {client_id: c, client_secret: short}\n        - {client_id: c, client_secret_sha256: xyz, token_ttl: 48h}\n      jwt:\n        - {issuer: i, jwks_url: 'http://example.com/keys'}\n", []string{
+			"instances[0].auth.token_read_only: needs token or token_sha256",
+			"instances[0].auth.client_credentials[0].client_secret: too short",
+			`instances[0].auth.client_credentials[1].client_id: "c" is used by another client`,
+			"instances[0].auth.client_credentials[1].client_secret_sha256: must be 64 hex digits",
+			"instances[0].auth.client_credentials[1].token_ttl: must be between",
+			"instances[0].auth.jwt[0].audience: required",
+			"must be an https URL",
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,13 @@
 // against a SHA-256 hash) → the instance's provider.Provider → the
 // connector's provider.Backend.
 //
+// Besides static tokens, an instance can accept access tokens from its
+// own OAuth 2.0 token endpoint, POST /scim/{instance}/oauth/token
+// (client credentials, RFC 6749 §4.4), and JWTs of external issuers (see
+// package clientauth); any credential can be read-only, limited to GET
+// and POST .search (403 otherwise). /ServiceProviderConfig lists exactly
+// the schemes the instance enables.
+//
 // Failed authentications are rate-limited per client address (see
 // AuthLimit): only requests whose credentials fail consume the budget, so
 // a client with a valid token is never slowed or refused. With
@@ -18,7 +25,6 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -31,6 +37,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/scimconnect/scimconnect/clientauth"
 	"github.com/scimconnect/scimconnect/connector"
 	"github.com/scimconnect/scimconnect/metrics"
 	"github.com/scimconnect/scimconnect/scim"
@@ -68,14 +75,33 @@ type Options struct {
 	// client address and X-Forwarded-For is ignored, since any client can
 	// write it.
 	TrustedProxies []netip.Prefix
+
+	// AccessTokens signs and verifies the access tokens of the OAuth 2.0
+	// token endpoints (/scim/{instance}/oauth/token). Replicas given the
+	// same key accept each other's tokens. Nil: instances with Clients
+	// cannot be mounted.
+	AccessTokens *clientauth.Signer
+	// JWKS configures the fetching of external issuers' keys (timeouts,
+	// caching, refetch rate); zero values take the defaults.
+	JWKS clientauth.KeySetOptions
 }
 
 // InstanceSpec describes an instance to mount.
 type InstanceSpec struct {
-	Name      string
-	Type      string
-	Params    []byte // JSON
-	TokenHash []byte // SHA-256 of the bearer token
+	Name   string
+	Type   string
+	Params []byte // JSON
+	// TokenHash is the SHA-256 of the static bearer token; nil when the
+	// instance accepts only Clients or JWTIssuers.
+	TokenHash []byte
+	// TokenReadOnly limits the static bearer token to reads (GET and
+	// POST .search).
+	TokenReadOnly bool
+	// Clients may obtain access tokens for this instance with the OAuth
+	// 2.0 client credentials grant at /scim/{name}/oauth/token.
+	Clients []clientauth.Client
+	// JWTIssuers are the external issuers whose JWTs the instance accepts.
+	JWTIssuers []clientauth.JWTIssuer
 	// CustomAttributes ("name|type;...") and DisabledAttributes (SCIM
 	// paths) are the instance's attribute settings.
 	CustomAttributes   string
@@ -105,6 +131,7 @@ type instance struct {
 	name      string
 	typ       string
 	tokenHash []byte
+	auth      *instanceAuth
 	handler   http.Handler // the provider with /scim/{name}/v2 stripped
 	conn      connector.Instance
 	metrics   *metrics.Observer
@@ -143,8 +170,9 @@ func (g *Gateway) Mount(ctx context.Context, spec InstanceSpec) error {
 	if !ok {
 		return fmt.Errorf("instance %q: unknown connector type %q", spec.Name, spec.Type)
 	}
-	if len(spec.TokenHash) != sha256.Size {
-		return fmt.Errorf("instance %q: a SHA-256 token hash is required", spec.Name)
+	auth, err := g.newInstanceAuth(spec)
+	if err != nil {
+		return fmt.Errorf("instance %q: %w", spec.Name, err)
 	}
 	logger := g.log.With("instance", spec.Name)
 	env := connector.Env{
@@ -164,6 +192,7 @@ func (g *Gateway) Mount(ctx context.Context, spec InstanceSpec) error {
 	cfg.BaseURL = g.BaseURL(spec.Name)
 	cfg.Features = conn.Features()
 	cfg.Logger = logger
+	cfg.AuthSchemes = g.authSchemes(spec)
 	p, err := provider.New(cfg, conn.ResourceTypes()...)
 	if err != nil {
 		_ = conn.Close()
@@ -178,7 +207,7 @@ func (g *Gateway) Mount(ctx context.Context, spec InstanceSpec) error {
 	// Stripping the prefix is set up once here rather than per request.
 	prefix := "/scim/" + spec.Name + "/v2"
 	in := &instance{
-		name: spec.Name, typ: spec.Type, tokenHash: spec.TokenHash,
+		name: spec.Name, typ: spec.Type, tokenHash: spec.TokenHash, auth: auth,
 		handler: http.StripPrefix(prefix, handler), conn: conn,
 		metrics: g.opts.Metrics.Instance(spec.Name),
 	}
@@ -296,12 +325,25 @@ func (g *Gateway) serveInstance(w http.ResponseWriter, r *http.Request, in *inst
 	// instance names cannot be probed without credentials. The token is
 	// checked before the failure budget so that a valid token always
 	// passes, even from an address that is blocked.
-	if in == nil || !authorized(r, in.tokenHash) {
+	if tail == tokenEndpoint {
+		g.serveToken(w, r, in, name, obs)
+		return
+	}
+	var grant clientauth.Grant
+	ok := false
+	if in != nil {
+		grant, ok = g.authenticate(r, in)
+	}
+	if !ok {
 		g.refuse(w, r, obs)
 		return
 	}
 	if tail != "v2" && !strings.HasPrefix(tail, "v2/") {
 		writeError(w, scim.NotFound("no such endpoint: SCIM endpoints of this instance are under /scim/%s/v2", name))
+		return
+	}
+	if !grant.Permits(r.Method, tail[len("v2"):]) {
+		writeError(w, scim.Errorf(http.StatusForbidden, "", "this credential is read-only: only GET and POST .search are allowed"))
 		return
 	}
 	in.handler.ServeHTTP(w, r)
@@ -310,16 +352,23 @@ func (g *Gateway) serveInstance(w http.ResponseWriter, r *http.Request, in *inst
 // refuse answers a request whose credentials failed: 401, or 429 with
 // Retry-After once the client address has used up its failure budget.
 func (g *Gateway) refuse(w http.ResponseWriter, r *http.Request, obs *metrics.Observer) {
-	if g.limiter != nil {
-		if wait, blocked := g.limiter.fail(g.clientAddr(r), g.now()); blocked {
-			obs.ObserveAuthFailure(true)
-			w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)))
-			writeError(w, scim.Errorf(http.StatusTooManyRequests, "", "too many failed authentications from this address; retry after %s", wait))
-			return
-		}
+	if wait, blocked := g.failure(r, obs); blocked {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)))
+		writeError(w, scim.Errorf(http.StatusTooManyRequests, "", "too many failed authentications from this address; retry after %s", wait))
+		return
 	}
-	obs.ObserveAuthFailure(false)
 	unauthorized(w)
+}
+
+// failure records a failed authentication from the request's address in
+// the limiter and the metrics, and reports whether the address is
+// blocked and for how long.
+func (g *Gateway) failure(r *http.Request, obs *metrics.Observer) (wait time.Duration, blocked bool) {
+	if g.limiter != nil {
+		wait, blocked = g.limiter.fail(g.clientAddr(r), g.now())
+	}
+	obs.ObserveAuthFailure(blocked)
+	return wait, blocked
 }
 
 // serveMetrics serves /metrics, behind MetricsTokenHash when set.
@@ -367,17 +416,8 @@ func (g *Gateway) checkReady(ctx context.Context) error {
 // authorized checks "Authorization: Bearer <token>" against the stored
 // hash in constant time.
 func authorized(r *http.Request, want []byte) bool {
-	h := r.Header.Get("Authorization")
-	scheme, token, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return false
-	}
-	token = strings.TrimSpace(token)
-	if token == "" {
-		return false
-	}
-	got := sha256.Sum256([]byte(token))
-	return subtle.ConstantTimeCompare(got[:], want) == 1
+	token, ok := bearerToken(r)
+	return ok && tokenMatches(token, want)
 }
 
 func unauthorized(w http.ResponseWriter) {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -189,5 +190,85 @@ func TestServeOnPostgres(t *testing.T) {
 	res.Body.Close()
 	if !strings.Contains(buf.String(), `"totalResults":1`) {
 		t.Errorf("filter on postgres: %s", buf.String())
+	}
+}
+
+// TestServeClientCredentials: an instance configured with an OAuth client
+// and no static token: the client gets an access token at the instance's
+// token endpoint and uses it; a read-only client cannot write.
+func TestServeClientCredentials(t *testing.T) {
+	dir := t.TempDir()
+	addr := freeAddr(t)
+	cfg := fmt.Sprintf(`listen: %s
+data: %s
+instances:
+  - name: oneim
+    type: local
+    auth:
+      client_credentials:
+        - {client_id: writer, client_secret: writer-secret-0123456789}
+        - {client_id: reader, client_secret: reader-secret-0123456789, read_only: true}
+`, addr, filepath.Join(dir, "data"))
+	path := filepath.Join(dir, "cc.yaml")
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	stderr := &lockedBuffer{}
+	go func() { done <- run(ctx, []string{"serve", "--config", path}, &lockedBuffer{}, stderr) }()
+	t.Cleanup(func() { cancel(); <-done })
+
+	token := func(id, secret string) string {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			req, _ := http.NewRequest("POST", "http://"+addr+"/scim/oneim/oauth/token", strings.NewReader("grant_type=client_credentials"))
+			req.SetBasicAuth(id, secret)
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			res, err := http.DefaultClient.Do(req)
+			if err == nil {
+				var body struct {
+					AccessToken string `json:"access_token"`
+					TokenType   string `json:"token_type"`
+				}
+				err = json.NewDecoder(res.Body).Decode(&body)
+				res.Body.Close()
+				if res.StatusCode != 200 || err != nil || body.AccessToken == "" {
+					t.Fatalf("token for %s: %d %v", id, res.StatusCode, err)
+				}
+				return body.AccessToken
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("server did not come up: %v\n%s", err, stderr)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	call := func(tok, method, path, body string) int {
+		req, _ := http.NewRequest(method, "http://"+addr+"/scim/oneim/v2"+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Set("Content-Type", "application/scim+json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	user := `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"cc@example.com"}`
+	w := token("writer", "writer-secret-0123456789")
+	if got := call(w, "POST", "/Users", user); got != 201 {
+		t.Errorf("writer create: %d", got)
+	}
+	r := token("reader", "reader-secret-0123456789")
+	if got := call(r, "GET", "/Users", ""); got != 200 {
+		t.Errorf("reader list: %d", got)
+	}
+	if got := call(r, "POST", "/Users", user); got != 403 {
+		t.Errorf("reader create: %d, want 403", got)
+	}
+	if got := call("not-a-token", "GET", "/Users", ""); got != 401 {
+		t.Errorf("bad token: %d", got)
 	}
 }

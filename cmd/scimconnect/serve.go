@@ -13,6 +13,7 @@ import (
 	"net/http"
 
 	"github.com/scimconnect/scimconnect/admin"
+	"github.com/scimconnect/scimconnect/clientauth"
 	"github.com/scimconnect/scimconnect/config"
 	"github.com/scimconnect/scimconnect/connector/builtin"
 	"github.com/scimconnect/scimconnect/gateway"
@@ -79,11 +80,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	defer gw.Close()
 	var configured []gateway.InstanceSpec
 	for _, in := range cfg.Instances {
-		hash := gateway.HashToken(in.Token)
-		if in.TokenSHA256 != "" {
-			if hash, err = hex.DecodeString(in.TokenSHA256); err != nil {
-				return fmt.Errorf("instance %q: token_sha256: %w", in.Name, err)
-			}
+		spec, err := authSpec(in)
+		if err != nil {
+			return err
 		}
 		params, err := json.Marshal(in.Parameters)
 		if err != nil {
@@ -92,15 +91,17 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		if len(in.Parameters) == 0 {
 			params = nil
 		}
-		spec := gateway.InstanceSpec{
-			Name: in.Name, Type: in.Type, Params: params, TokenHash: hash,
-			CustomAttributes: in.CustomAttributes, DisabledAttributes: in.DisabledAttributes,
-		}
+		spec.Name, spec.Type, spec.Params = in.Name, in.Type, params
+		spec.CustomAttributes, spec.DisabledAttributes = in.CustomAttributes, in.DisabledAttributes
 		if err := gw.Mount(ctx, spec); err != nil {
 			return err
 		}
 		configured = append(configured, spec)
-		log.Info("instance ready", "instance", in.Name, "type", in.Type, "scim_base_url", gw.BaseURL(in.Name))
+		attrs := []any{"instance", in.Name, "type", in.Type, "scim_base_url", gw.BaseURL(in.Name)}
+		if len(spec.Clients) > 0 {
+			attrs = append(attrs, "token_url", gw.TokenURL(in.Name))
+		}
+		log.Info("instance ready", attrs...)
 	}
 	// Instances created through the admin API live in the store; the
 	// file's instances win over stored ones of the same name.
@@ -155,4 +156,36 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		err = errors.Join(err, fmt.Errorf("admin API: %w", aerr))
 	}
 	return err
+}
+
+// authSpec turns an instance's credentials in the file into the gateway's
+// form: a static token (hashed), OAuth clients (secrets hashed), external
+// JWT issuers, and the read-only flag of the static token.
+func authSpec(in config.Instance) (gateway.InstanceSpec, error) {
+	var spec gateway.InstanceSpec
+	switch {
+	case in.TokenSHA256 != "":
+		hash, err := hex.DecodeString(in.TokenSHA256)
+		if err != nil {
+			return spec, fmt.Errorf("instance %q: token_sha256: %w", in.Name, err)
+		}
+		spec.TokenHash = hash
+	case in.Token != "":
+		spec.TokenHash = gateway.HashToken(in.Token)
+	}
+	spec.TokenReadOnly = in.Auth.TokenReadOnly
+	for _, c := range in.Auth.ClientCredentials {
+		sh := clientauth.HashSecret(c.ClientSecret)
+		if c.ClientSecretSHA256 != "" {
+			var err error
+			if sh, err = hex.DecodeString(c.ClientSecretSHA256); err != nil {
+				return spec, fmt.Errorf("instance %q: client %q: client_secret_sha256: %w", in.Name, c.ClientID, err)
+			}
+		}
+		spec.Clients = append(spec.Clients, clientauth.Client{ID: c.ClientID, SecretHash: sh, TokenTTL: c.TokenTTL, ReadOnly: c.ReadOnly})
+	}
+	for _, j := range in.Auth.JWT {
+		spec.JWTIssuers = append(spec.JWTIssuers, clientauth.JWTIssuer{Issuer: j.Issuer, Audience: j.Audience, JWKSURL: j.JWKSURL, ReadOnly: j.ReadOnly})
+	}
+	return spec, nil
 }

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scimconnect/scimconnect/clientauth"
 	"github.com/scimconnect/scimconnect/config"
 	"github.com/scimconnect/scimconnect/connector/builtin"
 	"github.com/scimconnect/scimconnect/gateway"
@@ -123,14 +124,30 @@ func cursorKey(ctx context.Context, st store.Store) ([]byte, error) {
 // /metrics and the store's transactions timed.
 func newGateway(st store.Store, publicURL string, limits config.Limits, key []byte, log *slog.Logger) *gateway.Gateway {
 	m := metrics.New()
+	tokens, err := accessTokenSigner(key)
+	if err != nil { // only keys shorter than 32 bytes fail; the store key has 32
+		log.Warn("OAuth client credentials disabled", "error", err)
+	}
 	return gateway.New(gateway.Options{
-		PublicURL: publicURL,
-		Provider:  providerConfig(limits, key),
-		Store:     metrics.InstrumentStore(st, m),
-		Registry:  builtin.Registry(),
-		Logger:    log,
-		Metrics:   m,
+		PublicURL:    publicURL,
+		Provider:     providerConfig(limits, key),
+		Store:        metrics.InstrumentStore(st, m),
+		Registry:     builtin.Registry(),
+		Logger:       log,
+		Metrics:      m,
+		AccessTokens: tokens,
 	})
+}
+
+// accessTokenSigner derives the key of the OAuth access tokens scimconnect
+// issues from the store-wide key (HKDF), so replicas sharing the store
+// accept each other's tokens.
+func accessTokenSigner(storeKey []byte) (*clientauth.Signer, error) {
+	k, err := clientauth.DeriveKey(storeKey)
+	if err != nil {
+		return nil, err
+	}
+	return clientauth.NewHMACSigner(k)
 }
 
 // serveUntilDone serves h on ln until ctx ends, then shuts down gracefully,

@@ -294,7 +294,7 @@ func (b *backend) Get(ctx context.Context, id string, want *schema.Projection) (
 		if err != nil {
 			return err
 		}
-		attrs, pw, err := decode(r)
+		attrs, _, err := decode(r)
 		if err != nil {
 			return err
 		}
@@ -303,7 +303,7 @@ func (b *backend) Get(ctx context.Context, id string, want *schema.Projection) (
 				return err
 			}
 		}
-		v = newCached(r, attrs, pw, b.computed())
+		v = newCached(r, attrs, b.computed())
 		v.hasComputed = need
 		return nil
 	})
@@ -490,9 +490,6 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 			if op.Path != nil && strings.EqualFold(op.Path.Path.Attr, "groups") && op.Path.Path.URN == "" {
 				return nil, scim.BadRequest(scim.Mutability, "operation %d: User groups are read-only; change memberships through the Group's members", i+1)
 			}
-		}
-		if res, err := b.patchFromCache(ctx, id, ops, cond, want); !errors.Is(err, errStale) {
-			return res, err
 		}
 	}
 	var res *provider.Resource

@@ -33,7 +33,6 @@ type readCache struct {
 // treated as read-only.
 type cached struct {
 	rec         store.Resource // metadata; Data is nil
-	pw          string         // stored password hash, so a write can start from here
 	attrs       map[string]any
 	computed    []any // User.groups or Group.members, when hasComputed
 	hasComputed bool
@@ -161,11 +160,11 @@ func (v *cached) resource(computedName string, withComputed bool) *provider.Reso
 
 // newCached keeps r's metadata and decoded attributes (without the
 // computed attribute, which is kept apart).
-func newCached(r *store.Resource, attrs map[string]any, pw, computedName string) *cached {
+func newCached(r *store.Resource, attrs map[string]any, computedName string) *cached {
 	meta := *r
 	meta.Data = nil
 	meta.Emails = nil
-	v := &cached{rec: meta, pw: pw, attrs: attrs}
+	v := &cached{rec: meta, attrs: attrs}
 	if comp, ok := attrs[computedName]; ok {
 		v.computed, _ = comp.([]any)
 		v.hasComputed = true

@@ -2,7 +2,6 @@ package local
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -12,7 +11,6 @@ import (
 	"github.com/scimconnect/scimconnect/connector"
 	"github.com/scimconnect/scimconnect/scim/patch"
 	"github.com/scimconnect/scimconnect/scim/provider"
-	"github.com/scimconnect/scimconnect/scim/schema"
 	"github.com/scimconnect/scimconnect/store"
 	"github.com/scimconnect/scimconnect/store/sqlite"
 )
@@ -185,125 +183,5 @@ func TestNoCacheOnSharedStores(t *testing.T) {
 	inst, _ := Type.Open(context.Background(), connector.Env{Instance: "x", Store: f.st}, nil)
 	if inst.(*directory).cache != nil {
 		t.Error("cache enabled on a store that is not exclusive")
-	}
-}
-
-// TestConcurrentPatchesLoseNothing: PATCHes of one user from many clients
-// at once go through the optimistic path or fall back to the exact one;
-// either way no update may be lost.
-func TestConcurrentPatchesLoseNothing(t *testing.T) {
-	ctx := context.Background()
-	f, _ := newCachedFixture(t)
-	u := f.user(t, "busy")
-	if _, err := f.users.Get(ctx, u.ID, nil); err != nil { // cache it
-		t.Fatal(err)
-	}
-	const n = 24
-	var wg sync.WaitGroup
-	for i := range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			op := fmt.Sprintf(`[{"op":"add","path":"phoneNumbers","value":[{"value":"+1-555-%04d","type":"work"}]}]`, i)
-			if _, err := f.users.Patch(ctx, u.ID, patchOps(t, op), provider.Precondition{}, nil); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	wg.Wait()
-	got, err := f.users.Get(ctx, u.ID, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	phones, _ := got.Attrs["phoneNumbers"].([]any)
-	if len(phones) != n {
-		t.Errorf("%d phone numbers after %d concurrent adds", len(phones), n)
-	}
-	if got.Version != fmt.Sprint(1+n) {
-		t.Errorf("version %s after %d changes, want %d", got.Version, n, 1+n)
-	}
-}
-
-// TestOptimisticPatchKeepsPassword: a PATCH served from the cached copy
-// must not drop the stored password hash.
-func TestOptimisticPatchKeepsPassword(t *testing.T) {
-	ctx := context.Background()
-	f, es := newCachedFixture(t)
-	attrs, _ := f.ut.Validate(map[string]any{"schemas": []any{"urn:ietf:params:scim:schemas:core:2.0:User"}, "userName": "pw2", "password": "s3cret!"}, schema.Create, nil)
-	u, err := f.users.Create(ctx, attrs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := f.users.Patch(ctx, u.ID, patchOps(t, `[{"op":"replace","path":"displayName","value":"P"}]`), provider.Precondition{}, nil); err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string]any
-	err = es.View(ctx, func(tx store.Tx) error {
-		r, err := tx.GetResource(ctx, "c", "User", u.ID)
-		if err == nil {
-			err = json.Unmarshal(r.Data, &doc)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if pw, _ := doc["password"].(string); pw == "" || doc["displayName"] != "P" {
-		t.Errorf("stored document after PATCH: %v", doc)
-	}
-}
-
-// getCountingStore counts reads of a resource inside write transactions.
-type getCountingStore struct {
-	*exclusiveStore
-	gets atomic.Int64
-}
-
-type getCountingTx struct {
-	store.Tx
-	n *atomic.Int64
-}
-
-func (t getCountingTx) GetResource(ctx context.Context, instance, typ, id string) (*store.Resource, error) {
-	t.n.Add(1)
-	return t.Tx.GetResource(ctx, instance, typ, id)
-}
-
-func (g *getCountingStore) Update(ctx context.Context, fn func(store.Tx) error) error {
-	return g.exclusiveStore.Update(ctx, func(tx store.Tx) error { return fn(getCountingTx{tx, &g.gets}) })
-}
-
-// TestPatchOfCachedUserSkipsTheRead: the write of a cached user's PATCH
-// does not read the row back first.
-func TestPatchOfCachedUserSkipsTheRead(t *testing.T) {
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "fast.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	gs := &getCountingStore{exclusiveStore: &exclusiveStore{Store: db}}
-	inst, err := Type.Open(ctx, connector.Env{Instance: "f", Store: gs}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rts := inst.ResourceTypes()
-	f := &fixture{users: rts[0].Backend, groups: rts[1].Backend, ut: rts[0].Type, gt: rts[1].Type}
-	u := f.user(t, "fast") // created resources are cached at once
-	gs.gets.Store(0)
-	res, err := f.users.Patch(ctx, u.ID, patchOps(t, `[{"op":"replace","path":"displayName","value":"Fast"}]`), provider.Precondition{}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n := gs.gets.Load(); n != 0 {
-		t.Errorf("the PATCH read the row %d times inside the write", n)
-	}
-	if res.Attrs["displayName"] != "Fast" || res.Version != "2" {
-		t.Errorf("answer: %v version %s", res.Attrs["displayName"], res.Version)
-	}
-	// A stale If-Match still fails authoritatively through the exact path.
-	_, err = f.users.Patch(ctx, u.ID, patchOps(t, `[{"op":"replace","path":"displayName","value":"X"}]`), provider.Precondition{IfMatch: `W/"1"`}, nil)
-	if err == nil {
-		t.Error("a stale If-Match was accepted")
 	}
 }

@@ -92,7 +92,7 @@ func (d *directory) update(ctx context.Context, fn func(store.Tx) error) error {
 func (d *directory) freshEntries(created []*store.Resource) []*cached {
 	var out []*cached
 	for _, r := range created {
-		attrs, pw, err := decode(r)
+		attrs, _, err := decode(r)
 		if err != nil {
 			continue
 		}
@@ -100,7 +100,7 @@ func (d *directory) freshEntries(created []*store.Resource) []*cached {
 		if r.Type == d.userType.Name {
 			computed = "groups"
 		}
-		v := newCached(r, attrs, pw, computed)
+		v := newCached(r, attrs, computed)
 		v.hasComputed = r.Type == d.userType.Name
 		out = append(out, v)
 	}

@@ -52,6 +52,10 @@ type Options struct {
 	// store a secret parameter (409 no_secret_key) rather than store it
 	// in plaintext.
 	Secrets *secrets.Keyring
+	// Syncer, when set, is the replica's Syncer: the handler applies its
+	// changes under the Syncer's lock and records them there, so that a
+	// sync pass neither undoes nor repeats them. Nil when no Syncer runs.
+	Syncer *Syncer
 }
 
 // Tester is implemented by connector instances that can check their

@@ -22,6 +22,22 @@
 // lock), so new requests see it at once while requests in flight finish
 // on the instance they started with.
 //
+// Replicas sharing one store (several scimconnect serve processes on one
+// PostgreSQL) converge through the store alone: each runs a Syncer that
+// every 500 ms (DefaultSyncInterval) reads the stored instances in one
+// snapshot and applies the differences to its gateway: it mounts new
+// instances, reopens changed ones (type, parameters, attribute settings,
+// or a delete and re-create), swaps a rotated token in place, and
+// unmounts deleted ones. A change committed through any replica is thus
+// served by all within one interval plus one pass, under one second. A
+// pass that finds nothing changed compares hashes and opens no
+// connector; a changed instance that fails to open is logged once and
+// keeps serving as it was. The Syncer never touches the configuration
+// file's instances, and the file wins on every replica, whichever
+// replica created the stored instance. The replica that makes a change
+// applies it at once, under the Syncer's lock, so its own next pass
+// neither repeats nor undoes it.
+//
 // Secret parameters (connector.Param.Secret) are never returned: a set
 // secret shows as "<set>", and a PUT that sends "<set>" back keeps the
 // stored value. Secrets are stored encrypted with Options.Secrets (see

@@ -166,6 +166,7 @@ func (h *Handler) createInstance(w http.ResponseWriter, r *http.Request) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	defer h.opts.Syncer.lock()()
 	if _, ok := h.config[in.Name]; ok {
 		h.fail(w, r, readOnly(in.Name, "name"))
 		return
@@ -221,6 +222,7 @@ func (h *Handler) createInstance(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fmt.Errorf("mount instance %q: %w", in.Name, err))
 		return
 	}
+	h.opts.Syncer.applied(row, attrs)
 	h.log.Info("admin: instance created", "instance", row.Name, "type", row.Type)
 	v := h.storedView(row, attrs)
 	v.Token = token
@@ -242,6 +244,7 @@ func (h *Handler) replaceInstance(w http.ResponseWriter, r *http.Request) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	defer h.opts.Syncer.lock()()
 	old, oldAttrs, err := h.load(ctx, name)
 	if err != nil {
 		h.fail(w, r, err)
@@ -311,6 +314,7 @@ func (h *Handler) replaceInstance(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fmt.Errorf("mount instance %q: %w", name, err))
 		return
 	}
+	h.opts.Syncer.applied(&row, attrs)
 	h.log.Info("admin: instance replaced", "instance", name, "type", row.Type)
 	writeJSON(w, http.StatusOK, h.storedView(&row, attrs))
 }
@@ -324,6 +328,7 @@ func (h *Handler) deleteInstance(w http.ResponseWriter, r *http.Request) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	defer h.opts.Syncer.lock()()
 	row, attrs, err := h.load(ctx, name)
 	if err != nil {
 		h.fail(w, r, err)
@@ -341,6 +346,7 @@ func (h *Handler) deleteInstance(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fmt.Errorf("delete instance %q: %w", name, err))
 		return
 	}
+	h.opts.Syncer.removed(name)
 	h.log.Info("admin: instance deleted", "instance", name, "type", row.Type)
 	w.WriteHeader(http.StatusNoContent)
 }
@@ -354,6 +360,7 @@ func (h *Handler) rotateToken(w http.ResponseWriter, r *http.Request) {
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	defer h.opts.Syncer.lock()()
 	row, attrs, err := h.load(ctx, name)
 	if err != nil {
 		h.fail(w, r, err)
@@ -382,6 +389,7 @@ func (h *Handler) rotateToken(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fmt.Errorf("apply the new token of %q: %w", name, err))
 		return
 	}
+	h.opts.Syncer.applied(&updated, attrs)
 	h.log.Info("admin: instance token rotated", "instance", name)
 	v := h.storedView(&updated, attrs)
 	v.Token = token

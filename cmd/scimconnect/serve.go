@@ -105,17 +105,34 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	// Instances created through the admin API live in the store; the
 	// file's instances win over stored ones of the same name.
+	// The syncer mounts them now and then follows the store, so that a
+	// change made through any replica sharing it is served here within
+	// a second.
 	adminOpts := admin.Options{Gateway: gw, Store: st, Registry: reg, Config: configured, Logger: log, Secrets: keys}
-	stored, err := admin.MountStored(ctx, adminOpts)
+	syncer, err := admin.NewSyncer(adminOpts)
 	if err != nil {
 		return err
 	}
+	adminOpts.Syncer = syncer
+	first, err := syncer.Reconcile(ctx)
+	if err != nil {
+		return err
+	}
+	stored := first.Mounted
 	for _, name := range stored {
 		log.Info("instance ready", "instance", name, "source", "store", "scim_base_url", gw.BaseURL(name))
 	}
 	var handler http.Handler = gw
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	syncDone := make(chan struct{})
+	go func() {
+		defer close(syncDone)
+		syncer.Run(ctx, admin.DefaultSyncInterval)
+	}()
+	// Stop the syncer before the deferred gw.Close, so that it does not
+	// mount into a closed gateway.
+	defer func() { cancel(); <-syncDone }()
 	adminDone := make(chan error, 1)
 	adminDone <- nil // replaced below when the admin API has its own listener
 	if cfg.Admin.Enabled() {

@@ -1,0 +1,381 @@
+package admin_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
+
+	"github.com/scimconnect/scimconnect/admin"
+	"github.com/scimconnect/scimconnect/connector/builtin"
+	"github.com/scimconnect/scimconnect/gateway"
+	"github.com/scimconnect/scimconnect/scim/provider"
+	"github.com/scimconnect/scimconnect/store"
+	"github.com/scimconnect/scimconnect/store/postgres"
+	"github.com/scimconnect/scimconnect/store/sqlite"
+)
+
+// convergence is the bound within which every replica serves a change
+// made through another (issue #4).
+const convergence = time.Second
+
+// replica is one scimconnect serve process in miniature: a gateway, its
+// admin API and its Syncer running at the default interval.
+type replica struct {
+	*fixture
+	syncer *admin.Syncer
+}
+
+// newReplica builds a replica over st; config are its file instances.
+func newReplica(t *testing.T, st store.Store, config ...gateway.InstanceSpec) *replica {
+	t.Helper()
+	ctx := context.Background()
+	keys := testKeyring(t, testKey)
+	// The test polls with tokens that fail: no failure budget, so that
+	// a refused token answers 401, never 429.
+	gw := gateway.New(gateway.Options{PublicURL: "http://scim.test", Provider: provider.DefaultConfig(), Store: st, Registry: builtin.Registry(), AuthLimit: gateway.AuthLimit{Disabled: true}})
+	t.Cleanup(func() { gw.Close() })
+	for _, spec := range config {
+		if err := gw.Mount(ctx, spec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	opts := admin.Options{TokenHash: gateway.HashToken(adminToken), Gateway: gw, Store: st, Registry: builtin.Registry(), Config: config, Secrets: keys}
+	syncer, err := admin.NewSyncer(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts.Syncer = syncer
+	h, err := admin.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := syncer.Reconcile(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Registered after gw.Close, so it runs before: the loop stops
+	// before the gateway closes.
+	runCtx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() { syncer.Run(runCtx, admin.DefaultSyncInterval) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	return &replica{fixture: &fixture{t: t, store: st, gw: gw, admin: h, handler: h.Wrap(gw), keys: keys}, syncer: syncer}
+}
+
+// await polls cond until it holds and returns how long that took; it
+// fails the test when cond does not hold within the convergence bound.
+func await(t *testing.T, what string, cond func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	deadline := start.Add(convergence)
+	for {
+		if cond() {
+			took := time.Since(start)
+			t.Logf("%s: converged in %v", what, took.Round(time.Millisecond))
+			return took
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not converged within %v", what, convergence)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// status answers the status of a SCIM GET through r.
+func (r *replica) status(path, token string) int {
+	r.t.Helper()
+	return r.do("GET", path, token, nil).Code
+}
+
+// userSchemaHas reports whether r's instance lists attr in its User
+// schema (RFC 7643 §7).
+func (r *replica) userSchemaHas(instance, token, attr string) bool {
+	r.t.Helper()
+	w := r.do("GET", "/scim/"+instance+"/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", token, nil)
+	if w.Code != http.StatusOK {
+		r.t.Fatalf("user schema of %s: %d %s", instance, w.Code, w.Body)
+	}
+	var sch struct{ Attributes []struct{ Name string } }
+	decodeBody(r.t, w, &sch)
+	for _, a := range sch.Attributes {
+		if strings.EqualFold(a.Name, attr) {
+			return true
+		}
+	}
+	return false
+}
+
+// sharedStores opens the stores the replicas share: a name and, per
+// replica, a handle. SQLite gives both replicas one handle (it locks its
+// file against a second process); PostgreSQL gives each its own.
+type sharedStores func(t *testing.T) (a, b store.Store)
+
+func sqliteStores(t *testing.T) (store.Store, store.Store) {
+	st, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "shared.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st, st
+}
+
+// postgresDSN returns the test server's DSN, skipping the test when none
+// answers, or failing it under CI=true.
+func postgresDSN(t *testing.T) string {
+	t.Helper()
+	dsn := os.Getenv("SCIMCONNECT_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		dsn = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err == nil {
+		err = conn.Ping(ctx)
+		_ = conn.Close(ctx)
+	}
+	if err != nil {
+		msg := fmt.Sprintf("no PostgreSQL answers at %s (set SCIMCONNECT_TEST_POSTGRES_DSN): %v", dsn, err)
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return dsn
+}
+
+func postgresStores(t *testing.T) (store.Store, store.Store) {
+	dsn := postgresDSN(t)
+	b := make([]byte, 8)
+	if _, err := rand.Read(b); err != nil {
+		t.Fatal(err)
+	}
+	schema := "scimtest_sync_" + hex.EncodeToString(b)
+	t.Cleanup(func() {
+		ctx := context.Background()
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+			return
+		}
+		defer conn.Close(ctx)
+		if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	open := func() store.Store {
+		db, err := postgres.Open(context.Background(), dsn, postgres.WithSchema(schema))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	return open(), open()
+}
+
+// TestReplicasConverge drives two replicas over one store: every change
+// made through A is served by B within a second, and B's file instance
+// is never replaced by a stored one.
+func TestReplicasConverge(t *testing.T) {
+	backends := []struct {
+		name   string
+		stores sharedStores
+	}{
+		{"sqlite", sqliteStores},
+		{"postgres", postgresStores},
+	}
+	for _, be := range backends {
+		t.Run(be.name, func(t *testing.T) {
+			stA, stB := be.stores(t)
+			fileToken := "file-token-0123456789abcdef"
+			fileSpec := gateway.InstanceSpec{Name: "filed", Type: "local", TokenHash: gateway.HashToken(fileToken)}
+			a := newReplica(t, stA)
+			b := newReplica(t, stB, fileSpec)
+			var worst time.Duration
+			note := func(d time.Duration) { worst = max(worst, d) }
+
+			// Create through A: B serves it with the returned token.
+			token := a.create(map[string]any{"name": "crm", "type": "local"})
+			note(await(t, "create", func() bool { return b.status("/scim/crm/v2/Users", token) == http.StatusOK }))
+
+			// Rotate through A: on B the old token fails and the new works.
+			w := a.do("POST", "/admin/v1/instances/crm/token", adminToken, nil)
+			if w.Code != http.StatusOK {
+				t.Fatalf("rotate: %d %s", w.Code, w.Body)
+			}
+			var rotated struct{ Token string }
+			decodeBody(t, w, &rotated)
+			note(await(t, "rotate", func() bool {
+				return b.status("/scim/crm/v2/Users", token) == http.StatusUnauthorized &&
+					b.status("/scim/crm/v2/Users", rotated.Token) == http.StatusOK
+			}))
+
+			// PUT through A: B reopens okta1 without "title".
+			params := startOktaSim(t)
+			oktaToken := a.create(map[string]any{"name": "okta1", "type": "okta", "parameters": params})
+			note(await(t, "create okta", func() bool { return b.status("/scim/okta1/v2/Users", oktaToken) == http.StatusOK }))
+			if !b.userSchemaHas("okta1", oktaToken, "title") {
+				t.Fatal("B's okta1 lacks title before it is disabled")
+			}
+			w = a.do("PUT", "/admin/v1/instances/okta1", adminToken, map[string]any{
+				"parameters":          map[string]any{"target_url": params["target_url"], "token": "<set>"},
+				"disabled_attributes": []string{"title"},
+			})
+			if w.Code != http.StatusOK {
+				t.Fatalf("put: %d %s", w.Code, w.Body)
+			}
+			note(await(t, "put", func() bool { return !b.userSchemaHas("okta1", oktaToken, "title") }))
+
+			// A stored instance named like B's file instance: B keeps
+			// serving its file's instance through any number of passes.
+			shadowToken := a.create(map[string]any{"name": "filed", "type": "local"})
+			for range 3 {
+				rep, err := b.syncer.Reconcile(t.Context())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if diff := cmp.Diff(admin.SyncReport{}, rep); diff != "" {
+					t.Errorf("B's pass after a shadowed create changed something (-want +got):\n%s", diff)
+				}
+			}
+			if got := b.status("/scim/filed/v2/Users", fileToken); got != http.StatusOK {
+				t.Errorf("B's file instance with the file token: %d, want 200", got)
+			}
+			if got := b.status("/scim/filed/v2/Users", shadowToken); got != http.StatusUnauthorized {
+				t.Errorf("B's file instance with the stored instance's token: %d, want 401", got)
+			}
+
+			// DELETE through A: B answers 401.
+			if w := a.do("DELETE", "/admin/v1/instances/crm", adminToken, nil); w.Code != http.StatusNoContent {
+				t.Fatalf("delete: %d %s", w.Code, w.Body)
+			}
+			note(await(t, "delete", func() bool { return b.status("/scim/crm/v2/Users", rotated.Token) == http.StatusUnauthorized }))
+			if b.gw.Mounted("crm") {
+				t.Error("B still mounts the deleted crm")
+			}
+			if !b.gw.Mounted("filed") {
+				t.Error("B unmounted its file instance")
+			}
+			t.Logf("slowest convergence: %v (bound %v, sync interval %v)", worst.Round(time.Millisecond), convergence, admin.DefaultSyncInterval)
+		})
+	}
+}
+
+// TestReconcile checks one pass at a time, without the loop: what it
+// reports, that nothing is reopened when nothing changed, and that a
+// changed instance which fails to open is left as it was.
+func TestReconcile(t *testing.T) {
+	ctx := context.Background()
+	st, _ := sqliteStores(t)
+	gw := gateway.New(gateway.Options{PublicURL: "http://scim.test", Provider: provider.DefaultConfig(), Store: st, Registry: builtin.Registry()})
+	t.Cleanup(func() { gw.Close() })
+	syncer, err := admin.NewSyncer(admin.Options{Gateway: gw, Store: st, Registry: builtin.Registry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	row := &store.Instance{Name: "dir", Type: "local", TokenHash: gateway.HashToken("t1"), Created: now, Modified: now}
+	write := func(fn func(tx store.Tx) error) {
+		t.Helper()
+		if err := st.Update(ctx, fn); err != nil {
+			t.Fatal(err)
+		}
+	}
+	steps := []struct {
+		name   string
+		change func()
+		want   admin.SyncReport
+	}{
+		{"empty store", func() {}, admin.SyncReport{}},
+		{"created", func() { write(func(tx store.Tx) error { return tx.CreateInstance(ctx, row) }) }, admin.SyncReport{Mounted: []string{"dir"}}},
+		{"unchanged", func() {}, admin.SyncReport{}},
+		{"token only", func() {
+			row.TokenHash = gateway.HashToken("t2")
+			row.Modified = time.Now().UTC()
+			write(func(tx store.Tx) error { return tx.UpdateInstance(ctx, row) })
+		}, admin.SyncReport{Retokened: []string{"dir"}}},
+		{"broken parameters", func() {
+			row.Config = []byte(`{"nope": 1}`)
+			write(func(tx store.Tx) error { return tx.UpdateInstance(ctx, row) })
+		}, admin.SyncReport{Failed: []string{"dir"}}},
+		{"still broken: not retried", func() {}, admin.SyncReport{}},
+		{"fixed", func() {
+			row.Config = []byte(`{}`)
+			write(func(tx store.Tx) error { return tx.UpdateInstance(ctx, row) })
+		}, admin.SyncReport{Remounted: []string{"dir"}}},
+		{"deleted", func() { write(func(tx store.Tx) error { return tx.DeleteInstance(ctx, "dir") }) }, admin.SyncReport{Unmounted: []string{"dir"}}},
+	}
+	for _, step := range steps {
+		step.change()
+		rep, err := syncer.Reconcile(ctx)
+		if err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		if diff := cmp.Diff(step.want, rep); diff != "" {
+			t.Errorf("%s: report (-want +got):\n%s", step.name, diff)
+		}
+		if step.name == "broken parameters" {
+			// Left as it was: still served, with the current token.
+			if !gw.Mounted("dir") {
+				t.Errorf("%s: the instance was unmounted", step.name)
+			}
+		}
+	}
+	if gw.Mounted("dir") {
+		t.Error("deleted instance still mounted")
+	}
+}
+
+// BenchmarkReconcileUnchanged measures a pass over 50 stored instances
+// when nothing changed: the cost every replica pays twice a second.
+func BenchmarkReconcileUnchanged(b *testing.B) {
+	ctx := context.Background()
+	st, err := sqlite.Open(ctx, filepath.Join(b.TempDir(), "bench.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	gw := gateway.New(gateway.Options{PublicURL: "http://scim.test", Provider: provider.DefaultConfig(), Store: st, Registry: builtin.Registry()})
+	defer gw.Close()
+	now := time.Now().UTC()
+	err = st.Update(ctx, func(tx store.Tx) error {
+		for i := range 50 {
+			in := &store.Instance{Name: fmt.Sprintf("dir%02d", i), Type: "local", TokenHash: gateway.HashToken("t"), Created: now, Modified: now}
+			if err := tx.CreateInstance(ctx, in); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	syncer, err := admin.NewSyncer(admin.Options{Gateway: gw, Store: st, Registry: builtin.Registry()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := syncer.Reconcile(ctx); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		rep, err := syncer.Reconcile(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if rep.Changed() {
+			b.Fatalf("unchanged store, yet %+v", rep)
+		}
+	}
+}

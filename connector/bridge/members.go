@@ -104,14 +104,21 @@ func (b *backend) runMembers(ctx context.Context, groupID, verb string, ids []st
 	if workers <= 0 {
 		workers = 4
 	}
+	// After a failure no new batch starts, but batches in flight are not
+	// cancelled: a cancelled call may still be applied by the target after
+	// we stop listening, and would then be missing from the report of what
+	// was applied. Every call finishes and is counted.
 	var (
 		mu       sync.Mutex
 		applied  []string
 		firstErr error
 		wg       sync.WaitGroup
 	)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	failed := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return firstErr != nil
+	}
 	batches := make(chan []string)
 	for range workers {
 		wg.Add(1)
@@ -124,14 +131,13 @@ func (b *backend) runMembers(ctx context.Context, groupID, verb string, ids []st
 					applied = append(applied, batch...)
 				} else if firstErr == nil {
 					firstErr = err
-					cancel()
 				}
 				mu.Unlock()
 			}
 		}()
 	}
 	for i := 0; i < len(ids); i += size {
-		if ctx.Err() != nil {
+		if failed() || ctx.Err() != nil {
 			break
 		}
 		batches <- ids[i:min(i+size, len(ids))]

@@ -13,17 +13,19 @@ while IFS= read -r file; do
     echo "-- fuzz $pkg $target ($fuzz_time)"
     # Minimizing a new input can outlast the time budget; Go then reports
     # "context deadline exceeded" without any failing input. Bound the
-    # minimization, and run a target once more only when it failed without
-    # writing a failing input: a real crash always writes one.
+    # minimization, and run a target again (up to three times) only when it
+    # failed without writing a failing input: a real crash always writes one.
     log=$(mktemp)
-    if ! go test -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzz_time" -fuzzminimizetime=2s "$pkg" 2>&1 | tee "$log"; then
-      if grep -q "Failing input written to" "$log"; then
-        status=1
-      else
-        echo "-- fuzz $pkg $target stopped without a failing input; running it again"
-        go test -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzz_time" -fuzzminimizetime=2s "$pkg" || status=1
+    for attempt in 1 2 3; do
+      if go test -run='^$' -fuzz="^${target}\$" -fuzztime="$fuzz_time" -fuzzminimizetime=2s "$pkg" 2>&1 | tee "$log"; then
+        break
       fi
-    fi
+      if grep -q "Failing input written to" "$log" || [ "$attempt" = 3 ]; then
+        status=1
+        break
+      fi
+      echo "-- fuzz $pkg $target stopped without a failing input; running it again"
+    done
     rm -f "$log"
   done
 done < <(grep -rlE '^func Fuzz' --include='*_test.go' . | sed 's|^\./||' | sort)

@@ -1,16 +1,15 @@
 package gateway_test
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/scimconnect/scimconnect/metrics/metricstest"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/scimconnect/scimconnect/gateway"
@@ -40,42 +39,12 @@ func (f *fixture) scrape(t *testing.T, token string) map[string]float64 {
 	if w.Code != http.StatusOK {
 		t.Fatalf("GET /metrics: status %d: %s", w.Code, w.Body)
 	}
-	samples := map[string]float64{}
-	sc := bufio.NewScanner(w.Body)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		i := strings.LastIndexByte(line, ' ')
-		if i < 0 {
-			t.Fatalf("/metrics: malformed line %q", line)
-		}
-		v, err := strconv.ParseFloat(line[i+1:], 64)
-		if err != nil {
-			t.Fatalf("/metrics: line %q: %v", line, err)
-		}
-		samples[canon(line[:i])] = v
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatalf("/metrics: %v", err)
-	}
-	return samples
+	return metricstest.Samples(t, w.Body)
 }
 
-var labelRE = regexp.MustCompile(`(\w+)="([^"]*)"`)
+var labelRE = metricstest.LabelPair
 
-// canon returns a series with its labels in name order, as Prometheus
-// prints them, so that tests can write labels in any order.
-func canon(series string) string {
-	name, labels, ok := strings.Cut(series, "{")
-	if !ok {
-		return series
-	}
-	pairs := labelRE.FindAllString(labels, -1)
-	slices.Sort(pairs)
-	return name + "{" + strings.Join(pairs, ",") + "}"
-}
+func canon(series string) string { return metricstest.Canon(series) }
 
 // labelValues returns the sorted distinct values of label in the series
 // of metrics whose names start with "scimconnect_".

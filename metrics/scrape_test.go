@@ -1,14 +1,11 @@
 package metrics_test
 
 import (
-	"bufio"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
-	"slices"
-	"strconv"
-	"strings"
 	"testing"
+
+	"github.com/scimconnect/scimconnect/metrics/metricstest"
 )
 
 // scrape fetches h's text exposition and returns each sample's value by
@@ -20,39 +17,9 @@ func scrape(t *testing.T, h http.Handler) map[string]float64 {
 	if w.Code != http.StatusOK {
 		t.Fatalf("scrape: status %d: %s", w.Code, w.Body)
 	}
-	samples := map[string]float64{}
-	sc := bufio.NewScanner(w.Body)
-	for sc.Scan() {
-		line := sc.Text()
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		i := strings.LastIndexByte(line, ' ')
-		if i < 0 {
-			t.Fatalf("scrape: malformed line %q", line)
-		}
-		v, err := strconv.ParseFloat(line[i+1:], 64)
-		if err != nil {
-			t.Fatalf("scrape: line %q: %v", line, err)
-		}
-		samples[canon(line[:i])] = v
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatalf("scrape: %v", err)
-	}
-	return samples
+	return metricstest.Samples(t, w.Body)
 }
 
-var labelPair = regexp.MustCompile(`(\w+)="([^"]*)"`)
+var labelPair = metricstest.LabelPair
 
-// canon returns a series with its labels in name order, as Prometheus
-// prints them, so that tests can write labels in any order.
-func canon(series string) string {
-	name, labels, ok := strings.Cut(series, "{")
-	if !ok {
-		return series
-	}
-	pairs := labelPair.FindAllString(labels, -1)
-	slices.Sort(pairs)
-	return name + "{" + strings.Join(pairs, ",") + "}"
-}
+func canon(series string) string { return metricstest.Canon(series) }

@@ -102,3 +102,25 @@ func TestEnvValueStaysString(t *testing.T) {
 		t.Errorf("token = %q", f.Instances[0].Token)
 	}
 }
+
+// parseExpecting parses src: with errs, it checks that parsing fails with
+// every fragment in errs and returns nil; without, it returns the file.
+func parseExpecting(t *testing.T, src string, errs []string) *File {
+	t.Helper()
+	f, err := Parse([]byte(src), env(nil))
+	if len(errs) > 0 {
+		if err == nil {
+			t.Fatal("no error")
+		}
+		for _, want := range errs {
+			if !strings.Contains(err.Error(), want) {
+				t.Errorf("error %q lacks %q", err, want)
+			}
+		}
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -29,20 +28,9 @@ func TestParseSecrets(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := Parse([]byte(tt.src), env(nil))
-			if len(tt.errs) > 0 {
-				if err == nil {
-					t.Fatal("no error")
-				}
-				for _, want := range tt.errs {
-					if !strings.Contains(err.Error(), want) {
-						t.Errorf("error %q lacks %q", err, want)
-					}
-				}
+			f := parseExpecting(t, tt.src, tt.errs)
+			if f == nil {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if diff := cmp.Diff(tt.want, f.Secrets); diff != "" {
 				t.Errorf("secrets (-want +got):\n%s", diff)

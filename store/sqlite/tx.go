@@ -444,31 +444,17 @@ func (t *tx) TouchResources(ctx context.Context, instance string, ids []string, 
 
 // GroupsOfMany lists the direct groups of many members in one statement.
 func (t *tx) GroupsOfMany(ctx context.Context, instance string, memberIDs []string) (map[string][]store.GroupRef, error) {
-	if err := t.begin(ctx, false); err != nil {
-		return nil, err
-	}
 	out := map[string][]store.GroupRef{}
-	if len(memberIDs) == 0 {
-		return out, nil
-	}
-	list, err := json.Marshal(memberIDs)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: groups of members in %q: %w", instance, err)
-	}
-	rows, err := t.query(stmtGroupsOfMany, instance, string(list))
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: groups of members in %q: %w", instance, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := t.queryIDs(ctx, stmtGroupsOfMany, instance, memberIDs, func(rows *sql.Rows) error {
 		var member string
 		var g store.GroupRef
 		if err := rows.Scan(&member, &g.ID, &g.Display); err != nil {
-			return nil, fmt.Errorf("sqlite: groups of members in %q: %w", instance, err)
+			return err
 		}
 		out[member] = append(out[member], g)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: groups of members in %q: %w", instance, err)
 	}
 	return out, nil
@@ -476,33 +462,45 @@ func (t *tx) GroupsOfMany(ctx context.Context, instance string, memberIDs []stri
 
 // TypesOf returns the type of each listed resource that exists.
 func (t *tx) TypesOf(ctx context.Context, instance string, ids []string) (map[string]string, error) {
-	if err := t.begin(ctx, false); err != nil {
-		return nil, err
-	}
 	out := make(map[string]string, len(ids))
-	if len(ids) == 0 {
-		return out, nil
-	}
-	list, err := json.Marshal(ids)
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: types of resources in %q: %w", instance, err)
-	}
-	rows, err := t.query(stmtTypesOf, instance, string(list))
-	if err != nil {
-		return nil, fmt.Errorf("sqlite: types of resources in %q: %w", instance, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
+	err := t.queryIDs(ctx, stmtTypesOf, instance, ids, func(rows *sql.Rows) error {
 		var id, typ string
 		if err := rows.Scan(&id, &typ); err != nil {
-			return nil, fmt.Errorf("sqlite: types of resources in %q: %w", instance, err)
+			return err
 		}
 		out[id] = typ
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("sqlite: types of resources in %q: %w", instance, err)
 	}
 	return out, nil
+}
+
+// queryIDs runs a read statement that takes an instance and a JSON array
+// of ids (json_each), calling scan for each row. No ids, no statement.
+func (t *tx) queryIDs(ctx context.Context, id stmtID, instance string, ids []string, scan func(*sql.Rows) error) error {
+	if err := t.begin(ctx, false); err != nil {
+		return err
+	}
+	if len(ids) == 0 {
+		return nil
+	}
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return err
+	}
+	rows, err := t.query(id, instance, string(list))
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := scan(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
 }
 
 // DeleteResource deletes a resource, its email index and its memberships

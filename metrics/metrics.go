@@ -9,8 +9,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/scimconnect/scimconnect/connector/httpx"
 )
 
 // Fixed values of the scim_instance label that no instance can have (instance
@@ -322,15 +324,13 @@ func (o *Observer) ObserveAuthFailure(blocked bool) {
 }
 
 // ObserveTargetCall records a finished call to the instance's target
-// application: status is the final response's HTTP status (0 when no
-// usable response came back), retries the number of repetitions made,
-// throttled the number of attempts answered 429, elapsed the time of the
-// whole call including retries and waits. It is the hook the target HTTP
-// client calls.
-func (o *Observer) ObserveTargetCall(status, retries, throttled int, elapsed time.Duration) {
+// application by its final status, retries, 429s and duration. It is the
+// hook the target HTTP client calls.
+func (o *Observer) ObserveTargetCall(_ context.Context, call httpx.Call) {
 	if o == nil {
 		return
 	}
+	status, retries, throttled, elapsed := call.Status, call.Retries, call.Throttled, call.Elapsed
 	code := "error"
 	if status != 0 {
 		code = statusLabel(status)

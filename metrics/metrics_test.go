@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scimconnect/scimconnect/connector/httpx"
 	"github.com/scimconnect/scimconnect/metrics"
 )
 
@@ -69,11 +70,11 @@ func TestObserveAuthFailure(t *testing.T) {
 func TestObserveTargetCall(t *testing.T) {
 	m := metrics.New()
 	o := m.Instance("okta1")
-	o.ObserveTargetCall(200, 0, 0, 40*time.Millisecond)
-	o.ObserveTargetCall(200, 2, 2, time.Second)
-	o.ObserveTargetCall(0, 3, 0, 2*time.Second)
-	o.ObserveTargetCall(429, 9, 10, 30*time.Second)
-	o.ObserveTargetCall(503, -1, 0, time.Millisecond)
+	o.ObserveTargetCall(context.Background(), httpx.Call{Status: 200, Retries: 0, Throttled: 0, Elapsed: 40 * time.Millisecond})
+	o.ObserveTargetCall(context.Background(), httpx.Call{Status: 200, Retries: 2, Throttled: 2, Elapsed: time.Second})
+	o.ObserveTargetCall(context.Background(), httpx.Call{Status: 0, Retries: 3, Throttled: 0, Elapsed: 2 * time.Second})
+	o.ObserveTargetCall(context.Background(), httpx.Call{Status: 429, Retries: 9, Throttled: 10, Elapsed: 30 * time.Second})
+	o.ObserveTargetCall(context.Background(), httpx.Call{Status: 503, Retries: -1, Throttled: 0, Elapsed: time.Millisecond})
 	got := scrape(t, m.Handler())
 	want := map[string]float64{
 		`scimconnect_target_calls_total{scim_instance="okta1",retries="0",status="200"}`:   1,
@@ -106,7 +107,7 @@ func TestForgetInstance(t *testing.T) {
 	for _, o := range []*metrics.Observer{gone, kept} {
 		o.ObserveRequest(metrics.OpList, 200, time.Millisecond)
 		o.ObserveAuthFailure(true)
-		o.ObserveTargetCall(200, 0, 1, time.Millisecond)
+		o.ObserveTargetCall(context.Background(), httpx.Call{Status: 200, Retries: 0, Throttled: 1, Elapsed: time.Millisecond})
 	}
 	m.ForgetInstance("gone")
 	gone.ObserveRequest(metrics.OpList, 200, time.Millisecond) // detached: not exported
@@ -139,7 +140,7 @@ func TestNilIsSilent(t *testing.T) {
 	m.ForgetInstance("x")
 	o.ObserveRequest(metrics.OpGet, 200, time.Millisecond)
 	o.ObserveAuthFailure(true)
-	o.ObserveTargetCall(200, 1, 1, time.Millisecond)
+	o.ObserveTargetCall(context.Background(), httpx.Call{Status: 200, Retries: 1, Throttled: 1, Elapsed: time.Millisecond})
 	if o.Name() != "" {
 		t.Errorf("nil observer name %q", o.Name())
 	}

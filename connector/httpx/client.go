@@ -84,13 +84,27 @@ type Config struct {
 	Observer Observer
 }
 
-// Observer receives the outcome of each call of a Client: the final
-// HTTP status (0 when no usable response came back), the retries made,
-// the attempts the target answered 429, and the time of the whole call,
-// retries and waits included. The gateway's per-instance
-// *metrics.Observer implements it.
+// Observer receives the outcome of each call of a Client, with the
+// context the call was made with, so that an observer can attribute the
+// call to the request that caused it (the audit log does). The gateway's
+// per-instance *metrics.Observer implements it.
 type Observer interface {
-	ObserveTargetCall(status, retries, throttled int, elapsed time.Duration)
+	ObserveTargetCall(ctx context.Context, call Call)
+}
+
+// Call is the outcome of one call of a Client.
+type Call struct {
+	// Method and Path of the request; Path carries no query string,
+	// since queries can hold personal data (search expressions).
+	Method, Path string
+	// Status is the final response's HTTP status, 0 when no usable
+	// response came back.
+	Status int
+	// Retries counts the repetitions made, Throttled the attempts the
+	// target answered 429.
+	Retries, Throttled int
+	// Elapsed is the time of the whole call, retries and waits included.
+	Elapsed time.Duration
 }
 
 // Client calls one target application. It is safe for concurrent use.
@@ -240,27 +254,32 @@ func (c *Client) Do(ctx context.Context, req *Request) (*Response, error) {
 	var st callStats
 	resp, err := c.do(ctx, req, &st)
 	if c.observer != nil {
-		status := 0
+		call := Call{Method: st.method, Path: st.path, Retries: st.retries, Throttled: st.throttled, Elapsed: c.now().Sub(start)}
 		if resp != nil {
-			status = resp.Status
+			call.Status = resp.Status
 		}
-		c.observer.ObserveTargetCall(status, st.retries, st.throttled, c.now().Sub(start))
+		c.observer.ObserveTargetCall(ctx, call)
 	}
 	return resp, err
 }
 
-// callStats counts what the attempts of one call met, for the Observer.
-type callStats struct{ retries, throttled int }
+// callStats records what the attempts of one call met, for the Observer.
+type callStats struct {
+	method, path       string
+	retries, throttled int
+}
 
 func (c *Client) do(ctx context.Context, req *Request, st *callStats) (*Response, error) {
 	if req == nil {
 		return nil, errors.New("httpx: nil request")
 	}
 	method := strings.ToUpper(orDefault(req.Method, http.MethodGet))
+	st.method = method
 	u, err := c.resolve(req)
 	if err != nil {
 		return nil, err
 	}
+	st.path = u.EscapedPath()
 	body, err := encodeBody(req)
 	if err != nil {
 		return nil, err

@@ -3,9 +3,9 @@ package httpx
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -16,15 +16,18 @@ type recordingObserver struct {
 	calls []observedCall
 }
 
-type observedCall struct{ Status, Retries, Throttled int }
+type observedCall struct {
+	Method, Path               string
+	Status, Retries, Throttled int
+}
 
-func (o *recordingObserver) ObserveTargetCall(status, retries, throttled int, elapsed time.Duration) {
+func (o *recordingObserver) ObserveTargetCall(_ context.Context, c Call) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	if elapsed < 0 {
+	if c.Elapsed < 0 {
 		panic("negative duration")
 	}
-	o.calls = append(o.calls, observedCall{status, retries, throttled})
+	o.calls = append(o.calls, observedCall{c.Method, c.Path, c.Status, c.Retries, c.Throttled})
 }
 
 func TestObserver(t *testing.T) {
@@ -34,13 +37,13 @@ func TestObserver(t *testing.T) {
 		codes  []int
 		want   observedCall
 	}{
-		{"success", "GET", []int{200}, observedCall{200, 0, 0}},
-		{"429 then success", "GET", []int{429, 429, 200}, observedCall{200, 2, 2}},
-		{"503 then success", "GET", []int{503, 200}, observedCall{200, 1, 0}},
-		{"retries exhausted", "GET", []int{500}, observedCall{500, 3, 0}},
-		{"POST 500 not repeated", "POST", []int{500}, observedCall{500, 0, 0}},
-		{"POST 429 repeated", "POST", []int{429, 201}, observedCall{201, 1, 1}},
-		{"404 final", "GET", []int{404}, observedCall{404, 0, 0}},
+		{"success", "GET", []int{200}, observedCall{"GET", "/x", 200, 0, 0}},
+		{"429 then success", "GET", []int{429, 429, 200}, observedCall{"GET", "/x", 200, 2, 2}},
+		{"503 then success", "GET", []int{503, 200}, observedCall{"GET", "/x", 200, 1, 0}},
+		{"retries exhausted", "GET", []int{500}, observedCall{"GET", "/x", 500, 3, 0}},
+		{"POST 500 not repeated", "POST", []int{500}, observedCall{"POST", "/x", 500, 0, 0}},
+		{"POST 429 repeated", "POST", []int{429, 201}, observedCall{"POST", "/x", 201, 1, 1}},
+		{"404 final", "GET", []int{404}, observedCall{"GET", "/x", 404, 0, 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,7 +55,7 @@ func TestObserver(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := c.Do(context.Background(), &Request{Method: tt.method, Path: "/x"}); err != nil {
+			if _, err := c.Do(context.Background(), &Request{Method: tt.method, Path: "/x", Query: url.Values{"search": {"profile.email eq \"a@b\""}}}); err != nil {
 				t.Fatal(err)
 			}
 			if diff := cmp.Diff([]observedCall{tt.want}, obs.calls); diff != "" {
@@ -74,7 +77,7 @@ func TestObserver(t *testing.T) {
 		if _, err := c.Do(context.Background(), &Request{Path: "/x"}); err == nil {
 			t.Fatal("call to a closed server succeeded")
 		}
-		if diff := cmp.Diff([]observedCall{{0, 1, 0}}, obs.calls); diff != "" {
+		if diff := cmp.Diff([]observedCall{{"GET", "/x", 0, 1, 0}}, obs.calls); diff != "" {
 			t.Errorf("observed (-want +got):\n%s", diff)
 		}
 	})

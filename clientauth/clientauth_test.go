@@ -231,7 +231,49 @@ func TestKeySetFetchTimesOut(t *testing.T) {
 	defer close(release)
 	ks := clientauth.NewKeySet(hs.URL, clientauth.KeySetOptions{Timeout: 50 * time.Millisecond})
 	_, err := ks.Keys(context.Background(), "k1")
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("error %v, want a deadline", err)
+	if !errors.Is(err, context.DeadlineExceeded) || !errors.Is(err, clientauth.ErrKeysUnavailable) {
+		t.Fatalf("error %v, want a deadline and ErrKeysUnavailable", err)
+	}
+}
+
+// A failed fetch is remembered until the next allowed refetch: tokens in
+// between get ErrKeysUnavailable, not ErrUnknownKey, without a fetch.
+func TestKeySetOutage(t *testing.T) {
+	var down atomic.Bool
+	srv := &jwksServer{}
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if down.Load() {
+			srv.fetches.Add(1)
+			http.Error(w, "down", http.StatusBadGateway)
+			return
+		}
+		srv.ServeHTTP(w, r)
+	}))
+	defer hs.Close()
+	_, edKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.keys = []jose.JSONWebKey{{Key: edKey.Public(), KeyID: "k1", Algorithm: "EdDSA", Use: "sig"}}
+	now := time.Unix(1_700_000_000, 0)
+	ks := clientauth.NewKeySet(hs.URL, clientauth.KeySetOptions{MinRefresh: time.Minute, MaxAge: time.Hour, Now: func() time.Time { return now }})
+	ctx := context.Background()
+	down.Store(true)
+	for i, advance := range []time.Duration{0, 10 * time.Second} {
+		now = now.Add(advance)
+		if _, err := ks.Keys(ctx, "k1"); !errors.Is(err, clientauth.ErrKeysUnavailable) {
+			t.Errorf("call %d during the outage: error %v, want ErrKeysUnavailable", i, err)
+		}
+	}
+	if got := srv.fetches.Load(); got != 1 {
+		t.Errorf("%d fetches during the outage, want 1 (MinRefresh)", got)
+	}
+	down.Store(false)
+	now = now.Add(time.Minute)
+	if keys, err := ks.Keys(ctx, "k1"); err != nil || len(keys) != 1 {
+		t.Fatalf("after the outage: keys %v, error %v", keys, err)
+	}
+	if _, err := ks.Keys(ctx, "k9"); !errors.Is(err, clientauth.ErrUnknownKey) || errors.Is(err, clientauth.ErrKeysUnavailable) {
+		t.Errorf("unknown kid with the JWKS up: error %v, want ErrUnknownKey only", err)
 	}
 }

@@ -13,7 +13,11 @@
 //     signature (RS256 or ES256) is checked against the issuer's JWKS
 //     (RFC 7517), fetched with a timeout, cached, and refetched, at a
 //     limited rate, when a token names an unknown key; iss, aud, exp,
-//     nbf and iat are checked with a small clock skew.
+//     nbf and iat are checked with a small clock skew. A token is checked
+//     only against the verifier of the issuer it names. When that
+//     issuer's JWKS cannot be fetched and no cached key applies, Verify
+//     returns ErrKeysUnavailable: the gateway then answers 503 with
+//     Retry-After rather than 401, since the credential may be good.
 //
 // Every credential can be read-only: its Grant then permits only reads
 // (GET, and POST to .search, RFC 7644 §3.4.3). The package holds no HTTP

@@ -26,6 +26,12 @@ const (
 // JWKS does not hold, even after a refetch.
 var ErrUnknownKey = errors.New("unknown signing key")
 
+// ErrKeysUnavailable is returned when the issuer's JWKS cannot be fetched
+// and no cached key can verify the token: the token may well be valid, so
+// the gateway answers 503 rather than 401, and the client retries instead
+// of discarding a good credential.
+var ErrKeysUnavailable = errors.New("the issuer's signing keys cannot be fetched")
+
 // KeySetOptions configure the fetching of JWKS documents. Zero values
 // take the defaults.
 type KeySetOptions struct {
@@ -57,6 +63,7 @@ type KeySet struct {
 	keys      []jose.JSONWebKey
 	fetched   time.Time // last successful fetch
 	attempted time.Time // last fetch attempt
+	failure   error     // why the last attempt failed; nil after a success
 }
 
 // NewKeySet returns the key set served at url; nothing is fetched until
@@ -99,21 +106,27 @@ func (k *KeySet) Keys(ctx context.Context, kid string) ([]jose.JSONWebKey, error
 		return keys, nil
 	}
 	k.mu.RLock()
-	attempted := k.attempted
+	attempted, failure := k.attempted, k.failure
 	k.mu.RUnlock()
 	if !attempted.IsZero() && now.Sub(attempted) < k.opts.MinRefresh {
 		if len(keys) > 0 {
 			return keys, nil
 		}
+		if failure != nil {
+			return nil, fmt.Errorf("%w: %w (%s ago)", ErrKeysUnavailable, failure, now.Sub(attempted).Round(time.Second))
+		}
 		return nil, fmt.Errorf("%w %q (jwks %s fetched %s ago)", ErrUnknownKey, kid, k.url, now.Sub(attempted).Round(time.Second))
 	}
 	fetchErr := k.fetch(ctx, now)
+	k.mu.Lock()
+	k.failure = fetchErr
+	k.mu.Unlock()
 	keys, _ = k.cached(kid, now)
 	if len(keys) > 0 {
 		return keys, nil
 	}
 	if fetchErr != nil {
-		return nil, fetchErr
+		return nil, fmt.Errorf("%w: %w", ErrKeysUnavailable, fetchErr)
 	}
 	return nil, fmt.Errorf("%w %q in jwks %s", ErrUnknownKey, kid, k.url)
 }

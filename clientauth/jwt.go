@@ -68,7 +68,9 @@ func (v *JWTVerifier) Issuer() JWTIssuer { return v.cfg }
 // Verify checks a JWT: an accepted algorithm, a valid signature by a key
 // of the issuer's JWKS with the token's kid, iss, aud, and exp (required),
 // nbf and iat within DefaultClockSkew. It returns the issuer's grant,
-// with the token's subject as client.
+// with the token's subject as client. When the JWKS cannot be fetched
+// and no cached key applies, the error is ErrKeysUnavailable, not
+// ErrInvalidToken.
 func (v *JWTVerifier) Verify(ctx context.Context, token string) (Grant, error) {
 	tok, err := jwt.ParseSigned(token, JWTAlgorithms)
 	if err != nil {
@@ -78,7 +80,20 @@ func (v *JWTVerifier) Verify(ctx context.Context, token string) (Grant, error) {
 		return Grant{}, fmt.Errorf("%w: %d signatures", ErrInvalidToken, len(tok.Headers))
 	}
 	hdr := tok.Headers[0]
+	// Only a token that names this issuer may fetch its keys, and only
+	// for such a token is an unreachable JWKS worth a 503: the iss claim
+	// is checked again, verified, below.
+	var unverified jwt.Claims
+	if err := tok.UnsafeClaimsWithoutVerification(&unverified); err != nil {
+		return Grant{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	}
+	if unverified.Issuer != v.cfg.Issuer {
+		return Grant{}, fmt.Errorf("%w: issued by %q, not %q", ErrInvalidToken, unverified.Issuer, v.cfg.Issuer)
+	}
 	keys, err := v.keys.Keys(ctx, hdr.KeyID)
+	if errors.Is(err, ErrKeysUnavailable) {
+		return Grant{}, err
+	}
 	if err != nil {
 		return Grant{}, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	}

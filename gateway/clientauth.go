@@ -100,38 +100,57 @@ func (g *Gateway) authSchemes(spec InstanceSpec) []provider.AuthScheme {
 	return schemes
 }
 
+// errUnauthenticated means no credential of the instance matched.
+var errUnauthenticated = errors.New("no credential matched")
+
 // authenticate checks the request's bearer token against the instance's
 // credentials: the static token first (the cheap, common case), then, for
 // tokens shaped like a JWT, the gateway's access tokens and the external
-// issuers.
-func (g *Gateway) authenticate(r *http.Request, in *instance) (clientauth.Grant, bool) {
+// issuers. The error is errUnauthenticated, or wraps
+// clientauth.ErrKeysUnavailable when a JWT names a configured issuer
+// whose keys cannot be fetched: the credential could not be checked,
+// which is not the client's fault.
+func (g *Gateway) authenticate(r *http.Request, in *instance) (clientauth.Grant, error) {
 	token, ok := bearerToken(r)
 	if !ok {
-		return clientauth.Grant{}, false
+		return clientauth.Grant{}, errUnauthenticated
 	}
 	a := in.auth
 	if len(in.tokenHash) != 0 && tokenMatches(token, in.tokenHash) {
-		return clientauth.Grant{Method: clientauth.MethodStaticToken, ReadOnly: a != nil && a.tokenReadOnly}, true
+		return clientauth.Grant{Method: clientauth.MethodStaticToken, ReadOnly: a != nil && a.tokenReadOnly}, nil
 	}
 	if a == nil || strings.Count(token, ".") != 2 {
-		return clientauth.Grant{}, false
+		return clientauth.Grant{}, errUnauthenticated
 	}
 	if len(a.clients) > 0 && g.opts.AccessTokens != nil {
 		grant, err := g.opts.AccessTokens.Verify(token, in.name, a.clients, g.now())
 		if err == nil {
-			return grant, true
+			return grant, nil
 		}
 		g.log.Debug("access token refused", "instance", in.name, "reason", err)
 	}
+	var unavailable error
 	for _, v := range a.verifiers {
 		grant, err := v.Verify(r.Context(), token)
 		if err == nil {
-			return grant, true
+			return grant, nil
+		}
+		if errors.Is(err, clientauth.ErrKeysUnavailable) {
+			unavailable = err
+			continue
 		}
 		g.log.Debug("jwt refused", "instance", in.name, "issuer", v.Issuer().Issuer, "reason", err)
 	}
-	return clientauth.Grant{}, false
+	if unavailable != nil {
+		g.log.Warn("jwt not checked: issuer keys unavailable", "instance", in.name, "reason", unavailable)
+		return clientauth.Grant{}, unavailable
+	}
+	return clientauth.Grant{}, errUnauthenticated
 }
+
+// keysUnavailableRetry is the Retry-After of a 503 for an unreachable
+// JWKS; the key set refetches at most once per MinRefresh anyway.
+const keysUnavailableRetry = 30 * time.Second
 
 // serveToken serves an instance's OAuth 2.0 token endpoint (RFC 6749
 // §4.4). An unknown instance, or one without clients, answers like a

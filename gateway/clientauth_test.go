@@ -317,6 +317,43 @@ func TestExternalJWT(t *testing.T) {
 	})
 }
 
+// A JWT of a configured issuer whose JWKS cannot be fetched is not the
+// client's fault: 503 with Retry-After, not 401, and no failure counted
+// against the client's address. A token of another issuer stays a 401
+// and fetches nothing.
+func TestJWKSOutage(t *testing.T) {
+	f := newAuthFixture(t, func(o *gateway.Options) { o.AuthLimit.Failures = 2; o.AuthLimit.Refill = time.Hour })
+	iss := f.issuer
+	iss.down.Store(true)
+	tok := iss.token(t, "rsa", nil)
+	for i := range 3 {
+		w := f.send("GET", "/scim/ext/v2/Users", tok, "")
+		if w.Code != http.StatusServiceUnavailable || w.Header().Get("Retry-After") == "" {
+			t.Fatalf("request %d during the outage: status %d, Retry-After %q: %s", i, w.Code, w.Header().Get("Retry-After"), w.Body)
+		}
+		if !strings.Contains(w.Body.String(), "signing keys") {
+			t.Errorf("body does not say why: %s", w.Body)
+		}
+	}
+	before := iss.fetches.Load()
+	other := iss.token(t, "rsa", func(c *jwt.Claims) { c.Issuer = "https://evil.example" })
+	if w := f.send("GET", "/scim/ext/v2/Users", other, ""); w.Code != http.StatusUnauthorized {
+		t.Errorf("token of another issuer: status %d, want 401", w.Code)
+	}
+	if got := iss.fetches.Load() - before; got != 0 {
+		t.Errorf("a token of another issuer fetched the JWKS %d times", got)
+	}
+	iss.down.Store(false)
+	if w := f.send("GET", "/scim/ext/v2/Users", tok, ""); w.Code != http.StatusOK {
+		t.Fatalf("after the outage: status %d, want 200 (503s must not count as failures): %s", w.Code, w.Body)
+	}
+	// Once fetched, the keys outlive another outage.
+	iss.down.Store(true)
+	if w := f.send("GET", "/scim/ext/v2/Users", tok, ""); w.Code != http.StatusOK {
+		t.Fatalf("cached keys during a second outage: status %d: %s", w.Code, w.Body)
+	}
+}
+
 func TestServiceProviderConfigSchemes(t *testing.T) {
 	f := newAuthFixture(t, nil)
 	tokB := f.accessToken(t, "b", "client-b", secretB)
@@ -435,6 +472,7 @@ type testIssuer struct {
 	url     string
 	keys    map[string]jose.JSONWebKey // by name: rsa, ec, forged, unpublished
 	fetches atomic.Int64
+	down    atomic.Bool // the JWKS endpoint answers 503
 
 	mu        sync.Mutex
 	published []string
@@ -473,6 +511,10 @@ func newTestIssuer(t *testing.T) *testIssuer {
 			return
 		}
 		iss.fetches.Add(1)
+		if iss.down.Load() {
+			http.Error(w, "unavailable", http.StatusServiceUnavailable)
+			return
+		}
 		iss.mu.Lock()
 		var set jose.JSONWebKeySet
 		for _, name := range iss.published {

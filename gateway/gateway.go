@@ -329,12 +329,16 @@ func (g *Gateway) serveInstance(w http.ResponseWriter, r *http.Request, in *inst
 		g.serveToken(w, r, in, name, obs)
 		return
 	}
-	var grant clientauth.Grant
-	ok := false
+	grant, err := clientauth.Grant{}, errUnauthenticated
 	if in != nil {
-		grant, ok = g.authenticate(r, in)
+		grant, err = g.authenticate(r, in)
 	}
-	if !ok {
+	if errors.Is(err, clientauth.ErrKeysUnavailable) {
+		w.Header().Set("Retry-After", strconv.Itoa(int(keysUnavailableRetry/time.Second)))
+		writeError(w, scim.Errorf(http.StatusServiceUnavailable, "", "the token could not be checked: the signing keys of its issuer cannot be fetched now; retry later"))
+		return
+	}
+	if err != nil {
 		g.refuse(w, r, obs)
 		return
 	}

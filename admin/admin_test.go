@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/scimconnect/scimconnect/admin"
+	"github.com/scimconnect/scimconnect/clientauth"
 	"github.com/scimconnect/scimconnect/connector/builtin"
 	"github.com/scimconnect/scimconnect/gateway"
 	"github.com/scimconnect/scimconnect/scim/provider"
@@ -72,7 +73,11 @@ func newFixtureKeys(t *testing.T, dbPath string, keys *secrets.Keyring, config .
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	gw := gateway.New(gateway.Options{PublicURL: "http://scim.test", Provider: provider.DefaultConfig(), Store: st, Registry: builtin.Registry()})
+	signer, err := clientauth.NewHMACSigner(bytes.Repeat([]byte{0x17}, clientauth.MinHMACKeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gw := gateway.New(gateway.Options{PublicURL: "http://scim.test", Provider: provider.DefaultConfig(), Store: st, Registry: builtin.Registry(), AccessTokens: signer})
 	t.Cleanup(func() { gw.Close() })
 	for _, spec := range config {
 		if err := gw.Mount(ctx, spec); err != nil {

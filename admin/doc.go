@@ -38,6 +38,13 @@
 // applies it at once, under the Syncer's lock, so its own next pass
 // neither repeats nor undoes it.
 //
+// An instance's "auth" takes what a configuration file's auth section
+// takes: a read-only SCIM token, OAuth 2.0 clients (client credentials
+// grant at /scim/{name}/oauth/token) and external JWT issuers, each
+// possibly read-only. Client secrets are stored as SHA-256 only and show
+// as "<set>"; a PUT that sends "<set>" for a client id keeps its secret,
+// and a client left out of a PUT can no longer obtain tokens.
+//
 // Secret parameters (connector.Param.Secret) are never returned: a set
 // secret shows as "<set>", and a PUT that sends "<set>" back keeps the
 // stored value. Secrets are stored encrypted with Options.Secrets (see

@@ -45,6 +45,7 @@ type instanceView struct {
 	Parameters         map[string]json.RawMessage `json:"parameters"`
 	CustomAttributes   string                     `json:"custom_attributes"`
 	DisabledAttributes []string                   `json:"disabled_attributes"`
+	Auth               *authSettings              `json:"auth,omitempty"`
 	Created            *time.Time                 `json:"created,omitempty"`
 	Modified           *time.Time                 `json:"modified,omitempty"`
 	// Token is the new SCIM bearer token: only in the answers to a create
@@ -59,6 +60,7 @@ type instanceInput struct {
 	Parameters         json.RawMessage `json:"parameters"`
 	CustomAttributes   string          `json:"custom_attributes"`
 	DisabledAttributes []string        `json:"disabled_attributes"`
+	Auth               *authSettings   `json:"auth"`
 }
 
 // attributes are an API instance's attribute settings. store.Instance has
@@ -67,6 +69,9 @@ type instanceInput struct {
 type attributes struct {
 	CustomAttributes   string   `json:"custom_attributes,omitempty"`
 	DisabledAttributes []string `json:"disabled_attributes,omitempty"`
+	// Auth holds the credentials besides the SCIM token; client secrets
+	// as SHA-256 only.
+	Auth *authSettings `json:"auth,omitempty"`
 }
 
 func attributesKey(name string) string { return "admin.instance_attributes." + name }
@@ -176,7 +181,12 @@ func (h *Handler) createInstance(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	attrs := attributes{CustomAttributes: in.CustomAttributes, DisabledAttributes: in.DisabledAttributes}
+	auth, err := h.prepareAuth(in.Auth, nil)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	attrs := attributes{CustomAttributes: in.CustomAttributes, DisabledAttributes: in.DisabledAttributes, Auth: auth}
 	raw, err := h.validate(ctx, in.Name, typ, typ.Version, params, attrs)
 	if err != nil {
 		h.fail(w, r, err)
@@ -211,9 +221,12 @@ func (h *Handler) createInstance(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fmt.Errorf("create instance %q: %w", in.Name, err))
 		return
 	}
-	live := spec(row, attrs)
-	live.Params = raw
-	if err := h.opts.Gateway.Mount(ctx, live); err != nil {
+	live, err := spec(row, attrs)
+	if err == nil {
+		live.Params = raw
+		err = h.opts.Gateway.Mount(ctx, live)
+	}
+	if err != nil {
 		// It opened during validation, so this is rare: undo the row
 		// rather than keep an instance nobody can reach.
 		if derr := h.deleteRow(ctx, row.Name); derr != nil {
@@ -287,7 +300,12 @@ func (h *Handler) replaceInstance(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 	}
-	attrs := attributes{CustomAttributes: in.CustomAttributes, DisabledAttributes: in.DisabledAttributes}
+	auth, err := h.prepareAuth(in.Auth, oldAttrs.Auth)
+	if err != nil {
+		h.fail(w, r, err)
+		return
+	}
+	attrs := attributes{CustomAttributes: in.CustomAttributes, DisabledAttributes: in.DisabledAttributes, Auth: auth}
 	raw, err := h.validate(ctx, name, typ, old.Version, params, attrs)
 	if err != nil {
 		h.fail(w, r, err)
@@ -305,9 +323,12 @@ func (h *Handler) replaceInstance(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, fmt.Errorf("replace instance %q: %w", name, err))
 		return
 	}
-	live := spec(&row, attrs)
-	live.Params = raw
-	if err := h.opts.Gateway.Mount(ctx, live); err != nil {
+	live, err := spec(&row, attrs)
+	if err == nil {
+		live.Params = raw
+		err = h.opts.Gateway.Mount(ctx, live)
+	}
+	if err != nil {
 		if rerr := h.putRow(ctx, old, oldAttrs); rerr != nil {
 			h.log.Error("admin: undoing a replace", "instance", name, "error", rerr)
 		}
@@ -418,7 +439,7 @@ func (h *Handler) testInstance(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, testTimeout)
 	defer cancel()
-	conn, err := typ.Open(ctx, h.env(name, s.Version, attributes{s.CustomAttributes, s.DisabledAttributes}), s.Params)
+	conn, err := typ.Open(ctx, h.env(name, s.Version, attributes{CustomAttributes: s.CustomAttributes, DisabledAttributes: s.DisabledAttributes}), s.Params)
 	if err != nil {
 		writeJSON(w, http.StatusOK, testResult{Message: "the instance does not open: " + err.Error()})
 		return
@@ -640,12 +661,16 @@ func (h *Handler) mount(ctx context.Context, row *store.Instance, attrs attribut
 
 // spec turns a stored instance into what the gateway mounts, its
 // parameters as stored (secrets still sealed): see mountSpec.
-func spec(row *store.Instance, attrs attributes) gateway.InstanceSpec {
-	return gateway.InstanceSpec{
+func spec(row *store.Instance, attrs attributes) (gateway.InstanceSpec, error) {
+	s := gateway.InstanceSpec{
 		Name: row.Name, Type: row.Type, Params: row.Config, TokenHash: row.TokenHash,
 		CustomAttributes: attrs.CustomAttributes, DisabledAttributes: attrs.DisabledAttributes,
 		Version: row.Version,
 	}
+	if err := attrs.Auth.apply(&s); err != nil {
+		return gateway.InstanceSpec{}, fmt.Errorf("instance %q: %w", row.Name, err)
+	}
+	return s, nil
 }
 
 func (h *Handler) storedView(row *store.Instance, attrs attributes) instanceView {
@@ -657,7 +682,8 @@ func (h *Handler) storedView(row *store.Instance, attrs attributes) instanceView
 }
 
 func (h *Handler) configView(s gateway.InstanceSpec) instanceView {
-	v := h.view(s.Name, s.Type, s.Version, s.Params, attributes{s.CustomAttributes, s.DisabledAttributes})
+	v := h.view(s.Name, s.Type, s.Version, s.Params, attributes{CustomAttributes: s.CustomAttributes, DisabledAttributes: s.DisabledAttributes})
+	v.Auth = specAuth(s)
 	v.Source = "config"
 	v.ReadOnly = true
 	return v
@@ -675,6 +701,7 @@ func (h *Handler) view(name, typName, version string, params []byte, attrs attri
 		Parameters:         maskSecrets(typ, params),
 		CustomAttributes:   attrs.CustomAttributes,
 		DisabledAttributes: attrs.DisabledAttributes,
+		Auth:               attrs.Auth.masked(),
 	}
 	if v.DisabledAttributes == nil {
 		v.DisabledAttributes = []string{}

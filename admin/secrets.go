@@ -127,7 +127,10 @@ func storedParams(stored []byte) (map[string]json.RawMessage, error) {
 // mountSpec turns a stored instance into what the gateway mounts, its
 // secrets decrypted.
 func mountSpec(opts Options, row *store.Instance, attrs attributes) (gateway.InstanceSpec, error) {
-	s := spec(row, attrs)
+	s, err := spec(row, attrs)
+	if err != nil {
+		return gateway.InstanceSpec{}, err
+	}
 	typ, ok := opts.Registry[row.Type]
 	if !ok {
 		return s, nil // Mount reports the unknown type

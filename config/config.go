@@ -191,6 +191,11 @@ type JWTIssuer struct {
 	ReadOnly bool   `yaml:"read_only"`
 }
 
+// Problems lists what is wrong with a, each as "<at>.<key>: <problem>",
+// the same checks as in a configuration file (the admin API uses them
+// for the instances it stores).
+func (a InstanceAuth) Problems(at string) []string { return a.validate(at, "") }
+
 func (a InstanceAuth) hasOther() bool { return len(a.ClientCredentials) > 0 || len(a.JWT) > 0 }
 
 func (a InstanceAuth) validate(at, adminToken string) []string {

@@ -34,6 +34,10 @@ func (g *Gateway) TokenURL(name string) string {
 	return g.opts.PublicURL + "/scim/" + name + "/" + tokenEndpoint
 }
 
+// IssuesAccessTokens reports whether the gateway can serve the client
+// credentials grant (Options.AccessTokens is set).
+func (g *Gateway) IssuesAccessTokens() bool { return g.opts.AccessTokens != nil }
+
 // newInstanceAuth checks and prepares the credentials of spec.
 func (g *Gateway) newInstanceAuth(spec InstanceSpec) (*instanceAuth, error) {
 	if len(spec.TokenHash) != 0 && len(spec.TokenHash) != sha256.Size {

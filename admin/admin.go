@@ -11,8 +11,10 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/scimconnect/scimconnect/connector"
 	"github.com/scimconnect/scimconnect/gateway"
@@ -141,6 +143,11 @@ func match(pattern, path string) (string, bool) {
 // which routes exist.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !h.authorized(r) {
+		if wait, blocked := h.opts.Gateway.AdminAuthFailed(r); blocked {
+			w.Header().Set("Retry-After", strconv.Itoa(int(wait/time.Second)))
+			writeError(w, &apiError{http.StatusTooManyRequests, "too_many_failures", fmt.Sprintf("too many failed authentications from this address; retry after %s", wait), ""})
+			return
+		}
 		w.Header().Set("WWW-Authenticate", `Bearer realm="scimconnect-admin", error="invalid_token"`)
 		writeError(w, &apiError{http.StatusUnauthorized, "unauthorized", "missing or invalid admin bearer token", ""})
 		return

@@ -198,3 +198,39 @@ func TestInstanceAuthRejectsBadInput(t *testing.T) {
 		})
 	}
 }
+
+// Failed admin authentications use the gateway's per-address budget:
+// once it is spent the address gets 429 with Retry-After, while the real
+// admin token still passes, and failures on SCIM endpoints count too.
+func TestAdminAuthFailuresAreLimited(t *testing.T) {
+	f := newFixture(t, "")
+	blockedAt := -1
+	for i := range 30 {
+		path, token := "/admin/v1/instances", "wrong-admin-token-000000000000"
+		if i%2 == 1 {
+			path, token = "/scim/nothing/v2/Users", "wrong-scim-token-0000000000000"
+		}
+		w := f.do("GET", path, token, nil)
+		if w.Code == http.StatusTooManyRequests {
+			if w.Header().Get("Retry-After") == "" {
+				t.Errorf("429 without Retry-After")
+			}
+			blockedAt = i
+			break
+		}
+		if w.Code != http.StatusUnauthorized {
+			t.Fatalf("failure %d: status %d: %s", i, w.Code, w.Body)
+		}
+	}
+	if blockedAt < 0 {
+		t.Fatal("30 failed authentications were never limited")
+	}
+	if w := f.do("GET", "/admin/v1/instances", "wrong-admin-token-000000000000", nil); w.Code != http.StatusTooManyRequests {
+		t.Errorf("admin API after the budget is spent: status %d, want 429", w.Code)
+	} else if e := errorOf(t, w); e.Error.Code != "too_many_failures" {
+		t.Errorf("code %q", e.Error.Code)
+	}
+	if w := f.do("GET", "/admin/v1/instances", adminToken, nil); w.Code != http.StatusOK {
+		t.Errorf("the admin token from a blocked address: status %d, want 200", w.Code)
+	}
+}

@@ -123,6 +123,7 @@ type Gateway struct {
 	limiter        *failureLimiter // nil when disabled
 	unknownMetrics *metrics.Observer
 	metricsAuth    *metrics.Observer
+	adminAuth      *metrics.Observer
 	metricsHandler http.Handler
 	now            func() time.Time
 }
@@ -151,6 +152,7 @@ func New(opts Options) *Gateway {
 	if opts.Metrics != nil {
 		g.unknownMetrics = opts.Metrics.Instance(metrics.UnknownInstance)
 		g.metricsAuth = opts.Metrics.Instance(metrics.MetricsEndpoint)
+		g.adminAuth = opts.Metrics.Instance(metrics.AdminAPI)
 		g.metricsHandler = opts.Metrics.Handler()
 		opts.Metrics.SetInstancesLoaded(0)
 		opts.Metrics.SetReadinessCheck(g.checkReady)
@@ -373,6 +375,14 @@ func (g *Gateway) failure(r *http.Request, obs *metrics.Observer) (wait time.Dur
 	}
 	obs.ObserveAuthFailure(blocked)
 	return wait, blocked
+}
+
+// AdminAuthFailed records a failed authentication at the admin API in
+// the same per-address budget as SCIM and /metrics, so that guessing
+// tokens on one endpoint does not reset the budget of another. It
+// reports whether the address is now blocked, and for how long.
+func (g *Gateway) AdminAuthFailed(r *http.Request) (retryAfter time.Duration, blocked bool) {
+	return g.failure(r, g.adminAuth)
 }
 
 // serveMetrics serves /metrics, behind MetricsTokenHash when set.

@@ -23,6 +23,8 @@ const (
 	UnknownInstance = "_unknown"
 	// MetricsEndpoint labels failed authentications at /metrics.
 	MetricsEndpoint = "_metrics"
+	// AdminAPI labels failed authentications at the admin API.
+	AdminAPI = "_admin"
 )
 
 // DurationBuckets are the latency histogram buckets in seconds, from
@@ -167,8 +169,8 @@ func (c *readinessCollector) Collect(ch chan<- prometheus.Metric) {
 const readinessTimeout = 2 * time.Second
 
 // Instance returns the observer of the named instance, creating it once.
-// Callers pass the name of a mounted instance, UnknownInstance or
-// MetricsEndpoint, never a name taken from a request: every name becomes
+// Callers pass the name of a mounted instance, UnknownInstance,
+// MetricsEndpoint or AdminAPI, never a name taken from a request: every name becomes
 // a label value. It returns nil on a nil *Metrics.
 func (m *Metrics) Instance(name string) *Observer {
 	if m == nil {

@@ -168,7 +168,9 @@ func TestInstanceAuth(t *testing.T) {
 
 func TestInstanceAuthRejectsBadInput(t *testing.T) {
 	f := newFixture(t, "")
-	client := func(c map[string]any) map[string]any { return map[string]any{"client_credentials": []map[string]any{c}} }
+	client := func(c map[string]any) map[string]any {
+		return map[string]any{"client_credentials": []map[string]any{c}}
+	}
 	tests := []struct {
 		name  string
 		auth  map[string]any

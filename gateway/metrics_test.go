@@ -130,7 +130,7 @@ func TestRequestMetrics(t *testing.T) {
 	}
 	// Health checks and scrapes are not SCIM requests; the values are the
 	// mounted instances and the fixed ones.
-	if diff := cmp.Diff([]string{"_metrics", "_unknown", "a", "b"}, labelValues(got, "scim_instance")); diff != "" {
+	if diff := cmp.Diff([]string{"_admin", "_metrics", "_unknown", "a", "b"}, labelValues(got, "scim_instance")); diff != "" {
 		t.Errorf("instance label values (-want +got):\n%s", diff)
 	}
 	// The store was timed through the decorator the local connector uses.
@@ -212,7 +212,7 @@ func TestMetricsCardinalityIsBounded(t *testing.T) {
 		}
 	}
 	after := f.scrape(t, "")
-	if diff := cmp.Diff([]string{"_metrics", "_unknown", "a", "b"}, labelValues(after, "scim_instance")); diff != "" {
+	if diff := cmp.Diff([]string{"_admin", "_metrics", "_unknown", "a", "b"}, labelValues(after, "scim_instance")); diff != "" {
 		t.Errorf("instance label values (-want +got):\n%s", diff)
 	}
 	var added []string

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"net/url"
 	"os"
 	"regexp"
@@ -44,6 +45,57 @@ type File struct {
 	// Secrets configures the key that encrypts secret connector
 	// parameters stored through the admin API.
 	Secrets Secrets `yaml:"secrets"`
+	// Metrics protects /metrics with a bearer token when one is set.
+	Metrics Metrics `yaml:"metrics"`
+	// TrustedProxies are the reverse proxies and load balancers (IP
+	// addresses or CIDR prefixes) whose X-Forwarded-For is believed when
+	// telling clients apart for the failed-authentication budget.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+}
+
+// Metrics configures /metrics: open when no token is set (bind the
+// listener to a private network then), else behind this bearer token.
+type Metrics struct {
+	Token       string `yaml:"token"`        // use ${ENV_VAR}; only its SHA-256 is kept
+	TokenSHA256 string `yaml:"token_sha256"` // hex SHA-256, instead of token
+}
+
+func (m Metrics) validate(adminToken string) []string {
+	var p []string
+	switch {
+	case m.Token != "" && m.TokenSHA256 != "":
+		p = append(p, "metrics: set token or token_sha256, not both")
+	case m.Token != "" && len(m.Token) < 16:
+		p = append(p, "metrics.token: too short: use at least 16 random characters")
+	case m.TokenSHA256 != "" && !sha256Hex.MatchString(m.TokenSHA256):
+		p = append(p, "metrics.token_sha256: must be 64 hex digits")
+	}
+	if m.Token != "" && m.Token == adminToken {
+		p = append(p, "metrics.token: must differ from admin.token")
+	}
+	return p
+}
+
+// ParsePrefixes reads addresses and CIDR prefixes (a single address is
+// a /32 or /128).
+func ParsePrefixes(list []string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, s := range list {
+		if strings.Contains(s, "/") {
+			p, err := netip.ParsePrefix(s)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not an address or CIDR prefix", s)
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an address or CIDR prefix", s)
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 // Secrets names the AES-256 key that encrypts secret parameters at rest,
@@ -138,6 +190,11 @@ type Limits struct {
 	CursorTTL         time.Duration `yaml:"cursor_ttl"`          // default 10m
 	ReadTimeout       time.Duration `yaml:"read_timeout"`        // default 60s
 	WriteTimeout      time.Duration `yaml:"write_timeout"`       // default 60s
+	// AuthFailures is the failed authentications a client address may
+	// make in a burst (default 10); one is regained every
+	// AuthFailureRefill (default 1s). Then it gets 429 until refilled.
+	AuthFailures      int           `yaml:"auth_failures"`
+	AuthFailureRefill time.Duration `yaml:"auth_failure_refill"`
 }
 
 // Instance is one connector instance.
@@ -385,6 +442,7 @@ func (f *File) validate() []string {
 		{"limits.filter_max_depth", int64(l.FilterMaxDepth)}, {"limits.bulk_max_operations", int64(l.BulkMaxOperations)},
 		{"limits.bulk_max_payload", l.BulkMaxPayload}, {"limits.cursor_ttl", int64(l.CursorTTL)},
 		{"limits.read_timeout", int64(l.ReadTimeout)}, {"limits.write_timeout", int64(l.WriteTimeout)},
+		{"limits.auth_failures", int64(l.AuthFailures)}, {"limits.auth_failure_refill", int64(l.AuthFailureRefill)},
 	} {
 		if c.v < 0 {
 			p = append(p, fmt.Sprintf("%s: must not be negative", c.name))
@@ -392,6 +450,10 @@ func (f *File) validate() []string {
 	}
 	p = append(p, f.Admin.validate()...)
 	p = append(p, f.Secrets.validate()...)
+	p = append(p, f.Metrics.validate(f.Admin.Token)...)
+	if _, err := ParsePrefixes(f.TrustedProxies); err != nil {
+		p = append(p, "trusted_proxies: "+err.Error())
+	}
 	seen := map[string]bool{}
 	for i, in := range f.Instances {
 		at := fmt.Sprintf("instances[%d]", i)

@@ -16,7 +16,9 @@ func TestParseValid(t *testing.T) {
 listen: 127.0.0.1:9000
 public_url: https://scim.example.com
 log: {format: json, level: debug}
-limits: {max_page_size: 500, cursor_ttl: 5m}
+limits: {max_page_size: 500, cursor_ttl: 5m, auth_failures: 3, auth_failure_refill: 2s}
+metrics: {token: metrics-token-0123456789}
+trusted_proxies: [10.1.2.3, "fd00::/8"]
 instances:
   - name: hr
     type: local
@@ -31,8 +33,13 @@ instances:
 	if diff := cmp.Diff(want, f.Instances[0]); diff != "" {
 		t.Errorf("instance (-want +got):\n%s", diff)
 	}
-	if f.Limits.MaxPageSize != 500 || f.Limits.CursorTTL.Minutes() != 5 || f.Log.Format != "json" {
-		t.Errorf("limits/log not decoded: %+v %+v", f.Limits, f.Log)
+	if f.Limits.MaxPageSize != 500 || f.Limits.CursorTTL.Minutes() != 5 || f.Log.Format != "json" ||
+		f.Limits.AuthFailures != 3 || f.Limits.AuthFailureRefill.Seconds() != 2 || f.Metrics.Token != "metrics-token-0123456789" {
+		t.Errorf("limits/log/metrics not decoded: %+v %+v %+v", f.Limits, f.Log, f.Metrics)
+	}
+	proxies, err := ParsePrefixes(f.TrustedProxies)
+	if err != nil || len(proxies) != 2 || proxies[0].String() != "10.1.2.3/32" || proxies[1].String() != "fd00::/8" {
+		t.Errorf("trusted proxies %v, %v", proxies, err)
 	}
 }
 
@@ -53,6 +60,10 @@ func TestParseErrors(t *testing.T) {
 		{"both tokens", "instances:\n  - {name: a, type: local, token: 0123456789abcdef, token_sha256: " + strings.Repeat("a", 64) + "}\n", []string{"set token or token_sha256, not both"}},
 		{"bad hash", "instances:\n  - {name: a, type: local, token_sha256: xyz}\n", []string{"token_sha256: must be 64 hex digits"}},
 		{"negative limit", "limits: {max_body_bytes: -1}\n", []string{"limits.max_body_bytes: must not be negative"}},
+		{"negative auth budget", "limits: {auth_failures: -1, auth_failure_refill: -1s}\n", []string{"limits.auth_failures: must not be negative", "limits.auth_failure_refill: must not be negative"}},
+		{"bad trusted proxy", "trusted_proxies: [10.0.0.0/8, proxy.example]\n", []string{`trusted_proxies: "proxy.example" is not an address or CIDR prefix`}},
+		{"short metrics token", "metrics: {token: short}\n", []string{"metrics.token: too short"}},
+		{"both metrics tokens", "metrics: {token: 0123456789abcdef, token_sha256: " + strings.Repeat("a", 64) + "}\n", []string{"metrics: set token or token_sha256, not both"}},
 		{"not yaml", "instances: [\n", []string{"config:"}},
 		{"postgres without dsn", "store: {type: postgres}\n", []string{"store.dsn: required for type postgres"}},
 		{"unknown store", "store: {type: mysql}\n", []string{`store.type: "mysql" must be sqlite or postgres`}},

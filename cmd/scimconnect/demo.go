@@ -70,7 +70,10 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	public := publicURLFor(ln)
-	gw := newGateway(st, public, config.Limits{}, key, log)
+	gw, err := newGateway(st, public, &config.File{}, key, log)
+	if err != nil {
+		return err
+	}
 	defer gw.Close()
 
 	previous := readState(*statePath)

@@ -47,7 +47,8 @@ func TestServeFromConfig(t *testing.T) {
 	dir := t.TempDir()
 	addr := freeAddr(t)
 	t.Setenv("TEST_HR_TOKEN", "hr-token-0123456789abcdef")
-	cfg := fmt.Sprintf("listen: %s\ndata: %s\nlog: {format: json}\ninstances:\n  - name: hr\n    type: local\n    token: ${TEST_HR_TOKEN}\n", addr, filepath.Join(dir, "data"))
+	t.Setenv("TEST_METRICS_TOKEN", "metrics-token-0123456789abcdef")
+	cfg := fmt.Sprintf("listen: %s\ndata: %s\nlog: {format: json}\nmetrics:\n  token: ${TEST_METRICS_TOKEN}\ntrusted_proxies: [127.0.0.1]\nlimits: {auth_failures: 2, auth_failure_refill: 1h}\ninstances:\n  - name: hr\n    type: local\n    token: ${TEST_HR_TOKEN}\n", addr, filepath.Join(dir, "data"))
 	path := filepath.Join(dir, "scimconnect.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
@@ -84,6 +85,39 @@ func TestServeFromConfig(t *testing.T) {
 	unauth.Body.Close()
 	if unauth.StatusCode != 401 {
 		t.Errorf("without token: %d", unauth.StatusCode)
+	}
+	// metrics.token guards /metrics.
+	get := func(path, token, forwardedFor string) int {
+		t.Helper()
+		req, _ := http.NewRequest("GET", "http://"+addr+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		if forwardedFor != "" {
+			req.Header.Set("X-Forwarded-For", forwardedFor)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if got := get("/metrics", "", "198.51.100.1"); got != 401 {
+		t.Errorf("/metrics without its token: %d, want 401", got)
+	}
+	if got := get("/metrics", "metrics-token-0123456789abcdef", ""); got != 200 {
+		t.Errorf("/metrics with its token: %d, want 200", got)
+	}
+	// limits.auth_failures: 2 per client; behind the trusted proxy
+	// 127.0.0.1 the client is the X-Forwarded-For address.
+	for i, want := range []int{401, 401, 429} {
+		if got := get("/scim/hr/v2/Users", "wrong", "203.0.113.7"); got != want {
+			t.Errorf("failure %d of 203.0.113.7: %d, want %d", i, got, want)
+		}
+	}
+	if got := get("/scim/hr/v2/Users", "wrong", "203.0.113.8"); got != 401 {
+		t.Errorf("another client behind the proxy: %d, want 401 (its own budget)", got)
 	}
 	cancel()
 	select {

@@ -76,7 +76,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if public == "" {
 		public = publicURLFor(ln)
 	}
-	gw := newGateway(st, public, cfg.Limits, key, log)
+	gw, err := newGateway(st, public, cfg, key, log)
+	if err != nil {
+		return err
+	}
 	defer gw.Close()
 	var configured []gateway.InstanceSpec
 	for _, in := range cfg.Instances {

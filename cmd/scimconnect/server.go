@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -121,22 +122,39 @@ func cursorKey(ctx context.Context, st store.Store) ([]byte, error) {
 }
 
 // newGateway builds a gateway over st, with its metrics served at
-// /metrics and the store's transactions timed.
-func newGateway(st store.Store, publicURL string, limits config.Limits, key []byte, log *slog.Logger) *gateway.Gateway {
+// /metrics and the store's transactions timed. cfg gives the limits, the
+// metrics token and the trusted proxies; Parse has validated them.
+func newGateway(st store.Store, publicURL string, cfg *config.File, key []byte, log *slog.Logger) (*gateway.Gateway, error) {
 	m := metrics.New()
 	tokens, err := accessTokenSigner(key)
 	if err != nil { // only keys shorter than 32 bytes fail; the store key has 32
 		log.Warn("OAuth client credentials disabled", "error", err)
 	}
+	proxies, err := config.ParsePrefixes(cfg.TrustedProxies)
+	if err != nil {
+		return nil, fmt.Errorf("trusted_proxies: %w", err)
+	}
+	var metricsToken []byte
+	switch {
+	case cfg.Metrics.TokenSHA256 != "":
+		if metricsToken, err = hex.DecodeString(cfg.Metrics.TokenSHA256); err != nil {
+			return nil, fmt.Errorf("metrics.token_sha256: %w", err)
+		}
+	case cfg.Metrics.Token != "":
+		metricsToken = gateway.HashToken(cfg.Metrics.Token)
+	}
 	return gateway.New(gateway.Options{
-		PublicURL:    publicURL,
-		Provider:     providerConfig(limits, key),
-		Store:        metrics.InstrumentStore(st, m),
-		Registry:     builtin.Registry(),
-		Logger:       log,
-		Metrics:      m,
-		AccessTokens: tokens,
-	})
+		PublicURL:        publicURL,
+		Provider:         providerConfig(cfg.Limits, key),
+		Store:            metrics.InstrumentStore(st, m),
+		Registry:         builtin.Registry(),
+		Logger:           log,
+		Metrics:          m,
+		MetricsTokenHash: metricsToken,
+		TrustedProxies:   proxies,
+		AuthLimit:        gateway.AuthLimit{Failures: cfg.Limits.AuthFailures, Refill: cfg.Limits.AuthFailureRefill},
+		AccessTokens:     tokens,
+	}), nil
 }
 
 // accessTokenSigner derives the key of the OAuth access tokens scimconnect

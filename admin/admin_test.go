@@ -351,8 +351,43 @@ func TestSecretsNeverReturned(t *testing.T) {
 	if strings.Contains(stored["token"], secret) || !secrets.IsEnvelope(stored["token"]) {
 		t.Fatalf("stored token is not an envelope: %v", stored)
 	}
-	if got, err := f.keys.Decrypt(stored["token"]); err != nil || got != `"`+secret+`"` {
+	if got, err := f.keys.Decrypt(stored["token"], "scimconnect/instance/okta1/parameter/token"); err != nil || got != `"`+secret+`"` {
 		t.Errorf("stored token decrypts to %q, %v", got, err)
+	}
+	// The envelope is bound to its instance: copied into another
+	// instance's row by someone who can write the store, it does not
+	// open there, so that instance cannot send it to its own target.
+	other := map[string]any{"token": "another-okta-token-000000001", "target_url": params["target_url"]}
+	if w := f.do("POST", "/admin/v1/instances", adminToken, map[string]any{"name": "okta2", "type": "okta", "parameters": other}); w.Code != http.StatusCreated {
+		t.Fatalf("create okta2: %d %s", w.Code, w.Body)
+	}
+	ctx := context.Background()
+	err := f.store.Update(ctx, func(tx store.Tx) error {
+		row, err := tx.GetInstance(ctx, "okta2")
+		if err != nil {
+			return err
+		}
+		var p map[string]any
+		if err := json.Unmarshal(row.Config, &p); err != nil {
+			return err
+		}
+		p["token"] = stored["token"]
+		if row.Config, err = json.Marshal(p); err != nil {
+			return err
+		}
+		return tx.UpdateInstance(ctx, row)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	w = f.do("POST", "/admin/v1/instances/okta2/test", adminToken, nil)
+	var result struct {
+		OK      bool
+		Message string
+	}
+	decodeBody(t, w, &result)
+	if result.OK || !strings.Contains(result.Message, "does not open") || strings.Contains(w.Body.String(), secret) {
+		t.Errorf("okta2 with okta1's sealed token: %s", w.Body)
 	}
 }
 

@@ -192,7 +192,7 @@ func (h *Handler) createInstance(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	sealed, err := sealParams(h.opts.Secrets, typ, params)
+	sealed, err := sealParams(h.opts.Secrets, in.Name, typ, params)
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -291,7 +291,7 @@ func (h *Handler) replaceInstance(w http.ResponseWriter, r *http.Request) {
 	for _, p := range typ.Params {
 		if p.Secret && isMask(params[p.Name]) {
 			if v, ok := stored[p.Name]; ok {
-				plain, err := openValue(h.opts.Secrets, p.Name, v)
+				plain, err := openValue(h.opts.Secrets, name, p.Name, v)
 				if err != nil {
 					h.fail(w, r, fmt.Errorf("replace instance %q: %w", name, err))
 					return
@@ -311,7 +311,7 @@ func (h *Handler) replaceInstance(w http.ResponseWriter, r *http.Request) {
 		h.fail(w, r, err)
 		return
 	}
-	sealed, err := sealParams(h.opts.Secrets, typ, params)
+	sealed, err := sealParams(h.opts.Secrets, name, typ, params)
 	if err != nil {
 		h.fail(w, r, err)
 		return

@@ -31,9 +31,18 @@ func noSecretKey(name string) *apiError {
 		"parameters." + name}
 }
 
+// secretContext is what a sealed parameter is bound to: a value copied to
+// another instance or parameter in the store does not decrypt there, so
+// that nobody who can write the store but holds no key can make an
+// instance send another instance's secret to a target of their choice.
+func secretContext(instance, param string) string {
+	return "scimconnect/instance/" + instance + "/parameter/" + param
+}
+
 // sealParams encodes params for the store with every set secret
-// parameter encrypted under the keyring's current key.
-func sealParams(keys *secrets.Keyring, typ connector.Type, params map[string]json.RawMessage) ([]byte, error) {
+// parameter encrypted under the keyring's current key, bound to the
+// instance and parameter.
+func sealParams(keys *secrets.Keyring, instance string, typ connector.Type, params map[string]json.RawMessage) ([]byte, error) {
 	out := make(map[string]json.RawMessage, len(params))
 	for k, v := range params {
 		out[k] = v
@@ -50,7 +59,7 @@ func sealParams(keys *secrets.Keyring, typ connector.Type, params map[string]jso
 		if err := json.Compact(&plain, v); err != nil {
 			return nil, badRequest("invalid_value", "parameters."+p.Name, "parameter %q is not a JSON value", p.Name)
 		}
-		env, err := keys.Encrypt(plain.String())
+		env, err := keys.Encrypt(plain.String(), secretContext(instance, p.Name))
 		if err != nil {
 			return nil, fmt.Errorf("encrypt parameter %q: %w", p.Name, err)
 		}
@@ -68,7 +77,7 @@ func sealParams(keys *secrets.Keyring, typ connector.Type, params map[string]jso
 // openValue returns the plaintext JSON value of a stored secret
 // parameter. A value that is not an envelope was stored in plaintext
 // before secrets were encrypted (rekey encrypts it) and is returned as is.
-func openValue(keys *secrets.Keyring, name string, v json.RawMessage) (json.RawMessage, error) {
+func openValue(keys *secrets.Keyring, instance, name string, v json.RawMessage) (json.RawMessage, error) {
 	var s string
 	if json.Unmarshal(v, &s) != nil || !secrets.IsEnvelope(s) {
 		return v, nil
@@ -77,7 +86,7 @@ func openValue(keys *secrets.Keyring, name string, v json.RawMessage) (json.RawM
 		id, _ := secrets.KeyIDOf(s)
 		return nil, fmt.Errorf("parameter %q is encrypted under key id %s and no secret key is configured", name, id)
 	}
-	plain, err := keys.Decrypt(s)
+	plain, err := keys.Decrypt(s, secretContext(instance, name))
 	if err != nil {
 		return nil, fmt.Errorf("parameter %q: %w", name, err)
 	}
@@ -89,7 +98,7 @@ func openValue(keys *secrets.Keyring, name string, v json.RawMessage) (json.RawM
 
 // openParams returns stored parameters with every secret decrypted, as
 // the connector takes them.
-func openParams(keys *secrets.Keyring, typ connector.Type, stored []byte) ([]byte, error) {
+func openParams(keys *secrets.Keyring, instance string, typ connector.Type, stored []byte) ([]byte, error) {
 	params, err := storedParams(stored)
 	if err != nil || params == nil {
 		return stored, err
@@ -100,7 +109,7 @@ func openParams(keys *secrets.Keyring, typ connector.Type, stored []byte) ([]byt
 		if !p.Secret || !ok {
 			continue
 		}
-		plain, err := openValue(keys, p.Name, v)
+		plain, err := openValue(keys, instance, p.Name, v)
 		if err != nil {
 			return nil, err
 		}
@@ -135,7 +144,7 @@ func mountSpec(opts Options, row *store.Instance, attrs attributes) (gateway.Ins
 	if !ok {
 		return s, nil // Mount reports the unknown type
 	}
-	params, err := openParams(opts.Secrets, typ, row.Config)
+	params, err := openParams(opts.Secrets, row.Name, typ, row.Config)
 	if err != nil {
 		return gateway.InstanceSpec{}, fmt.Errorf("instance %q: %w", row.Name, err)
 	}
@@ -175,7 +184,7 @@ func Rekey(ctx context.Context, st store.Store, reg connector.Registry, from, to
 				if !p.Secret || !ok || isEmpty(v) {
 					continue
 				}
-				plain, err := openValue(from, p.Name, v)
+				plain, err := openValue(from, row.Name, p.Name, v)
 				if err != nil {
 					return fmt.Errorf("instance %q: %w", row.Name, err)
 				}
@@ -185,7 +194,7 @@ func Rekey(ctx context.Context, st store.Store, reg connector.Registry, from, to
 			if n == 0 {
 				continue
 			}
-			if row.Config, err = sealParams(to, typ, params); err != nil {
+			if row.Config, err = sealParams(to, row.Name, typ, params); err != nil {
 				return fmt.Errorf("instance %q: %w", row.Name, err)
 			}
 			if err := tx.UpdateInstance(ctx, row); err != nil {

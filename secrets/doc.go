@@ -4,15 +4,19 @@
 // key, with a fresh random 96-bit nonce per value, into a versioned text
 // envelope:
 //
-//	enc:v1:<key id>:<base64url(nonce | ciphertext | tag)>
+//	enc:v2:<key id>:<base64url(nonce | ciphertext | tag)>
 //
 // The key id is a short, domain-separated SHA-256 of the key (never the
 // key), so that a Keyring holding the current key and older ones knows
 // which key opens an envelope, and a rotation can tell values sealed under
 // the old key from those sealed under the new one. The envelope's header
-// ("enc:v1:<key id>") is authenticated as additional data: changing the
-// version or key id of an envelope makes it fail to open, like any other
-// tampering.
+// ("enc:v2:<key id>") is authenticated as additional data together with
+// a context the caller names (for a connector parameter: the instance and
+// the parameter): changing the version or key id of an envelope, or
+// moving it to another context, makes it fail to open, like any other
+// tampering. Envelopes of version 1, which authenticated the header only,
+// still open; a keyring does not count them current, so a rekey rewrites
+// them as version 2.
 //
 // Keys come from a key file (32 raw bytes, 64 hex digits, or base64 of 32
 // bytes; surrounding whitespace is ignored) or from an environment

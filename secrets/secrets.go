@@ -19,8 +19,13 @@ const KeySize = 32
 // Prefix starts every envelope of any version.
 const Prefix = "enc:"
 
-// version1 is the envelope version this package writes.
-const version1 = "v1"
+// Envelope versions: v1 authenticates its header only; v2, which this
+// package writes, also authenticates a context (what the value belongs
+// to), so that a sealed value copied to another place does not open.
+const (
+	version1 = "v1"
+	version2 = "v2"
+)
 
 // nonceSize is the GCM standard nonce size (NIST SP 800-38D §8.2).
 const nonceSize = 12
@@ -132,60 +137,80 @@ func GenerateKey() (string, error) {
 func (k *Key) ID() string { return k.id }
 
 // header is the authenticated, cleartext start of an envelope.
-func header(id string) string { return Prefix + version1 + ":" + id }
+func header(version, id string) string { return Prefix + version + ":" + id }
 
-// Encrypt seals plaintext under k.
-func (k *Key) Encrypt(plaintext string) (string, error) {
+// additionalData is what GCM authenticates besides the ciphertext: the
+// header, and for v2 the context after a NUL, which neither a header nor
+// a context of this package's callers contains.
+func additionalData(version, id, context string) []byte {
+	h := header(version, id)
+	if version == version1 {
+		return []byte(h)
+	}
+	return []byte(h + "\x00" + context)
+}
+
+// Encrypt seals plaintext under k, bound to context: the envelope opens
+// only with the same context (for a connector parameter, the instance
+// and parameter names).
+func (k *Key) Encrypt(plaintext, context string) (string, error) {
 	nonce := make([]byte, nonceSize, nonceSize+len(plaintext)+k.aead.Overhead())
 	if _, err := rand.Read(nonce); err != nil {
 		return "", fmt.Errorf("secrets: nonce: %w", err)
 	}
-	h := header(k.id)
-	sealed := k.aead.Seal(nonce, nonce, []byte(plaintext), []byte(h))
-	return h + ":" + base64.RawURLEncoding.EncodeToString(sealed), nil
+	sealed := k.aead.Seal(nonce, nonce, []byte(plaintext), additionalData(version2, k.id, context))
+	return header(version2, k.id) + ":" + base64.RawURLEncoding.EncodeToString(sealed), nil
 }
 
-// Decrypt opens an envelope sealed under k.
-func (k *Key) Decrypt(envelope string) (string, error) {
-	id, sealed, err := split(envelope)
+// Decrypt opens an envelope sealed under k with context. A v1 envelope,
+// written before contexts existed, opens whatever the context; a rekey
+// rewrites it as v2.
+func (k *Key) Decrypt(envelope, context string) (string, error) {
+	e, err := split(envelope)
 	if err != nil {
 		return "", err
 	}
-	if id != k.id {
-		return "", fmt.Errorf("%w: the value is encrypted under key id %s, this key's id is %s", ErrUnknownKey, id, k.id)
+	if e.id != k.id {
+		return "", fmt.Errorf("%w: the value is encrypted under key id %s, this key's id is %s", ErrUnknownKey, e.id, k.id)
 	}
-	return k.open(sealed)
+	return k.open(e, context)
 }
 
-func (k *Key) open(sealed []byte) (string, error) {
-	if len(sealed) < nonceSize+k.aead.Overhead() {
+func (k *Key) open(e envelope, context string) (string, error) {
+	if len(e.sealed) < nonceSize+k.aead.Overhead() {
 		return "", fmt.Errorf("%w: too short", ErrMalformed)
 	}
-	plain, err := k.aead.Open(nil, sealed[:nonceSize], sealed[nonceSize:], []byte(header(k.id)))
+	plain, err := k.aead.Open(nil, e.sealed[:nonceSize], e.sealed[nonceSize:], additionalData(e.version, k.id, context))
 	if err != nil {
-		return "", fmt.Errorf("%w under key id %s", ErrTampered, k.id)
+		return "", fmt.Errorf("%w under key id %s (or sealed for another place than %q)", ErrTampered, k.id, context)
 	}
 	return string(plain), nil
 }
 
-// split parses an envelope into its key id and sealed bytes.
-func split(envelope string) (id string, sealed []byte, err error) {
-	rest, ok := strings.CutPrefix(envelope, Prefix)
+// envelope is a parsed envelope.
+type envelope struct {
+	version, id string
+	sealed      []byte
+}
+
+// split parses an envelope.
+func split(s string) (envelope, error) {
+	rest, ok := strings.CutPrefix(s, Prefix)
 	if !ok {
-		return "", nil, fmt.Errorf("%w: no %q prefix", ErrMalformed, Prefix)
+		return envelope{}, fmt.Errorf("%w: no %q prefix", ErrMalformed, Prefix)
 	}
 	parts := strings.Split(rest, ":")
 	if len(parts) != 3 {
-		return "", nil, fmt.Errorf("%w: want enc:<version>:<key id>:<data>", ErrMalformed)
+		return envelope{}, fmt.Errorf("%w: want enc:<version>:<key id>:<data>", ErrMalformed)
 	}
-	if parts[0] != version1 {
-		return "", nil, fmt.Errorf("%w: unsupported version %q", ErrMalformed, parts[0])
+	if parts[0] != version1 && parts[0] != version2 {
+		return envelope{}, fmt.Errorf("%w: unsupported version %q", ErrMalformed, parts[0])
 	}
-	sealed, err = base64.RawURLEncoding.DecodeString(parts[2])
+	sealed, err := base64.RawURLEncoding.DecodeString(parts[2])
 	if err != nil {
-		return "", nil, fmt.Errorf("%w: data is not base64url", ErrMalformed)
+		return envelope{}, fmt.Errorf("%w: data is not base64url", ErrMalformed)
 	}
-	return parts[1], sealed, nil
+	return envelope{version: parts[0], id: parts[1], sealed: sealed}, nil
 }
 
 // IsEnvelope reports whether s looks like an envelope (of any version):
@@ -194,8 +219,8 @@ func IsEnvelope(s string) bool { return strings.HasPrefix(s, Prefix) }
 
 // KeyIDOf returns the key id an envelope names.
 func KeyIDOf(envelope string) (string, error) {
-	id, _, err := split(envelope)
-	return id, err
+	e, err := split(envelope)
+	return e.id, err
 }
 
 // Keyring holds the current key, which seals, and older keys, which only
@@ -224,25 +249,28 @@ func NewKeyring(current *Key, old ...*Key) (*Keyring, error) {
 // KeyID returns the id of the current key.
 func (r *Keyring) KeyID() string { return r.current.id }
 
-// Encrypt seals plaintext under the current key.
-func (r *Keyring) Encrypt(plaintext string) (string, error) { return r.current.Encrypt(plaintext) }
+// Encrypt seals plaintext under the current key, bound to context.
+func (r *Keyring) Encrypt(plaintext, context string) (string, error) {
+	return r.current.Encrypt(plaintext, context)
+}
 
-// Decrypt opens an envelope sealed under any key of the keyring.
-func (r *Keyring) Decrypt(envelope string) (string, error) {
-	id, sealed, err := split(envelope)
+// Decrypt opens an envelope sealed under any key of the keyring with
+// context (see Key.Decrypt).
+func (r *Keyring) Decrypt(envelope, context string) (string, error) {
+	e, err := split(envelope)
 	if err != nil {
 		return "", err
 	}
-	k, ok := r.byID[id]
+	k, ok := r.byID[e.id]
 	if !ok {
-		return "", fmt.Errorf("%w: the value is encrypted under key id %s, which is not configured (current key id %s)", ErrUnknownKey, id, r.current.id)
+		return "", fmt.Errorf("%w: the value is encrypted under key id %s, which is not configured (current key id %s)", ErrUnknownKey, e.id, r.current.id)
 	}
-	return k.open(sealed)
+	return k.open(e, context)
 }
 
-// Current reports whether envelope is sealed under the current key, so
-// that a rotation can skip it.
+// Current reports whether envelope is sealed under the current key in
+// the current envelope version, so that a rotation can skip it.
 func (r *Keyring) Current(envelope string) bool {
-	id, _, err := split(envelope)
-	return err == nil && id == r.current.id
+	e, err := split(envelope)
+	return err == nil && e.id == r.current.id && e.version == version2
 }

@@ -13,6 +13,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
+const ctxA = "instance/crm/param/token"
+
 func rawKey(b byte) []byte { return bytes.Repeat([]byte{b}, KeySize) }
 
 func mustKey(t *testing.T, raw []byte) *Key {
@@ -81,28 +83,74 @@ func TestKeyIDIsNotTheKey(t *testing.T) {
 	}
 }
 
+// A v2 envelope opens only in the context it was sealed for: a sealed
+// API token copied to another instance or parameter (by someone who can
+// write the database but has no key) does not open there.
+func TestContextBinding(t *testing.T) {
+	k := mustKey(t, rawKey(6))
+	env, err := k.Encrypt("okta-api-token", ctxA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, other := range []string{"instance/evil/param/token", "instance/crm/param/client_secret", "", ctxA + "x"} {
+		if _, err := k.Decrypt(env, other); !errors.Is(err, ErrTampered) {
+			t.Errorf("opened in context %q: %v, want ErrTampered", other, err)
+		}
+	}
+	if got, err := k.Decrypt(env, ctxA); err != nil || got != "okta-api-token" {
+		t.Errorf("own context: %q, %v", got, err)
+	}
+}
+
+// v1 envelopes (header-only additional data), written before contexts,
+// still open in any context, and a keyring does not count them current so
+// that a rekey rewrites them as v2.
+func TestVersion1StillOpens(t *testing.T) {
+	k := mustKey(t, rawKey(7))
+	nonce := make([]byte, nonceSize)
+	sealed := k.aead.Seal(nonce, nonce, []byte("legacy"), []byte(header(version1, k.ID())))
+	env := header(version1, k.ID()) + ":" + base64.RawURLEncoding.EncodeToString(sealed)
+	if got, err := k.Decrypt(env, "anything"); err != nil || got != "legacy" {
+		t.Fatalf("v1 envelope: %q, %v", got, err)
+	}
+	ring, err := NewKeyring(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ring.Current(env) {
+		t.Error("a v1 envelope counts as current: rekey would keep it")
+	}
+	v2, err := ring.Encrypt("new", ctxA)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ring.Current(v2) {
+		t.Error("a v2 envelope under the current key is not current")
+	}
+}
+
 func TestRoundTrip(t *testing.T) {
 	k := mustKey(t, rawKey(1))
 	for _, plain := range []string{"", "s3cret", `{"json":"value"}`, strings.Repeat("ü", 1000), "enc:v1:looks:like-an-envelope"} {
 		t.Run(plain[:min(len(plain), 20)], func(t *testing.T) {
-			env, err := k.Encrypt(plain)
+			env, err := k.Encrypt(plain, ctxA)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !IsEnvelope(env) || !strings.HasPrefix(env, "enc:v1:"+k.ID()+":") {
+			if !IsEnvelope(env) || !strings.HasPrefix(env, "enc:v2:"+k.ID()+":") {
 				t.Errorf("envelope %q lacks the header", env)
 			}
 			if len(plain) >= 4 && strings.Contains(env, plain) {
 				t.Errorf("envelope shows the plaintext")
 			}
-			got, err := k.Decrypt(env)
+			got, err := k.Decrypt(env, ctxA)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got != plain {
 				t.Errorf("got %q, want %q", got, plain)
 			}
-			again, err := k.Encrypt(plain)
+			again, err := k.Encrypt(plain, ctxA)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -116,7 +164,7 @@ func TestRoundTrip(t *testing.T) {
 func TestTamperDetection(t *testing.T) {
 	k := mustKey(t, rawKey(2))
 	other := mustKey(t, rawKey(3))
-	env, err := k.Encrypt("api-token-123")
+	env, err := k.Encrypt("api-token-123", ctxA)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,14 +189,15 @@ func TestTamperDetection(t *testing.T) {
 		{"truncated", env[:len(env)-4], ErrTampered},
 		{"too short", env[:i+1] + "AAAA", ErrMalformed},
 		{"other key's id", strings.Replace(env, k.ID(), other.ID(), 1), ErrUnknownKey},
-		{"version", strings.Replace(env, "enc:v1:", "enc:v2:", 1), ErrMalformed},
+		{"unknown version", strings.Replace(env, "enc:v2:", "enc:v3:", 1), ErrMalformed},
+		{"version downgraded", strings.Replace(env, "enc:v2:", "enc:v1:", 1), ErrTampered},
 		{"not base64", env[:i+1] + "!!!", ErrMalformed},
 		{"no prefix", "api-token-123", ErrMalformed},
-		{"missing part", "enc:v1:" + k.ID(), ErrMalformed},
+		{"missing part", "enc:v2:" + k.ID(), ErrMalformed},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := k.Decrypt(tt.envelope)
+			got, err := k.Decrypt(tt.envelope, ctxA)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("Decrypt = %q, %v; want %v", got, err, tt.want)
 			}
@@ -160,14 +209,14 @@ func TestTamperDetection(t *testing.T) {
 	// An envelope whose key id is forged to the other key's fails to
 	// authenticate under that key: the header is authenticated data.
 	forged := strings.Replace(env, k.ID(), other.ID(), 1)
-	if _, err := other.Decrypt(forged); !errors.Is(err, ErrTampered) {
+	if _, err := other.Decrypt(forged, ctxA); !errors.Is(err, ErrTampered) {
 		t.Errorf("forged key id under the other key: %v, want ErrTampered", err)
 	}
 }
 
 func TestWrongKey(t *testing.T) {
 	k, wrong := mustKey(t, rawKey(4)), mustKey(t, rawKey(5))
-	env, err := k.Encrypt("pat-secret")
+	env, err := k.Encrypt("pat-secret", ctxA)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,9 +224,9 @@ func TestWrongKey(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, decrypt := range map[string]func(string) (string, error){"key": wrong.Decrypt, "keyring": ring.Decrypt} {
+	for name, decrypt := range map[string]func(string, string) (string, error){"key": wrong.Decrypt, "keyring": ring.Decrypt} {
 		t.Run(name, func(t *testing.T) {
-			_, err := decrypt(env)
+			_, err := decrypt(env, ctxA)
 			if !errors.Is(err, ErrUnknownKey) {
 				t.Fatalf("err %v, want ErrUnknownKey", err)
 			}
@@ -197,7 +246,7 @@ func TestKeyringRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sealedOld, err := before.Encrypt("client-secret")
+	sealedOld, err := before.Encrypt("client-secret", ctxA)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -211,11 +260,11 @@ func TestKeyringRotation(t *testing.T) {
 	if during.Current(sealedOld) {
 		t.Error("an old-key envelope reported as current")
 	}
-	plain, err := during.Decrypt(sealedOld)
+	plain, err := during.Decrypt(sealedOld, ctxA)
 	if err != nil {
 		t.Fatalf("old envelope during rotation: %v", err)
 	}
-	sealedNew, err := during.Encrypt(plain)
+	sealedNew, err := during.Encrypt(plain, ctxA)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -226,14 +275,14 @@ func TestKeyringRotation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := after.Decrypt(sealedNew)
+	got, err := after.Decrypt(sealedNew, ctxA)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if diff := cmp.Diff("client-secret", got); diff != "" {
 		t.Errorf("after rotation (-want +got):\n%s", diff)
 	}
-	if _, err := after.Decrypt(sealedOld); !errors.Is(err, ErrUnknownKey) || !strings.Contains(err.Error(), oldKey.ID()) {
+	if _, err := after.Decrypt(sealedOld, ctxA); !errors.Is(err, ErrUnknownKey) || !strings.Contains(err.Error(), oldKey.ID()) {
 		t.Errorf("old envelope after the old key is gone: %v", err)
 	}
 	if _, err := NewKeyring(nil); err == nil {
@@ -285,11 +334,11 @@ func BenchmarkEncryptDecrypt(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		env, err := k.Encrypt("00abcdefghijklmnopqrstuvwxyz0123456789")
+		env, err := k.Encrypt("00abcdefghijklmnopqrstuvwxyz0123456789", ctxA)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if _, err := k.Decrypt(env); err != nil {
+		if _, err := k.Decrypt(env, ctxA); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -206,7 +206,7 @@ func TestSecretsStayOutOfLogsAndAnswers(t *testing.T) {
 	}
 	newID := mustKeyID(t, newKey)
 	for name, token := range storedSecrets(t, data) {
-		if !strings.HasPrefix(token, "enc:v1:"+newID+":") {
+		if !strings.HasPrefix(token, "enc:v2:"+newID+":") {
 			t.Errorf("%s: stored token %q is not sealed under the new key %s", name, token, newID)
 		}
 	}

@@ -23,15 +23,20 @@
 // on the instance they started with.
 //
 // Replicas sharing one store (several scimconnect serve processes on one
-// PostgreSQL) converge through the store alone: each runs a Syncer that
-// every 500 ms (DefaultSyncInterval) reads the stored instances in one
-// snapshot and applies the differences to its gateway: it mounts new
-// instances, reopens changed ones (type, parameters, attribute settings,
-// or a delete and re-create), swaps a rotated token in place, and
-// unmounts deleted ones. A change committed through any replica is thus
-// served by all within one interval plus one pass, under one second. A
-// pass that finds nothing changed compares hashes and opens no
-// connector; a changed instance that fails to open is logged once and
+// PostgreSQL) converge through the store alone: each runs a Syncer whose
+// pass reads the stored instances in one snapshot and applies the
+// differences to its gateway: it mounts new instances, reopens changed
+// ones (type, parameters, attribute settings, or a delete and
+// re-create), swaps a rotated token in place, and unmounts deleted ones.
+// A store that tells of changes (store.Notifier: PostgreSQL's
+// LISTEN/NOTIFY) wakes the Syncer of every replica for a pass as soon as
+// a change commits, so a change is served everywhere within
+// milliseconds; the Syncer then polls only every 30 s
+// (NotifiedSyncInterval) as a safety net. While notifications do not
+// arrive, and on stores that do not notify, it polls every 500 ms
+// (DefaultSyncInterval), and a change is served by all within one
+// interval plus one pass, under one second. A pass that finds nothing
+// changed compares hashes and opens no connector; a changed instance that fails to open is logged once and
 // keeps serving as it was. The Syncer never touches the configuration
 // file's instances, and the file wins on every replica, whichever
 // replica created the stored instance. The replica that makes a change

@@ -16,9 +16,15 @@ import (
 	"github.com/scimconnect/scimconnect/store"
 )
 
-// DefaultSyncInterval is how often Syncer.Run reads the store: half the
-// one-second bound within which every replica serves a change.
+// DefaultSyncInterval is how often Syncer.Run reads the store when it is
+// not told of changes: half the one-second bound within which every
+// replica serves a change.
 const DefaultSyncInterval = 500 * time.Millisecond
+
+// NotifiedSyncInterval is how often Syncer.Run reads the store while the
+// store's change notifications work (store.Notifier): a safety net only,
+// since every change wakes the Syncer at once.
+const NotifiedSyncInterval = 30 * time.Second
 
 // Syncer keeps a gateway's stored instances in step with the store, so
 // that replicas sharing one store (PostgreSQL) serve the changes made
@@ -95,15 +101,40 @@ func NewSyncer(opts Options) (*Syncer, error) {
 	return s, nil
 }
 
-// Run reconciles every interval (DefaultSyncInterval when zero or
-// negative) until ctx is cancelled. A pass that fails
-// (the store does not answer) is logged and changes nothing; the next one
-// tries again. Changes are logged one line each.
+// Run reconciles until ctx is cancelled. A pass that fails (the store
+// does not answer) is logged and changes nothing; the next one tries
+// again. Changes are logged one line each.
+//
+// When the store tells of changes (store.Notifier, as PostgreSQL does),
+// each change committed by any replica wakes Run for a pass at once, and
+// Run polls only every NotifiedSyncInterval (or interval, if longer) in
+// case a notification was lost. While notifications do not arrive (the
+// listening connection is down), and with stores that do not notify,
+// Run polls every interval (DefaultSyncInterval when zero or negative).
 func (s *Syncer) Run(ctx context.Context, interval time.Duration) {
 	if interval <= 0 {
 		interval = DefaultSyncInterval
 	}
-	t := time.NewTicker(interval)
+	notifier, _ := store.NotifierOf(s.opts.Store)
+	var changes <-chan struct{}
+	listening := false
+	next := func() time.Duration {
+		if listening {
+			return max(interval, NotifiedSyncInterval)
+		}
+		return interval
+	}
+	if notifier != nil {
+		changes = notifier.Changes(ctx)
+		// A store already listening needs no poll before it tells of a
+		// change; otherwise Run polls until it says it listens.
+		if listening = notifier.Listening(); listening {
+			s.log.Info("instance sync: following the store's change notifications", "fallback_poll", next())
+		} else {
+			s.log.Info("instance sync: waiting for the store's change notifications", "poll", interval)
+		}
+	}
+	t := time.NewTimer(next())
 	defer t.Stop()
 	failing := false
 	for {
@@ -111,8 +142,25 @@ func (s *Syncer) Run(ctx context.Context, interval time.Duration) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case _, ok := <-changes:
+			if !ok { // the store closed: nothing more will come
+				changes, notifier = nil, nil
+			}
+		}
+		if now := notifier != nil && notifier.Listening(); now != listening {
+			listening = now
+			if now {
+				s.log.Info("instance sync: following the store's change notifications", "fallback_poll", next())
+			} else {
+				attrs := []any{"poll", next()}
+				if e, ok := notifier.(interface{ ListenErr() error }); ok && e.ListenErr() != nil {
+					attrs = append(attrs, "error", e.ListenErr())
+				}
+				s.log.Warn("instance sync: store change notifications unavailable; polling", attrs...)
+			}
 		}
 		_, err := s.Reconcile(ctx)
+		t.Reset(next())
 		switch {
 		case err != nil && ctx.Err() != nil:
 			return

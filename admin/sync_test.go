@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -39,6 +40,12 @@ type replica struct {
 // newReplica builds a replica over st; config are its file instances.
 func newReplica(t *testing.T, st store.Store, config ...gateway.InstanceSpec) *replica {
 	t.Helper()
+	return newReplicaEvery(t, st, admin.DefaultSyncInterval, config...)
+}
+
+// newReplicaEvery builds a replica whose Syncer polls every interval.
+func newReplicaEvery(t *testing.T, st store.Store, interval time.Duration, config ...gateway.InstanceSpec) *replica {
+	t.Helper()
 	ctx := context.Background()
 	keys := testKeyring(t, testKey)
 	// The test polls with tokens that fail: no failure budget, so that
@@ -67,7 +74,7 @@ func newReplica(t *testing.T, st store.Store, config ...gateway.InstanceSpec) *r
 	// before the gateway closes.
 	runCtx, cancel := context.WithCancel(ctx)
 	var wg sync.WaitGroup
-	wg.Go(func() { syncer.Run(runCtx, admin.DefaultSyncInterval) })
+	wg.Go(func() { syncer.Run(runCtx, interval) })
 	t.Cleanup(func() { cancel(); wg.Wait() })
 	return &replica{fixture: &fixture{t: t, store: st, gw: gw, admin: h, handler: h.Wrap(gw), keys: keys}, syncer: syncer}
 }
@@ -270,6 +277,125 @@ func TestReplicasConverge(t *testing.T) {
 			t.Logf("slowest convergence: %v (bound %v, sync interval %v)", worst.Round(time.Millisecond), convergence, admin.DefaultSyncInterval)
 		})
 	}
+}
+
+// TestReplicasConvergeByNotification runs two replicas on PostgreSQL whose
+// Syncers poll only once an hour: every change made through A still
+// reaches B, so it came by the store's change notifications.
+func TestReplicasConvergeByNotification(t *testing.T) {
+	stA, stB := postgresStores(t)
+	notifier, ok := stB.(store.Notifier)
+	if !ok {
+		t.Fatal("the PostgreSQL store does not implement store.Notifier")
+	}
+	a := newReplicaEvery(t, stA, time.Hour)
+	b := newReplicaEvery(t, stB, time.Hour)
+	deadline := time.Now().Add(10 * time.Second)
+	for !notifier.Listening() {
+		if time.Now().After(deadline) {
+			t.Fatal("B's store does not listen for changes")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// The first change may ride on the wake-up B's Syncer gets when its
+	// store starts listening; every later one needs its own notification.
+	warm := a.create(map[string]any{"name": "warmup", "type": "local"})
+	await(t, "warm-up create", func() bool { return b.status("/scim/warmup/v2/Users", warm) == http.StatusOK })
+
+	token := a.create(map[string]any{"name": "crm", "type": "local"})
+	await(t, "create", func() bool { return b.status("/scim/crm/v2/Users", token) == http.StatusOK })
+	w := a.do("POST", "/admin/v1/instances/crm/token", adminToken, nil)
+	if w.Code != http.StatusOK {
+		t.Fatalf("rotate: %d %s", w.Code, w.Body)
+	}
+	var rotated struct{ Token string }
+	decodeBody(t, w, &rotated)
+	await(t, "rotate", func() bool {
+		return b.status("/scim/crm/v2/Users", token) == http.StatusUnauthorized &&
+			b.status("/scim/crm/v2/Users", rotated.Token) == http.StatusOK
+	})
+	params := startOktaSim(t)
+	oktaToken := a.create(map[string]any{"name": "okta1", "type": "okta", "parameters": params})
+	await(t, "create okta", func() bool { return b.status("/scim/okta1/v2/Users", oktaToken) == http.StatusOK })
+	w = a.do("PUT", "/admin/v1/instances/okta1", adminToken, map[string]any{
+		"parameters":          map[string]any{"target_url": params["target_url"], "token": "<set>"},
+		"disabled_attributes": []string{"title"},
+	})
+	if w.Code != http.StatusOK {
+		t.Fatalf("put: %d %s", w.Code, w.Body)
+	}
+	await(t, "attribute settings", func() bool { return !b.userSchemaHas("okta1", oktaToken, "title") })
+	if w := a.do("DELETE", "/admin/v1/instances/crm", adminToken, nil); w.Code != http.StatusNoContent {
+		t.Fatalf("delete: %d %s", w.Code, w.Body)
+	}
+	await(t, "delete", func() bool { return b.status("/scim/crm/v2/Users", rotated.Token) == http.StatusUnauthorized })
+}
+
+// notifyingStore is a store that tells of changes when the test says so,
+// and counts the Syncer's passes (one View each).
+type notifyingStore struct {
+	store.Store
+	changes   chan struct{}
+	listening atomic.Bool
+	views     atomic.Int64
+}
+
+func (s *notifyingStore) View(ctx context.Context, fn func(store.Tx) error) error {
+	s.views.Add(1)
+	return s.Store.View(ctx, fn)
+}
+func (s *notifyingStore) Changes(context.Context) <-chan struct{} { return s.changes }
+func (s *notifyingStore) Listening() bool                         { return s.listening.Load() }
+
+// TestSyncRunPollsOnlyWithoutNotifications drives Run with a store whose
+// notifications the test controls: while they arrive, a notification
+// makes a pass and nothing else does (the safety-net poll is 30 s away);
+// once they stop, Run polls at its interval again.
+func TestSyncRunPollsOnlyWithoutNotifications(t *testing.T) {
+	base, _ := sqliteStores(t)
+	st := &notifyingStore{Store: base, changes: make(chan struct{}, 1)}
+	gw := gateway.New(gateway.Options{PublicURL: "http://scim.test", Provider: provider.DefaultConfig(), Store: st, Registry: builtin.Registry()})
+	t.Cleanup(func() { gw.Close() })
+	syncer, err := admin.NewSyncer(admin.Options{Gateway: gw, Store: st, Registry: builtin.Registry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const interval = 20 * time.Millisecond
+	st.listening.Store(true)
+	ctx, cancel := context.WithCancel(t.Context())
+	var wg sync.WaitGroup
+	wg.Go(func() { syncer.Run(ctx, interval) })
+	t.Cleanup(func() { cancel(); wg.Wait() })
+	waitPasses := func(what string, n int64) {
+		t.Helper()
+		deadline := time.Now().Add(5 * time.Second)
+		for st.views.Load() < n {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %d passes, want %d", what, st.views.Load(), n)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+
+	// Listening from the start: no pass until a notification.
+	time.Sleep(10 * interval)
+	if got := st.views.Load(); got != 0 {
+		t.Errorf("%d passes before any notification, want 0", got)
+	}
+	st.changes <- struct{}{}
+	waitPasses("first notification", 1)
+	st.changes <- struct{}{}
+	waitPasses("second notification", 2)
+	// Ten intervals without a notification: no pass.
+	time.Sleep(10 * interval)
+	if got := st.views.Load(); got != 2 {
+		t.Errorf("%d passes while notifications arrive and none came, want 2", got)
+	}
+	// Notifications stop (the store wakes the Syncer to say so): Run
+	// polls at its interval again.
+	st.listening.Store(false)
+	st.changes <- struct{}{}
+	waitPasses("polling again", 6)
 }
 
 // TestReconcile checks one pass at a time, without the loop: what it

@@ -22,7 +22,10 @@
 //     with ties and deletes, concurrent conflicting writes, versions of
 //     computed attributes;
 //   - graceful shutdown on SIGTERM (a request in flight completes) and
-//     restart on the same data directory.
+//     restart on the same data directory;
+//   - replicas: `scimconnect serve` processes sharing one PostgreSQL (when
+//     one answers) under mixed load with one killed halfway, and cursors
+//     of one replica paged on the others (RFC 9865).
 //
 // Under `go test -race` the product binary is built with the race detector
 // as well; a data race makes it exit non-zero, which the stop check reports.

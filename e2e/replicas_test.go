@@ -87,6 +87,13 @@ func dropSchemaAtEnd(t *testing.T, dsn, schema string) {
 // reuses the harness's request helpers and graceful-stop check.
 func startReplica(t *testing.T, dsn, schema, token string) *demo {
 	t.Helper()
+	return startReplicaWith(t, dsn, schema, token, "", nil)
+}
+
+// startReplicaWith is startReplica with more configuration (YAML
+// appended to the file) and environment variables ("NAME=value").
+func startReplicaWith(t *testing.T, dsn, schema, token, extraYAML string, env []string) *demo {
+	t.Helper()
 	dir := t.TempDir()
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	cfg := fmt.Sprintf(`listen: %q
@@ -101,7 +108,7 @@ instances:
   - name: local
     type: local
     token: %q
-`, addr, filepath.Join(dir, "data"), dsn, schema, token)
+`, addr, filepath.Join(dir, "data"), dsn, schema, token) + extraYAML
 	cfgPath := filepath.Join(dir, "scimconnect.yaml")
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
 		t.Fatalf("write config: %v", err)
@@ -115,6 +122,9 @@ instances:
 		client:  &http.Client{Timeout: 10 * time.Second},
 	}
 	d.cmd = exec.Command(binaryPath, "serve", "--config", cfgPath)
+	if env != nil {
+		d.cmd.Env = append(os.Environ(), env...)
+	}
 	d.cmd.Stdout = d.output
 	d.cmd.Stderr = d.output
 	if err := d.cmd.Start(); err != nil {

@@ -148,7 +148,11 @@ type Tx interface {
 	TouchResources(ctx context.Context, instance string, ids []string, modified time.Time) error
 
 	// Memberships. Adding an existing member or removing a missing one is
-	// not an error. Member IDs are not checked here; callers check them.
+	// not an error. Member IDs are not checked here; callers check them,
+	// in the same Update, and the check holds until the commit: against a
+	// concurrent DeleteResource of the member or the group, either the
+	// delete comes first and the check finds it missing, or it comes
+	// after and removes the membership.
 	AddMembers(ctx context.Context, instance, groupID string, members []Member) error
 	RemoveMembers(ctx context.Context, instance, groupID string, memberIDs []string) error
 	// RemoveAllMembers empties a group.

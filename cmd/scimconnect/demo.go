@@ -61,7 +61,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer st.Close()
-	key, err := cursorKey(ctx, st)
+	key, err := cursorKey(ctx, st, nil)
 	if err != nil {
 		return fmt.Errorf("cursor key: %w", err)
 	}

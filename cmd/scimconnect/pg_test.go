@@ -2,10 +2,43 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
+
+// defaultTestPostgresDSN is the test database when
+// SCIMCONNECT_TEST_POSTGRES_DSN is unset.
+const defaultTestPostgresDSN = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+
+// testPostgresDSN returns the DSN of a test database that answers. Without
+// one it skips the test, or fails it under CI=true, where a missing server
+// is a broken environment rather than a reason to skip.
+func testPostgresDSN(t *testing.T) string {
+	t.Helper()
+	dsn := os.Getenv("SCIMCONNECT_TEST_POSTGRES_DSN")
+	if dsn == "" {
+		dsn = defaultTestPostgresDSN
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err == nil {
+		err = conn.Ping(ctx)
+		_ = conn.Close(ctx)
+	}
+	if err != nil {
+		msg := fmt.Sprintf("no PostgreSQL answers (set SCIMCONNECT_TEST_POSTGRES_DSN; default %s): %v", defaultTestPostgresDSN, err)
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	return dsn
+}
 
 // dropSchema removes a test schema.
 func dropSchema(t *testing.T, dsn, schema string) {
@@ -20,4 +53,39 @@ func dropSchema(t *testing.T, dsn, schema string) {
 	if _, err := conn.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schema}.Sanitize()+" CASCADE"); err != nil {
 		t.Logf("drop schema %s: %v", schema, err)
 	}
+}
+
+// dumpSchema returns every row of every table of schema as PostgreSQL
+// prints it (bytea as hex), by table name.
+func dumpSchema(t *testing.T, dsn, schema string) map[string][]byte {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatalf("dump schema %s: %v", schema, err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT table_name FROM information_schema.tables WHERE table_schema = $1 AND table_type = 'BASE TABLE'`, schema)
+	if err != nil {
+		t.Fatalf("dump schema %s: %v", schema, err)
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		t.Fatalf("dump schema %s: %v", schema, err)
+	}
+	out := map[string][]byte{}
+	for _, table := range tables {
+		var text *string
+		name := pgx.Identifier{schema, table}.Sanitize()
+		if err := conn.QueryRow(ctx, `SELECT string_agg(t::text, E'\n') FROM `+name+` t`).Scan(&text); err != nil {
+			t.Fatalf("dump %s: %v", name, err)
+		}
+		if text != nil {
+			out[schema+"."+table] = []byte(*text)
+		}
+	}
+	if len(out) == 0 {
+		t.Fatalf("dump schema %s: no rows at all", schema)
+	}
+	return out
 }

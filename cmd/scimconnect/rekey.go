@@ -94,6 +94,9 @@ func cmdRekey(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer st.Close()
+	if err := checkCursorKey(ctx, st, from, to); err != nil {
+		return err
+	}
 	n, err := admin.Rekey(ctx, st, builtin.Registry(), from, to)
 	if err != nil {
 		return err
@@ -103,6 +106,13 @@ func cmdRekey(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		where = "key_env: " + *newEnv
 	}
 	fmt.Fprintf(stdout, "re-encrypted %d secret parameter(s) under key id %s\n", n, to.KeyID())
+	// The store-wide key (cursors, access tokens) is sealed too when a
+	// secret key is configured: the old key must not be needed to open it.
+	if found, err := resealCursorKey(ctx, st, from, to); err != nil {
+		return err
+	} else if found {
+		fmt.Fprintf(stdout, "re-encrypted the store key under key id %s\n", to.KeyID())
+	}
 	fmt.Fprintf(stdout, "now set secrets.%s in %s (the old key no longer opens them) and restart serve\n", where, *path)
 	return nil
 }

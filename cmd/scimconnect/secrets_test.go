@@ -20,6 +20,7 @@ import (
 	"github.com/scimconnect/scimconnect/connector/okta/oktasim"
 	"github.com/scimconnect/scimconnect/secrets"
 	"github.com/scimconnect/scimconnect/store"
+	"github.com/scimconnect/scimconnect/store/postgres"
 	"github.com/scimconnect/scimconnect/store/sqlite"
 )
 
@@ -100,10 +101,75 @@ func serveLogged(t *testing.T, path, health string, logs io.Writer) func() {
 
 // TestSecretsStayOutOfLogsAndAnswers runs a full flow with every kind of
 // secret the process knows (admin token, secret keys, the Okta API
-// token, SCIM tokens), then scans the process output, every HTTP answer
-// and the store's files for them. A SCIM token may appear exactly once:
-// in the answer that hands it out.
+// token, SCIM tokens, the store key), then scans the process output,
+// every HTTP answer and what the store keeps for them. A SCIM token may
+// appear exactly once: in the answer that hands it out. It runs on the
+// embedded store and, when a test database answers, on PostgreSQL.
 func TestSecretsStayOutOfLogsAndAnswers(t *testing.T) {
+	t.Run("sqlite", func(t *testing.T) { testSecretScan(t, sqliteScanStore) })
+	t.Run("postgres", func(t *testing.T) { testSecretScan(t, postgresScanStore) })
+}
+
+// scanStore is the store a secret scan runs on.
+type scanStore struct {
+	// yaml is the configuration's store: section ("" for the embedded
+	// store under data:).
+	yaml string
+	// open opens the store for the checks made between runs of serve.
+	open func(t *testing.T) store.Store
+	// atRest returns what the store keeps, to scan: the database files,
+	// or every row of every table.
+	atRest func(t *testing.T) map[string][]byte
+}
+
+// sqliteScanStore is the embedded store in data.
+func sqliteScanStore(t *testing.T, data string) scanStore {
+	return scanStore{
+		open: func(t *testing.T) store.Store {
+			st, err := sqlite.Open(context.Background(), filepath.Join(data, "scimconnect.db"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st
+		},
+		atRest: func(t *testing.T) map[string][]byte {
+			files, err := os.ReadDir(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := map[string][]byte{}
+			for _, f := range files {
+				b, err := os.ReadFile(filepath.Join(data, f.Name()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				out[f.Name()] = b
+			}
+			return out
+		},
+	}
+}
+
+// postgresScanStore is a fresh schema of the test database; the test is
+// skipped when none answers (failed under CI=true).
+func postgresScanStore(t *testing.T, _ string) scanStore {
+	dsn := testPostgresDSN(t)
+	schema := fmt.Sprintf("scimtest_secrets_%d", time.Now().UnixNano())
+	t.Cleanup(func() { dropSchema(t, dsn, schema) })
+	return scanStore{
+		yaml: fmt.Sprintf("store: {type: postgres, dsn: %q, schema: %s}\n", dsn, schema),
+		open: func(t *testing.T) store.Store {
+			st, err := postgres.Open(context.Background(), dsn, postgres.WithSchema(schema))
+			if err != nil {
+				t.Fatal(err)
+			}
+			return st
+		},
+		atRest: func(t *testing.T) map[string][]byte { return dumpSchema(t, dsn, schema) },
+	}
+}
+
+func testSecretScan(t *testing.T, backend func(t *testing.T, data string) scanStore) {
 	const (
 		adminToken = "admin-token-secret-scan-0123456789"
 		oktaToken  = "00okta-api-token-secret-scan-abcdef"
@@ -116,6 +182,7 @@ func TestSecretsStayOutOfLogsAndAnswers(t *testing.T) {
 
 	dir := t.TempDir()
 	data := filepath.Join(dir, "data")
+	be := backend(t, data)
 	oldKey := bytes.Repeat([]byte{0x5a}, secrets.KeySize)
 	newKey := bytes.Repeat([]byte{0xa5}, secrets.KeySize)
 	oldKeyFile, newKeyFile := filepath.Join(dir, "old.key"), filepath.Join(dir, "new.key")
@@ -131,7 +198,7 @@ func TestSecretsStayOutOfLogsAndAnswers(t *testing.T) {
 	path := filepath.Join(dir, "scimconnect.yaml")
 	writeConfig := func(secretsSection string) {
 		t.Helper()
-		cfg := fmt.Sprintf("listen: %s\ndata: %s\nlog: {level: debug}\nadmin:\n  token: %s\nsecrets:\n%s", addr, data, adminToken, secretsSection)
+		cfg := fmt.Sprintf("listen: %s\ndata: %s\n%slog: {level: debug}\nadmin:\n  token: %s\nsecrets:\n%s", addr, data, be.yaml, adminToken, secretsSection)
 		if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 			t.Fatal(err)
 		}
@@ -205,7 +272,8 @@ func TestSecretsStayOutOfLogsAndAnswers(t *testing.T) {
 		t.Fatalf("rekey: %v\n%s", err, logs)
 	}
 	newID := mustKeyID(t, newKey)
-	for name, token := range storedSecrets(t, data) {
+	stored, storeKey := storedSecrets(t, be.open(t), newKey)
+	for name, token := range stored {
 		if !strings.HasPrefix(token, "enc:v2:"+newID+":") {
 			t.Errorf("%s: stored token %q is not sealed under the new key %s", name, token, newID)
 		}
@@ -230,13 +298,18 @@ func TestSecretsStayOutOfLogsAndAnswers(t *testing.T) {
 		{"first SCIM token", firstToken, "create"},
 		{"rotated SCIM token", rotated.Token, "rotate"},
 	}
-	for i, k := range [][]byte{oldKey, newKey} {
+	for i, k := range [][]byte{oldKey, newKey, storeKey} {
 		for form, v := range map[string]string{"raw": string(k), "hex": hex.EncodeToString(k), "base64": base64.StdEncoding.EncodeToString(k), "base64url": base64.RawURLEncoding.EncodeToString(k)} {
-			all = append(all, secret{fmt.Sprintf("key %d (%s)", i+1, form), v, ""})
+			name := fmt.Sprintf("key %d (%s)", i+1, form)
+			if i == 2 {
+				name = "store key (" + form + ")"
+			}
+			all = append(all, secret{name, v, ""})
 		}
 	}
 	output := logs.String()
-	if !strings.Contains(output, "okta1") || !strings.Contains(output, "re-encrypted 2 secret parameter(s)") {
+	if !strings.Contains(output, "okta1") || !strings.Contains(output, "re-encrypted 2 secret parameter(s)") ||
+		!strings.Contains(output, "re-encrypted the store key under key id "+newID) {
 		t.Fatalf("the process output misses what it should show:\n%s", output)
 	}
 	for _, s := range all {
@@ -258,19 +331,21 @@ func TestSecretsStayOutOfLogsAndAnswers(t *testing.T) {
 			t.Errorf("the %s was returned %d times, want once", s.name, seen)
 		}
 	}
-	// The store's files (database, WAL) hold no Okta token in plaintext.
-	files, err := os.ReadDir(data)
-	if err != nil {
-		t.Fatal(err)
+	// What the store keeps (database files, WAL; or every row) holds no
+	// Okta token, admin token or store key in plaintext, nor hex-encoded
+	// as PostgreSQL prints bytea.
+	atRest := be.atRest(t)
+	holdsInstance := false
+	for _, b := range atRest {
+		holdsInstance = holdsInstance || bytes.Contains(b, []byte("okta1"))
 	}
-	for _, f := range files {
-		b, err := os.ReadFile(filepath.Join(data, f.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, s := range []string{oktaToken, wrongOkta, adminToken} {
-			if bytes.Contains(b, []byte(s)) {
-				t.Errorf("%s holds a plaintext secret", f.Name())
+	if !holdsInstance {
+		t.Error("what the store keeps does not show the instance okta1: the scan reads the wrong thing")
+	}
+	for name, b := range atRest {
+		for _, s := range []struct{ name, value string }{{"okta API token", oktaToken}, {"wrong okta API token", wrongOkta}, {"admin token", adminToken}, {"store key", string(storeKey)}} {
+			if bytes.Contains(b, []byte(s.value)) || bytes.Contains(b, []byte(hex.EncodeToString([]byte(s.value)))) {
+				t.Errorf("%s holds the %s in plaintext", name, s.name)
 			}
 		}
 	}
@@ -286,17 +361,33 @@ func mustKeyID(t *testing.T, raw []byte) string {
 }
 
 // storedSecrets returns the stored "token" parameter of every instance,
-// and checks that none holds it in plaintext.
-func storedSecrets(t *testing.T, data string) map[string]string {
+// and checks that none holds it in plaintext; and the store key, which
+// must be sealed under key.
+func storedSecrets(t *testing.T, st store.Store, key []byte) (map[string]string, []byte) {
 	t.Helper()
 	ctx := context.Background()
-	st, err := sqlite.Open(ctx, filepath.Join(data, "scimconnect.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	defer st.Close()
 	out := map[string]string{}
-	err = st.View(ctx, func(tx store.Tx) error {
+	var storeKey []byte
+	err := st.View(ctx, func(tx store.Tx) error {
+		sealed, err := tx.GetSetting(ctx, cursorKeySetting)
+		if err != nil {
+			return err
+		}
+		if !strings.HasPrefix(string(sealed), "enc:v2:"+mustKeyID(t, key)+":") {
+			t.Errorf("the store key is not sealed under key %s: %q", mustKeyID(t, key), sealed)
+		}
+		k, err := secrets.NewKey(key)
+		if err != nil {
+			return err
+		}
+		ring, err := secrets.NewKeyring(k)
+		if err != nil {
+			return err
+		}
+		if storeKey, err = openCursorKey(sealed, ring); err != nil {
+			return err
+		}
 		rows, err := tx.ListInstances(ctx)
 		if err != nil {
 			return err
@@ -319,7 +410,7 @@ func storedSecrets(t *testing.T, data string) map[string]string {
 	if len(out) != 2 {
 		t.Errorf("stored instances %v, want okta1 and okta3", out)
 	}
-	return out
+	return out, storeKey
 }
 
 func TestRekeyArguments(t *testing.T) {

@@ -64,9 +64,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer st.Close()
-	key, err := cursorKey(ctx, st)
+	key, err := cursorKey(ctx, st, keys)
 	if err != nil {
-		return fmt.Errorf("cursor key: %w", err)
+		return err
 	}
 	ln, err := net.Listen("tcp", listen)
 	if err != nil {

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -96,29 +95,6 @@ func openStore(ctx context.Context, dir string) (store.Store, error) {
 		return nil, fmt.Errorf("data directory: %w", err)
 	}
 	return sqlite.Open(ctx, filepath.Join(dir, "scimconnect.db"))
-}
-
-// cursorKey returns the store-wide key that signs SCIM cursors, creating
-// it once, so cursors survive restarts and work across replicas.
-func cursorKey(ctx context.Context, st store.Store) ([]byte, error) {
-	var key []byte
-	err := st.Update(ctx, func(tx store.Tx) error {
-		k, err := tx.GetSetting(ctx, "cursor_key")
-		if err == nil {
-			key = k
-			return nil
-		}
-		if !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-		k = make([]byte, 32)
-		if _, err := randRead(k); err != nil {
-			return err
-		}
-		key = k
-		return tx.PutSetting(ctx, "cursor_key", k)
-	})
-	return key, err
 }
 
 // newGateway builds a gateway over st, with its metrics served at

@@ -95,7 +95,7 @@ func TestQueryPlans(t *testing.T) {
 		{"HasMember", sqlHasMember, []any{"i1", "g1", "u1"}, []string{"memberships_pkey", "memberships_member"}, false},
 		{"GroupsOf", sqlGroupsOf, []any{"i1", "u1"}, []string{"memberships_member"}, true},
 		{"GroupsOfMany", sqlGroupsOfMany, []any{"i1", ids}, []string{"memberships_member"}, true},
-		{"AddMembers", sqlAddMembers, []any{"i1", "g1", ids, []string{"User", "User", "Group"}}, nil, true},
+		{"AddMembers", sqlAddMembers, []any{"i1", "g1", ids, []string{"User", "User", "Group"}}, []string{"resources_pkey"}, true},
 		{"RemoveMembers", sqlRemoveMembers, []any{"i1", "g1", ids}, []string{"memberships_pkey", "memberships_member"}, false},
 		{"RemoveAllMembers", sqlRemoveAllMembers, []any{"i1", "g1"}, []string{"memberships_pkey"}, false},
 		// What the triggers run.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/scimconnect/scimconnect/store"
@@ -73,6 +74,7 @@ type DB struct {
 	schema      string // the schema holding the tables
 	maxAttempts int
 	closed      atomic.Bool
+	listener    *listener // change notifications (notify.go)
 
 	retries atomic.Uint64 // attempts run again after a serialization failure
 	gaveUp  atomic.Uint64 // Updates that returned ErrContention
@@ -105,7 +107,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open %s: %w", target, err)
 	}
-	d := &DB{pool: pool, maxAttempts: cfg.maxAttempts}
+	d := &DB{pool: pool, maxAttempts: cfg.maxAttempts, listener: newListener()}
 	ms, err := loadMigrations(migrationFiles)
 	if err == nil {
 		d.schema, err = migrate(ctx, pool, cfg.schema, ms)
@@ -132,9 +134,11 @@ func (d *DB) Ping(ctx context.Context) error {
 }
 
 // Close waits for the Views and Updates in flight and closes every
-// connection. Closing again does nothing; other calls return ErrClosed.
+// connection, the listening one included, and the channels Changes
+// returned. Closing again does nothing; other calls return ErrClosed.
 func (d *DB) Close() error {
 	if !d.closed.Swap(true) {
+		d.listener.close()
 		d.pool.Close()
 	}
 	return nil
@@ -176,14 +180,16 @@ func (d *DB) View(ctx context.Context, fn func(store.Tx) error) error {
 	return fn(t)
 }
 
-// Update runs fn in a SERIALIZABLE transaction that commits if fn returns
-// nil. It returns fn's error (after rolling back everything fn wrote) or,
-// when fn succeeded, the commit's. If fn panics, its writes are rolled
-// back and the panic continues in the caller's goroutine.
+// Update runs fn in a REPEATABLE READ transaction that commits if fn
+// returns nil; Updates behave as if they ran one at a time (see
+// "Isolation" in the package documentation). It returns fn's error (after
+// rolling back everything fn wrote) or, when fn succeeded, the commit's.
+// If fn panics, its writes are rolled back and the panic continues in the
+// caller's goroutine.
 //
 // fn may run more than once: when PostgreSQL fails the transaction with a
-// serialization failure or a deadlock (another transaction read or wrote
-// the same data at the same time), Update rolls back and runs fn again on
+// serialization failure or a deadlock (another transaction wrote the rows
+// it read or writes at the same time), Update rolls back and runs fn again on
 // a fresh transaction, up to the configured number of attempts, then
 // returns an error wrapping ErrContention. fn must therefore not keep
 // effects outside the Tx across runs (reset what it collects at its
@@ -218,7 +224,7 @@ func (d *DB) updateOnce(ctx context.Context, fn func(store.Tx) error) (err, lost
 	if err != nil {
 		return fmt.Errorf("postgres: update: connect: %w", err), nil
 	}
-	t := &tx{ctx: ctx, conn: conn, begin: beginUpdate}
+	t := &tx{ctx: ctx, conn: conn, begin: beginUpdate, schema: d.schema}
 	committed := false
 	defer func() {
 		if !committed {
@@ -261,7 +267,7 @@ func (t *tx) end(ctx context.Context, commit bool) error {
 		_, err := t.conn.Exec(ectx, "ROLLBACK")
 		return err
 	}
-	tag, err := t.conn.Exec(ectx, "COMMIT")
+	tag, err := t.commit(ectx)
 	if err != nil {
 		return err
 	}
@@ -271,6 +277,28 @@ func (t *tx) end(ctx context.Context, commit bool) error {
 		return errors.New("transaction aborted by an earlier failed statement whose error fn ignored")
 	}
 	return nil
+}
+
+// commit sends the COMMIT, preceded in the same round trip by the
+// notification of a change to instances or settings if the transaction
+// made one: PostgreSQL delivers it only if the COMMIT succeeds.
+func (t *tx) commit(ctx context.Context) (pgconn.CommandTag, error) {
+	if !t.notify {
+		return t.conn.Exec(ctx, "COMMIT")
+	}
+	b := &pgx.Batch{}
+	b.Queue(sqlNotify, t.schema)
+	b.Queue("COMMIT")
+	br := t.conn.SendBatch(ctx, b)
+	_, err := br.Exec()
+	var tag pgconn.CommandTag
+	if err == nil {
+		tag, err = br.Exec()
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	return tag, err
 }
 
 // backoff sleeps before attempt+1: a random time up to 1ms doubled per

@@ -11,10 +11,13 @@ package postgres
 const (
 	// beginView: one snapshot for the whole View, and no writes.
 	beginView = `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY`
-	// beginUpdate: Updates behave as if they ran one at a time, as on
-	// SQLite; PostgreSQL fails one of two conflicting transactions with
-	// SQLSTATE 40001 and Update runs it again.
-	beginUpdate = `BEGIN ISOLATION LEVEL SERIALIZABLE READ WRITE`
+	// beginUpdate: one snapshot per attempt; a write to a row that a
+	// transaction committed after that snapshot fails with SQLSTATE 40001
+	// and Update runs the attempt again. The statements below turn every
+	// read-then-write the store.Tx contract allows into such a row
+	// conflict (see "Isolation" in doc.go), which SERIALIZABLE would have
+	// found at the price of many false conflicts on index pages.
+	beginUpdate = `BEGIN ISOLATION LEVEL REPEATABLE READ READ WRITE`
 )
 
 const (
@@ -22,8 +25,12 @@ const (
 	sqlListInstances = `SELECT name, type, version, config, token_hash, created, modified FROM instances ORDER BY name`
 	sqlGetSetting    = `SELECT value FROM settings WHERE key = $1`
 
+	// ON CONFLICT DO NOTHING: a name this transaction's snapshot shows
+	// taken inserts nothing (store.ErrConflict); one taken by a
+	// transaction that committed after the snapshot fails with SQLSTATE
+	// 40001, so the attempt runs again and sees it, as under SERIALIZABLE.
 	sqlCreateInstance = `INSERT INTO instances (name, type, version, config, token_hash, created, modified)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT DO NOTHING`
 	sqlUpdateInstance = `UPDATE instances SET type = $2, version = $3, config = $4, token_hash = $5, modified = $6
 		WHERE name = $1 RETURNING created`
 	// One statement deletes the instance and its whole directory. Each
@@ -60,9 +67,12 @@ const (
 		WHERE r.instance = $1 AND r.type = $2 AND r.seq > $3 ORDER BY r.seq LIMIT $4`
 	sqlCountResources = `SELECT COALESCE(sum(n), 0)::bigint FROM resource_counts WHERE instance = $1 AND type = $2`
 
+	// ON CONFLICT DO NOTHING, as sqlCreateInstance: no row returned
+	// means the id or the userName is taken in this snapshot.
 	sqlCreateResource = `INSERT INTO resources (instance, type, id, version, created, modified, data,
 		user_name, user_name_key, external_id, display_name, display_name_key, emails, email_keys)
-		VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING seq`
+		VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+		ON CONFLICT DO NOTHING RETURNING seq`
 	// $4 = 0 means unconditional. Created is read back: it never changes
 	// (RFC 7643 §3.1).
 	sqlPutResource = `UPDATE resources SET version = version + 1, modified = $5, data = $6,
@@ -108,7 +118,19 @@ const (
 		ORDER BY m.member_id, g.seq`
 	// unnest walks the arrays in order and ORDER BY keeps it, so "added"
 	// follows the request's order. A member listed twice is added once.
-	sqlAddMembers = `INSERT INTO memberships (instance, group_id, member_id, member_type)
+	//
+	// held rewrites the group's and the members' resource rows unchanged:
+	// a concurrent DeleteResource of any of them then conflicts with this
+	// transaction on that row (SQLSTATE 40001 for whichever commits
+	// second), so a membership never outlives its member or group. A row
+	// lock would not do: under REPEATABLE READ a DELETE that waited for a
+	// mere locker goes ahead once it commits, and its snapshot misses the
+	// new membership. Members that name no resource hold nothing.
+	sqlAddMembers = `WITH held AS (
+			UPDATE resources SET version = version
+			WHERE instance = $1 AND id = ANY($3::text[] || $2::text)
+		)
+		INSERT INTO memberships (instance, group_id, member_id, member_type)
 		SELECT $1, $2, m.id, m.type FROM unnest($3::text[], $4::text[]) WITH ORDINALITY AS m (id, type, ord)
 		ORDER BY m.ord
 		ON CONFLICT DO NOTHING`

@@ -27,6 +27,10 @@ type tx struct {
 	begun    bool   // BEGIN was sent: the transaction must be ended
 	readOnly bool
 	done     bool
+	// notify is set by a write to instances or settings: the commit
+	// then notifies the other replicas (notify.go) on schema.
+	notify bool
+	schema string
 	// retry is the first serialization failure or deadlock a statement of
 	// this attempt met: the transaction is lost and Update runs fn again,
 	// whatever fn made of the error.
@@ -209,10 +213,14 @@ func (t *tx) CreateInstance(ctx context.Context, in *store.Instance) error {
 	if in == nil || in.Name == "" {
 		return errors.New("postgres: create instance: empty name")
 	}
-	_, err := t.exec(ctx, sqlCreateInstance, in.Name, in.Type, in.Version, blob(in.Config), blob(in.TokenHash), in.Created, in.Modified)
+	tag, err := t.exec(ctx, sqlCreateInstance, in.Name, in.Type, in.Version, blob(in.Config), blob(in.TokenHash), in.Created, in.Modified)
 	if err != nil {
 		return writeErr(fmt.Sprintf("create instance %q", in.Name), "name exists", err)
 	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("postgres: create instance %q: name exists: %w", in.Name, store.ErrConflict)
+	}
+	t.notify = true
 	return nil
 }
 
@@ -234,6 +242,7 @@ func (t *tx) UpdateInstance(ctx context.Context, in *store.Instance) error {
 		return writeErr(fmt.Sprintf("update instance %q", in.Name), "", err)
 	}
 	in.Created = created.UTC()
+	t.notify = true
 	return nil
 }
 
@@ -251,6 +260,7 @@ func (t *tx) DeleteInstance(ctx context.Context, name string) error {
 	if n == 0 {
 		return fmt.Errorf("postgres: delete instance %q: %w", name, store.ErrNotFound)
 	}
+	t.notify = true
 	return nil
 }
 
@@ -278,6 +288,7 @@ func (t *tx) PutSetting(ctx context.Context, key string, value []byte) error {
 	if _, err := t.exec(ctx, sqlPutSetting, key, blob(value)); err != nil {
 		return writeErr(fmt.Sprintf("put setting %q", key), "", err)
 	}
+	t.notify = true
 	return nil
 }
 
@@ -379,6 +390,9 @@ func (t *tx) CreateResource(ctx context.Context, r *store.Resource) error {
 	var seq int64
 	err := t.queryRow(ctx, sqlCreateResource, []any{r.Instance, r.Type, r.ID, r.Created, r.Modified, blob(r.Data),
 		r.UserName, fold(r.UserName), r.ExternalID, r.DisplayName, fold(r.DisplayName), texts(r.Emails), emailKeys(r.Emails)}, &seq)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("postgres: create %s %q in %q: id or userName taken: %w", r.Type, r.ID, r.Instance, store.ErrConflict)
+	}
 	if err != nil {
 		return writeErr(fmt.Sprintf("create %s %q in %q", r.Type, r.ID, r.Instance), "id or userName taken", err)
 	}

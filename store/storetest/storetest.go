@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Concurrency/DistinctCreates", testConcurrentDistinctCreates},
 		{"Concurrency/MixedOutcomes", testConcurrentMixedOutcomes},
 		{"Concurrency/ViewSnapshot", testConcurrentViewSnapshot},
+		{"Concurrency/DeleteAndMemberAdd", testConcurrentDeleteAndMemberAdd},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

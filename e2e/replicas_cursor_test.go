@@ -1,0 +1,97 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
+)
+
+// TestReplicasShareCursors pages through the users by RFC 9865 cursor,
+// asking for each page on another replica than the previous one: every
+// replica accepts the cursors of the others, because the key that signs
+// them is kept in the store they share (sealed under the secret key the
+// replicas are configured with). A replica of another store refuses them.
+func TestReplicasShareCursors(t *testing.T) {
+	t.Parallel()
+	dsn := postgresDSN(t)
+	schema := fmt.Sprintf("scimtest_cursors_%d", time.Now().UnixNano())
+	foreignSchema := schema + "_foreign"
+	dropSchemaAtEnd(t, dsn, schema)
+	dropSchemaAtEnd(t, dsn, foreignSchema)
+	token := fmt.Sprintf("scim_cursors-%d", time.Now().UnixNano())
+	secretEnv := "SCIMCONNECT_E2E_SECRET_KEY=" + base64.StdEncoding.EncodeToString(bytes.Repeat([]byte{0x42}, 32))
+	secretYAML := "secrets:\n  key_env: SCIMCONNECT_E2E_SECRET_KEY\n"
+
+	replicas := []*demo{
+		startReplicaWith(t, dsn, schema, token, secretYAML, []string{secretEnv}),
+		startReplicaWith(t, dsn, schema, token, secretYAML, []string{secretEnv}),
+		startReplicaWith(t, dsn, schema, token, secretYAML, []string{secretEnv}),
+	}
+	foreign := startReplica(t, dsn, foreignSchema, token)
+
+	const users, pageSize = 23, 5
+	var want []string
+	for i := range users {
+		want = append(want, replicas[i%len(replicas)].newUser(t, fmt.Sprintf("cursor-%02d@example.com", i)))
+	}
+
+	var got, cursors []string
+	cursor := ""
+	for page := 0; ; page++ {
+		if page > users {
+			t.Fatalf("more than %d pages: the cursors do not advance", users)
+		}
+		d := replicas[page%len(replicas)]
+		b := d.listAll(t, "/Users", "cursor", cursor, "count", fmt.Sprint(pageSize))
+		got = append(got, ids(b)...)
+		cursor = str(b, "nextCursor")
+		if cursor == "" {
+			break
+		}
+		cursors = append(cursors, cursor)
+	}
+	if diff := cmp.Diff(sorted(want), sorted(got)); diff != "" {
+		t.Errorf("users paged by cursor across replicas (-want +got):\n%s", diff)
+	}
+	if n := len(slices.Compact(sorted(got))); n != len(got) {
+		t.Errorf("%d users listed, %d distinct: a page repeated users", len(got), n)
+	}
+	if len(cursors) != (users-1)/pageSize {
+		t.Errorf("%d next cursors, want %d", len(cursors), (users-1)/pageSize)
+	}
+
+	// Every replica accepts every cursor; the foreign one refuses them.
+	for i, c := range cursors {
+		for _, d := range replicas {
+			wantStatus(t, d.get(t, "/Users", "cursor", c, "count", fmt.Sprint(pageSize)), http.StatusOK)
+		}
+		if i == 0 {
+			wantError(t, foreign.get(t, "/Users", "cursor", c, "count", fmt.Sprint(pageSize)), http.StatusBadRequest, "invalidCursor")
+		}
+	}
+
+	// The key is stored sealed, not in plaintext.
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Close(ctx) }()
+	var stored []byte
+	if err := conn.QueryRow(ctx, `SELECT value FROM `+pgx.Identifier{schema, "settings"}.Sanitize()+` WHERE key = 'cursor_key'`).Scan(&stored); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(stored), "enc:v2:") {
+		t.Errorf("the stored cursor key is not sealed: %d bytes starting %q", len(stored), stored[:min(len(stored), 8)])
+	}
+}

@@ -319,7 +319,7 @@ func (h *Handler) replaceInstance(w http.ResponseWriter, r *http.Request) {
 	row := *old
 	row.Config = sealed
 	row.Modified = time.Now().UTC()
-	if err := h.putRow(ctx, &row, attrs); err != nil {
+	if err := h.putRow(ctx, &row, &attrs, old.Modified); err != nil {
 		h.fail(w, r, fmt.Errorf("replace instance %q: %w", name, err))
 		return
 	}
@@ -329,7 +329,7 @@ func (h *Handler) replaceInstance(w http.ResponseWriter, r *http.Request) {
 		err = h.opts.Gateway.Mount(ctx, live)
 	}
 	if err != nil {
-		if rerr := h.putRow(ctx, old, oldAttrs); rerr != nil {
+		if rerr := h.putRow(ctx, old, &oldAttrs, row.Modified); rerr != nil {
 			h.log.Error("admin: undoing a replace", "instance", name, "error", rerr)
 		}
 		h.fail(w, r, fmt.Errorf("mount instance %q: %w", name, err))
@@ -395,7 +395,7 @@ func (h *Handler) rotateToken(w http.ResponseWriter, r *http.Request) {
 	updated := *row
 	updated.TokenHash = gateway.HashToken(token)
 	updated.Modified = time.Now().UTC()
-	if err := h.opts.Store.Update(ctx, func(tx store.Tx) error { return tx.UpdateInstance(ctx, &updated) }); err != nil {
+	if err := h.putRow(ctx, &updated, nil, row.Modified); err != nil {
 		h.fail(w, r, fmt.Errorf("rotate token of %q: %w", name, err))
 		return
 	}
@@ -607,12 +607,28 @@ func (h *Handler) load(ctx context.Context, name string) (*store.Instance, attri
 	return row, attrs, nil
 }
 
-func (h *Handler) putRow(ctx context.Context, row *store.Instance, attrs attributes) error {
+// putRow writes row, and attrs unless nil, provided the stored instance
+// is still the one read (its Modified is read): another replica may have
+// changed or deleted it since, and its change must not be lost silently.
+func (h *Handler) putRow(ctx context.Context, row *store.Instance, attrs *attributes, read time.Time) error {
 	return h.opts.Store.Update(ctx, func(tx store.Tx) error {
+		cur, err := tx.GetInstance(ctx, row.Name)
+		if errors.Is(err, store.ErrNotFound) {
+			return &apiError{http.StatusNotFound, "not_found", fmt.Sprintf("instance %q was deleted by another request", row.Name), ""}
+		}
+		if err != nil {
+			return err
+		}
+		if !cur.Modified.Equal(read) {
+			return &apiError{http.StatusConflict, "conflict", fmt.Sprintf("instance %q was changed by another request since this one read it: read it again and retry", row.Name), ""}
+		}
 		if err := tx.UpdateInstance(ctx, row); err != nil {
 			return err
 		}
-		return putAttributes(ctx, tx, row.Name, attrs)
+		if attrs == nil {
+			return nil
+		}
+		return putAttributes(ctx, tx, row.Name, *attrs)
 	})
 }
 

@@ -114,6 +114,7 @@ var routes = []route{
 	{http.MethodDelete, Prefix + "/instances/{name}", (*Handler).deleteInstance},
 	{http.MethodPost, Prefix + "/instances/{name}/token", (*Handler).rotateToken},
 	{http.MethodPost, Prefix + "/instances/{name}/test", (*Handler).testInstance},
+	{http.MethodGet, Prefix + "/audit", (*Handler).queryAudit},
 }
 
 // match reports whether path matches pattern, and the {name} segment.

@@ -1,7 +1,8 @@
 // Package admin serves scimconnect's versioned JSON admin API under
 // /admin/v1: the connector types with their parameter declarations, and
 // the connector instances kept in the store (create, read, replace,
-// delete, rotate the SCIM token, test the connection to the target).
+// delete, rotate the SCIM token, test the connection to the target), and
+// the audit log of SCIM requests (GET /audit, see package audit).
 //
 // The API is authenticated with an admin bearer token whose SHA-256 alone
 // is kept and compared in constant time; it is distinct from every SCIM

@@ -51,6 +51,47 @@ type File struct {
 	// addresses or CIDR prefixes) whose X-Forwarded-For is believed when
 	// telling clients apart for the failed-authentication budget.
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	// Audit configures the audit log of SCIM requests.
+	Audit Audit `yaml:"audit"`
+}
+
+// Audit configures the audit log: every SCIM request is recorded in the
+// store and kept for Retention.
+type Audit struct {
+	// Retention is how long records are kept, a Go duration of at least
+	// 1h ("720h" is 30 days, the default when empty), or "off" to record
+	// nothing. 0 is refused as ambiguous (keep nothing, or forever?).
+	Retention string `yaml:"retention"`
+}
+
+// DefaultAuditRetention is the retention when audit.retention is empty.
+const DefaultAuditRetention = 30 * 24 * time.Hour
+
+// RetentionPeriod returns the configured retention, and false when the
+// audit log is off. Call it on a validated configuration.
+func (a Audit) RetentionPeriod() (time.Duration, bool) {
+	switch a.Retention {
+	case "":
+		return DefaultAuditRetention, true
+	case "off":
+		return 0, false
+	}
+	d, _ := time.ParseDuration(a.Retention)
+	return d, true
+}
+
+func (a Audit) validate() []string {
+	if a.Retention == "" || a.Retention == "off" {
+		return nil
+	}
+	d, err := time.ParseDuration(a.Retention)
+	switch {
+	case err != nil:
+		return []string{fmt.Sprintf("audit.retention: %q must be a duration such as \"720h\" (30 days), or \"off\"", a.Retention)}
+	case d < time.Hour:
+		return []string{fmt.Sprintf("audit.retention: %q is too short: at least 1h, or \"off\" to record nothing", a.Retention)}
+	}
+	return nil
 }
 
 // Metrics configures /metrics: open when no token is set (bind the
@@ -451,6 +492,7 @@ func (f *File) validate() []string {
 	p = append(p, f.Admin.validate()...)
 	p = append(p, f.Secrets.validate()...)
 	p = append(p, f.Metrics.validate(f.Admin.Token)...)
+	p = append(p, f.Audit.validate()...)
 	if _, err := ParsePrefixes(f.TrustedProxies); err != nil {
 		p = append(p, "trusted_proxies: "+err.Error())
 	}

@@ -18,7 +18,9 @@
 // AuthLimit): only requests whose credentials fail consume the budget, so
 // a client with a valid token is never slowed or refused. With
 // Options.Metrics set, every SCIM request is counted and timed and the
-// metrics are served at /metrics (see package metrics).
+// metrics are served at /metrics (see package metrics). With
+// Options.Audit set, every request to a mounted instance gets an audit
+// record (see package audit and audit.go).
 package gateway
 
 import (
@@ -37,6 +39,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/scimconnect/scimconnect/audit"
 	"github.com/scimconnect/scimconnect/clientauth"
 	"github.com/scimconnect/scimconnect/connector"
 	"github.com/scimconnect/scimconnect/metrics"
@@ -84,6 +87,11 @@ type Options struct {
 	// JWKS configures the fetching of external issuers' keys (timeouts,
 	// caching, refetch rate); zero values take the defaults.
 	JWKS clientauth.KeySetOptions
+
+	// Audit, when set, gets a record of every request to a mounted
+	// instance (the token endpoint and unknown instance names excepted),
+	// failed authentications included. Nil records nothing.
+	Audit *audit.Recorder
 }
 
 // InstanceSpec describes an instance to mount.
@@ -132,10 +140,12 @@ type instance struct {
 	name      string
 	typ       string
 	tokenHash []byte
-	auth      *instanceAuth
-	handler   http.Handler // the provider with /scim/{name}/v2 stripped
-	conn      connector.Instance
-	metrics   *metrics.Observer
+	// tokenClient names the static token in audit records.
+	tokenClient string
+	auth        *instanceAuth
+	handler     http.Handler // the provider with /scim/{name}/v2 stripped
+	conn        connector.Instance
+	metrics     *metrics.Observer
 }
 
 // New returns a gateway with no instances.
@@ -186,6 +196,10 @@ func (g *Gateway) Mount(ctx context.Context, spec InstanceSpec) error {
 	if obs := g.opts.Metrics.Instance(spec.Name); obs != nil {
 		env.TargetObserver = obs
 	}
+	if g.opts.Audit != nil {
+		// Calls also land in the audit record of the request making them.
+		env.TargetObserver = audit.Observer{Next: env.TargetObserver}
+	}
 	conn, err := typ.Open(ctx, env, spec.Params)
 	if err != nil {
 		return fmt.Errorf("instance %q: %w", spec.Name, err)
@@ -209,7 +223,7 @@ func (g *Gateway) Mount(ctx context.Context, spec InstanceSpec) error {
 	// Stripping the prefix is set up once here rather than per request.
 	prefix := "/scim/" + spec.Name + "/v2"
 	in := &instance{
-		name: spec.Name, typ: spec.Type, tokenHash: spec.TokenHash, auth: auth,
+		name: spec.Name, typ: spec.Type, tokenHash: spec.TokenHash, tokenClient: staticTokenClient(spec.TokenHash), auth: auth,
 		handler: http.StripPrefix(prefix, handler), conn: conn,
 		metrics: g.opts.Metrics.Instance(spec.Name),
 	}
@@ -287,8 +301,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if in != nil {
 		obs = in.metrics
 	}
-	if obs == nil {
-		g.serveInstance(w, r, in, name, tail, nil)
+	audited := g.opts.Audit != nil && in != nil && tail != tokenEndpoint
+	if obs == nil && !audited {
+		g.serveInstance(w, r, in, name, tail, nil, nil)
 		return
 	}
 	// Behind LogRequests, reuse its status recorder and its clock
@@ -298,18 +313,36 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		sw = statusWriters.Get().(*statusWriter)
 		*sw = statusWriter{ResponseWriter: w, start: time.Now()}
 	}
-	g.serveInstance(sw, r, in, name, tail, obs)
+	op := metrics.OpOther
+	v2, isV2 := strings.CutPrefix(tail, "v2")
+	if isV2 && (v2 == "" || v2[0] == '/') {
+		op = metrics.OperationOf(r.Method, v2)
+	} else {
+		v2 = ""
+	}
+	var (
+		ar  auditReq
+		arp *auditReq
+		out http.ResponseWriter = sw
+		req                     = r
+	)
+	if audited {
+		arp = &ar
+		if op == metrics.OpBulk {
+			out, req = ar.captureBulk(sw, r)
+		}
+	}
+	g.serveInstance(out, req, in, name, tail, obs, arp)
 	elapsed := time.Since(sw.start)
 	sw.elapsed = elapsed
 	status := sw.status
 	if status == 0 {
 		status = http.StatusOK
 	}
-	op := metrics.OpOther
-	if v2, ok := strings.CutPrefix(tail, "v2"); ok && (v2 == "" || v2[0] == '/') {
-		op = metrics.OperationOf(r.Method, v2)
-	}
 	obs.ObserveRequest(op, status, elapsed)
+	if audited {
+		g.recordAudit(sw, in, v2, op, status, elapsed, arp)
+	}
 	if !logged {
 		*sw = statusWriter{}
 		statusWriters.Put(sw)
@@ -322,7 +355,10 @@ var statusWriters = sync.Pool{New: func() any { return new(statusWriter) }}
 
 // serveInstance authenticates a request to an instance (nil when none of
 // that name is mounted) and hands it to the instance's provider.
-func (g *Gateway) serveInstance(w http.ResponseWriter, r *http.Request, in *instance, name, tail string, obs *metrics.Observer) {
+//
+// With a, it notes for the request's audit record the client, a failed
+// authentication and, through the request's context, the target calls.
+func (g *Gateway) serveInstance(w http.ResponseWriter, r *http.Request, in *instance, name, tail string, obs *metrics.Observer, a *auditReq) {
 	// An unknown instance answers exactly like a wrong token, so that
 	// instance names cannot be probed without credentials. The token is
 	// checked before the failure budget so that a valid token always
@@ -341,8 +377,14 @@ func (g *Gateway) serveInstance(w http.ResponseWriter, r *http.Request, in *inst
 		return
 	}
 	if err != nil {
+		if a != nil {
+			a.denied = true
+		}
 		g.refuse(w, r, obs)
 		return
+	}
+	if a != nil {
+		a.client = clientOf(in, grant)
 	}
 	if tail != "v2" && !strings.HasPrefix(tail, "v2/") {
 		writeError(w, scim.NotFound("no such endpoint: SCIM endpoints of this instance are under /scim/%s/v2", name))
@@ -351,6 +393,9 @@ func (g *Gateway) serveInstance(w http.ResponseWriter, r *http.Request, in *inst
 	if !grant.Permits(r.Method, tail[len("v2"):]) {
 		writeError(w, scim.Errorf(http.StatusForbidden, "", "this credential is read-only: only GET and POST .search are allowed"))
 		return
+	}
+	if a != nil {
+		r = a.track(r)
 	}
 	in.handler.ServeHTTP(w, r)
 }

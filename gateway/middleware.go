@@ -23,6 +23,9 @@ type statusWriter struct {
 	// by the gateway, is how long the request took.
 	start   time.Time
 	elapsed time.Duration
+	// requestID is the id LogRequests gave the request, for its audit
+	// record.
+	requestID string
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -56,7 +59,7 @@ func LogRequests(log *slog.Logger, h http.Handler) http.Handler {
 			id = newRequestID()
 		}
 		w.Header().Set(requestIDHeader, id)
-		sw := &statusWriter{ResponseWriter: w, start: start}
+		sw := &statusWriter{ResponseWriter: w, start: start, requestID: id}
 		h.ServeHTTP(sw, r)
 		if sw.status == 0 {
 			sw.status = http.StatusOK

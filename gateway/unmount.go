@@ -39,6 +39,7 @@ func (g *Gateway) SetTokenHash(name string, tokenHash []byte) error {
 	// swap reads the old struct without holding the lock.
 	in := *old
 	in.tokenHash = append([]byte(nil), tokenHash...)
+	in.tokenClient = staticTokenClient(in.tokenHash)
 	g.instances[name] = &in
 	return nil
 }

@@ -70,10 +70,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	public := publicURLFor(ln)
-	gw, err := newGateway(st, public, &config.File{}, key, log)
+	gw, stopAudit, err := newGateway(st, public, &config.File{}, key, log)
 	if err != nil {
 		return err
 	}
+	defer stopAudit() // after gw.Close, before st.Close
 	defer gw.Close()
 
 	previous := readState(*statePath)

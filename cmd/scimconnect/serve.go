@@ -76,10 +76,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if public == "" {
 		public = publicURLFor(ln)
 	}
-	gw, err := newGateway(st, public, cfg, key, log)
+	gw, stopAudit, err := newGateway(st, public, cfg, key, log)
 	if err != nil {
 		return err
 	}
+	defer stopAudit() // after gw.Close, before st.Close
 	defer gw.Close()
 	var configured []gateway.InstanceSpec
 	for _, in := range cfg.Instances {

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scimconnect/scimconnect/audit"
 	"github.com/scimconnect/scimconnect/clientauth"
 	"github.com/scimconnect/scimconnect/config"
 	"github.com/scimconnect/scimconnect/connector/builtin"
@@ -98,9 +99,13 @@ func openStore(ctx context.Context, dir string) (store.Store, error) {
 }
 
 // newGateway builds a gateway over st, with its metrics served at
-// /metrics and the store's transactions timed. cfg gives the limits, the
-// metrics token and the trusted proxies; Parse has validated them.
-func newGateway(st store.Store, publicURL string, cfg *config.File, key []byte, log *slog.Logger) (*gateway.Gateway, error) {
+// /metrics, the store's transactions timed and, unless cfg turns it off,
+// the audit log recorded. cfg gives the limits, the metrics token, the
+// trusted proxies and the audit retention; Parse has validated them.
+// stopAudit writes the audit records still queued and stops the
+// retention loop: call it once the HTTP server has stopped, before the
+// store closes.
+func newGateway(st store.Store, publicURL string, cfg *config.File, key []byte, log *slog.Logger) (_ *gateway.Gateway, stopAudit func(), _ error) {
 	m := metrics.New()
 	tokens, err := accessTokenSigner(key)
 	if err != nil { // only keys shorter than 32 bytes fail; the store key has 32
@@ -108,16 +113,20 @@ func newGateway(st store.Store, publicURL string, cfg *config.File, key []byte, 
 	}
 	proxies, err := config.ParsePrefixes(cfg.TrustedProxies)
 	if err != nil {
-		return nil, fmt.Errorf("trusted_proxies: %w", err)
+		return nil, nil, fmt.Errorf("trusted_proxies: %w", err)
 	}
 	var metricsToken []byte
 	switch {
 	case cfg.Metrics.TokenSHA256 != "":
 		if metricsToken, err = hex.DecodeString(cfg.Metrics.TokenSHA256); err != nil {
-			return nil, fmt.Errorf("metrics.token_sha256: %w", err)
+			return nil, nil, fmt.Errorf("metrics.token_sha256: %w", err)
 		}
 	case cfg.Metrics.Token != "":
 		metricsToken = gateway.HashToken(cfg.Metrics.Token)
+	}
+	rec, stopAudit, err := startAudit(st, cfg.Audit, m, log)
+	if err != nil {
+		return nil, nil, err
 	}
 	return gateway.New(gateway.Options{
 		PublicURL:        publicURL,
@@ -130,7 +139,41 @@ func newGateway(st store.Store, publicURL string, cfg *config.File, key []byte, 
 		TrustedProxies:   proxies,
 		AuthLimit:        gateway.AuthLimit{Failures: cfg.Limits.AuthFailures, Refill: cfg.Limits.AuthFailureRefill},
 		AccessTokens:     tokens,
-	}), nil
+		Audit:            rec,
+	}), stopAudit, nil
+}
+
+// startAudit starts the audit log cfg asks for: the recorder the gateway
+// hands records to (its metrics in m) and the retention loop. With the
+// audit log off, or a store without one, rec is nil and stop does
+// nothing.
+func startAudit(st store.Store, cfg config.Audit, m *metrics.Metrics, log *slog.Logger) (rec *audit.Recorder, stop func(), err error) {
+	retention, on := cfg.RetentionPeriod()
+	al, ok := store.AuditLogOf(st)
+	if !on || !ok {
+		if on {
+			log.Warn("audit log off: the store keeps none")
+		}
+		return nil, func() {}, nil
+	}
+	rec, err = audit.NewRecorder(audit.RecorderOptions{Log: al, Logger: log, Registerer: m.Registry()})
+	if err != nil {
+		return nil, nil, err
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		(&audit.Retainer{Log: al, Retention: retention, Logger: log}).Run(ctx)
+	}()
+	log.Info("audit log on", "retention", retention)
+	return rec, func() {
+		cancel()
+		<-done
+		if err := rec.Close(); err != nil {
+			log.Error("audit log: records lost at shutdown", "error", err)
+		}
+	}, nil
 }
 
 // accessTokenSigner derives the key of the OAuth access tokens scimconnect

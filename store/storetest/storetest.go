@@ -44,6 +44,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"Concurrency/MixedOutcomes", testConcurrentMixedOutcomes},
 		{"Concurrency/ViewSnapshot", testConcurrentViewSnapshot},
 		{"Concurrency/DeleteAndMemberAdd", testConcurrentDeleteAndMemberAdd},
+		{"Audit", testAudit},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

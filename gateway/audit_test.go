@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -190,7 +191,7 @@ func TestAuditOAuthClientAndLimiter(t *testing.T) {
 	}
 	got := auditRecords(t, rec, f.store)
 	want := []audit.Record{
-		// The token endpoint is not a SCIM request: no record.
+		{Instance: "a", Client: "client-a", Operation: "token", Status: 200, Outcome: "success", Calls: []audit.TargetCall{}},
 		{Instance: "a", Client: "client-a", Operation: "list", ResourceType: "Users", Status: 200, Outcome: "success", Calls: []audit.TargetCall{}},
 		{Instance: "a", Operation: "list", ResourceType: "Users", Status: 401, Outcome: "denied", Calls: []audit.TargetCall{}},
 		{Instance: "a", Operation: "list", ResourceType: "Users", Status: 429, Outcome: "denied", Calls: []audit.TargetCall{}},
@@ -200,6 +201,27 @@ func TestAuditOAuthClientAndLimiter(t *testing.T) {
 	}
 	if all, _ := json.Marshal(got); strings.Contains(string(all), access) || strings.Contains(string(all), secretA) {
 		t.Errorf("a record holds the access token or the client secret: %s", all)
+	}
+}
+
+// Failed attempts at the token endpoint are recorded as denied, naming
+// the client only when the id tried is one of the instance's clients.
+func TestAuditTokenEndpointFailures(t *testing.T) {
+	var rec *audit.Recorder
+	f := newAuthFixture(t, withAudit(t, &rec, nil))
+	form := url.Values{"grant_type": {"client_credentials"}}
+	if w := f.tokenRequest("a", form, "client-a:wrong-secret-0000000000"); w.Code != 401 {
+		t.Fatalf("wrong secret: %d %s", w.Code, w.Body)
+	}
+	if w := f.tokenRequest("a", form, "mallory-<script>:whatever-0000000000"); w.Code != 401 {
+		t.Fatalf("unknown client: %d %s", w.Code, w.Body)
+	}
+	want := []audit.Record{
+		{Instance: "a", Client: "client-a", Operation: "token", Status: 401, Outcome: "denied", Calls: []audit.TargetCall{}},
+		{Instance: "a", Operation: "token", Status: 401, Outcome: "denied", Calls: []audit.TargetCall{}},
+	}
+	if diff := cmp.Diff(want, auditRecords(t, rec, f.store), ignoreVolatile); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
 	}
 }
 

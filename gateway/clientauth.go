@@ -160,7 +160,11 @@ const keysUnavailableRetry = 30 * time.Second
 // §4.4). An unknown instance, or one without clients, answers like a
 // wrong secret, and every failed client authentication takes from the
 // address's failure budget, as a wrong bearer token does.
-func (g *Gateway) serveToken(w http.ResponseWriter, r *http.Request, in *instance, name string, obs *metrics.Observer) {
+//
+// With a, it notes for the audit record the client: the one authenticated,
+// or, for a failure, the client id tried when the instance has a client of
+// that id (a guessed id is not recorded: it is the caller's free text).
+func (g *Gateway) serveToken(w http.ResponseWriter, r *http.Request, in *instance, name string, obs *metrics.Observer, a *auditReq) {
 	req, oerr := clientauth.ParseTokenRequest(w, r)
 	if oerr != nil && oerr.Code != clientauth.ErrCodeInvalidClient {
 		clientauth.WriteTokenError(w, oerr)
@@ -170,6 +174,18 @@ func (g *Gateway) serveToken(w http.ResponseWriter, r *http.Request, in *instanc
 	ok := false
 	if oerr == nil && in != nil && in.auth != nil && len(in.auth.clients) > 0 && g.opts.AccessTokens != nil {
 		client, ok = clientauth.AuthenticateClient(in.auth.clients, req.ClientID, req.ClientSecret)
+	}
+	if a != nil {
+		a.denied = !ok
+		if ok {
+			a.client = client.ID
+		} else if in != nil && in.auth != nil && req.ClientID != "" {
+			for _, c := range in.auth.clients {
+				if c.ID == req.ClientID {
+					a.client = c.ID
+				}
+			}
+		}
 	}
 	if !ok {
 		if wait, blocked := g.failure(r, obs); blocked {

@@ -301,7 +301,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if in != nil {
 		obs = in.metrics
 	}
-	audited := g.opts.Audit != nil && in != nil && tail != tokenEndpoint
+	audited := g.opts.Audit != nil && in != nil
 	if obs == nil && !audited {
 		g.serveInstance(w, r, in, name, tail, nil, nil)
 		return
@@ -319,6 +319,9 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		op = metrics.OperationOf(r.Method, v2)
 	} else {
 		v2 = ""
+		if tail == tokenEndpoint {
+			op = metrics.OpToken
+		}
 	}
 	var (
 		ar  auditReq
@@ -364,7 +367,7 @@ func (g *Gateway) serveInstance(w http.ResponseWriter, r *http.Request, in *inst
 	// checked before the failure budget so that a valid token always
 	// passes, even from an address that is blocked.
 	if tail == tokenEndpoint {
-		g.serveToken(w, r, in, name, obs)
+		g.serveToken(w, r, in, name, obs, a)
 		return
 	}
 	grant, err := clientauth.Grant{}, errUnauthenticated

@@ -22,6 +22,7 @@ const (
 	OpDelete                     // DELETE /{Resources}/{id} (§3.6)
 	OpBulk                       // POST /Bulk (§3.7)
 	OpDiscovery                  // /ServiceProviderConfig, /ResourceTypes, /Schemas (§4)
+	OpToken                      // the instance's OAuth 2.0 token endpoint (not SCIM; RFC 6749 §4.4)
 	numOperations
 )
 
@@ -36,6 +37,7 @@ var operationNames = [numOperations]string{
 	OpDelete:    "delete",
 	OpBulk:      "bulk",
 	OpDiscovery: "discovery",
+	OpToken:     "token",
 }
 
 // String returns the label value: "create", "get", …, "other".

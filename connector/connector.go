@@ -98,8 +98,9 @@ type Instance interface {
 
 // Wrapper is implemented by instances that must see requests before the
 // SCIM provider does; the gateway serves Wrap(provider) instead of the
-// provider. Target connectors use it to drop disabled attributes from
-// request bodies before schema validation would reject them as unknown.
+// provider. Target connectors with disabled attributes use it to drop
+// them from POST and PUT bodies before schema validation would reject
+// them as unknown; only bodies that may name one are decoded there.
 type Wrapper interface {
 	Wrap(next http.Handler) http.Handler
 }

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
 	"net/http"
 	"reflect"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -26,10 +28,14 @@ type backend struct {
 	rt      *schema.ResourceType
 	m       *mapping.Mapping
 	t       Target
+	ver     Versioner   // nil: no versions, no ETags
 	ext     ExternalIDs // nil when the target stores externalId
 	log     *slog.Logger
 	cursors *cursorCache
 	table   mapping.Table
+	// disabled are the instance's disabled attributes of this type, which
+	// PATCH operations may name: they are ignored (see withoutDisabled).
+	disabled []string
 
 	readOnce sync.Once
 	readable map[*schema.Attribute]bool // top-level attributes read from plain target fields
@@ -42,7 +48,8 @@ func newBackend(c *Connector, p resourcePlan, t Target, ext ExternalIDs, log *sl
 	if err != nil {
 		return nil, fmt.Errorf("%s %s mapping: %w", c.Name, p.rt.Name, err)
 	}
-	b := &backend{conn: c, decl: p.decl, rt: p.rt, m: m, t: t, log: log.With("resourceType", p.rt.Name), cursors: newCursorCache(1024), table: p.table}
+	b := &backend{conn: c, decl: p.decl, rt: p.rt, m: m, t: t, log: log.With("resourceType", p.rt.Name), cursors: newCursorCache(1024), table: p.table, disabled: p.disabled}
+	b.ver, _ = t.(Versioner)
 	for _, r := range p.table {
 		if strings.EqualFold(r.SCIM, "externalId") {
 			ext = nil
@@ -109,16 +116,37 @@ func (b *backend) resource(ctx context.Context, obj map[string]any, want *schema
 	if err != nil {
 		return nil, err
 	}
-	if b.ext != nil {
-		got, err := b.ext.Get(ctx, b.rt.Name, []string{res.ID})
-		if err != nil {
-			return nil, err
-		}
-		if e, ok := got[res.ID]; ok {
-			res.Attrs["externalId"] = e
-		}
+	if err := b.attachExternalID(ctx, res); err != nil {
+		return nil, err
 	}
 	return res, nil
+}
+
+// attachExternalID adds the gateway-kept externalId of res, if any.
+func (b *backend) attachExternalID(ctx context.Context, res *provider.Resource) error {
+	if b.ext == nil {
+		return nil
+	}
+	got, err := b.ext.Get(ctx, b.rt.Name, []string{res.ID})
+	if err != nil {
+		return err
+	}
+	if e, ok := got[res.ID]; ok {
+		setExternalID(res, e)
+	}
+	return nil
+}
+
+// setExternalID sets a gateway-kept externalId and mixes it into the
+// version: the target does not know it, so its version does not change
+// when only the externalId does.
+func setExternalID(res *provider.Resource, ext string) {
+	res.Attrs["externalId"] = ext
+	if res.Version != "" {
+		h := fnv.New64a()
+		_, _ = h.Write([]byte(ext))
+		res.Version += "." + strconv.FormatUint(h.Sum64(), 36)
+	}
 }
 
 // toResource maps without expansion or externalId.
@@ -132,6 +160,9 @@ func (b *backend) toResource(obj map[string]any) (*provider.Resource, error) {
 		return nil, fmt.Errorf("%s: target %s without id", b.conn.Name, b.rt.Name)
 	}
 	res := &provider.Resource{ID: id, Attrs: attrs}
+	if b.ver != nil {
+		res.Version = b.ver.Version(obj)
+	}
 	if meta, ok := attrs["meta"].(map[string]any); ok {
 		res.Created = parseTime(meta["created"])
 		res.Modified = parseTime(meta["lastModified"])
@@ -247,8 +278,13 @@ func (b *backend) logUnstored(ctx context.Context, unstored []string) {
 	}
 }
 
-// current reads the target object and its SCIM form for an update.
-func (b *backend) current(ctx context.Context, id string) (map[string]any, map[string]any, error) {
+// current reads the target object and its SCIM form for a write, and
+// checks the request's If-Match against its version (RFC 7644 §3.14) when
+// the target has versions. Targets without versions ignore If-Match, as
+// /ServiceProviderConfig says ETags are not supported. The check and the
+// write are two target calls: a change made in between by another client
+// is not detected (the targets have no conditional writes).
+func (b *backend) current(ctx context.Context, id string, cond provider.Precondition) (map[string]any, map[string]any, error) {
 	obj, err := b.t.Get(ctx, id)
 	if err != nil {
 		return nil, nil, b.targetErr("get", err)
@@ -257,13 +293,12 @@ func (b *backend) current(ctx context.Context, id string) (map[string]any, map[s
 	if err != nil {
 		return nil, nil, err
 	}
-	if b.ext != nil {
-		got, err := b.ext.Get(ctx, b.rt.Name, []string{id})
-		if err != nil {
+	if err := b.attachExternalID(ctx, res); err != nil {
+		return nil, nil, err
+	}
+	if b.ver != nil {
+		if err := provider.CheckPrecondition(cond, res.Version); err != nil {
 			return nil, nil, err
-		}
-		if e, ok := got[id]; ok {
-			res.Attrs["externalId"] = e
 		}
 	}
 	return obj, res.Attrs, nil
@@ -282,7 +317,7 @@ func (b *backend) Replace(ctx context.Context, id string, attrs map[string]any, 
 	if err != nil {
 		return nil, err
 	}
-	obj, before, err := b.current(ctx, id)
+	obj, before, err := b.current(ctx, id, cond)
 	if err != nil {
 		return nil, err
 	}
@@ -359,6 +394,21 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 	if err := b.require(OpPatch); err != nil {
 		return nil, err
 	}
+	if len(b.disabled) > 0 {
+		var ignored []string
+		if ops, ignored = b.withoutDisabled(ops); len(ignored) > 0 {
+			b.log.DebugContext(ctx, "disabled attributes ignored", "attributes", ignored)
+		}
+		if len(ops) == 0 {
+			// Every operation named a disabled attribute: accepted,
+			// nothing written, the resource as it is.
+			obj, _, err := b.current(ctx, id, cond)
+			if err != nil {
+				return nil, err
+			}
+			return b.resource(ctx, obj, want)
+		}
+	}
 	rest := ops
 	var changes []patch.MemberChange
 	if b.decl.Members != "" {
@@ -371,7 +421,7 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 		}
 	}
 	if len(rest) > 0 {
-		obj, before, err := b.current(ctx, id)
+		obj, before, err := b.current(ctx, id, cond)
 		if err != nil {
 			return nil, err
 		}
@@ -398,8 +448,12 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 		}
 	} else if len(changes) > 0 {
 		// Membership calls on a missing group must be a 404, not a
-		// partial failure: check it exists first.
-		if _, err := b.t.Get(ctx, id); err != nil {
+		// partial failure: check it exists first (and its version).
+		if b.ver != nil && cond.IfMatch != "" {
+			if _, _, err := b.current(ctx, id, cond); err != nil {
+				return nil, err
+			}
+		} else if _, err := b.t.Get(ctx, id); err != nil {
 			return nil, b.targetErr("get", err)
 		}
 	}
@@ -409,6 +463,49 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 		}
 	}
 	return b.reread(ctx, id, want)
+}
+
+// withoutDisabled drops the PATCH operations whose path names a disabled
+// attribute and strips disabled attributes from the values of the others
+// (path-less operations, a complex attribute or an extension as a whole),
+// returning what it ignored. The seeds' behaviour for disabled attributes
+// is "accepted and ignored"; the provider does not check PATCH paths
+// against the schema, so this is the only place that sees them.
+func (b *backend) withoutDisabled(ops []patch.Operation) ([]patch.Operation, []string) {
+	var ignored []string
+	kept := make([]patch.Operation, 0, len(ops))
+	for _, op := range ops {
+		if op.Path == nil {
+			if v, ok := op.Value.(map[string]any); ok {
+				ignored = append(ignored, mapping.StripDisabled(v, b.disabled)...)
+			}
+			kept = append(kept, op)
+			continue
+		}
+		if mapping.IsDisabled(op.RawPath, b.disabled) {
+			ignored = append(ignored, op.RawPath)
+			continue
+		}
+		if p := op.Path; p.Path.Sub == "" && p.FilterSub == "" && op.Value != nil {
+			// The value holds sub-attributes (name, emails[...]) or a
+			// whole extension: strip it as a body holding it would be.
+			key := op.RawPath
+			if i := strings.IndexByte(key, '['); i >= 0 {
+				key = key[:i]
+			}
+			holder := map[string]any{key: op.Value}
+			if found := mapping.StripDisabled(holder, b.disabled); len(found) > 0 {
+				ignored = append(ignored, found...)
+				v, ok := holder[key]
+				if !ok {
+					continue // nothing but disabled attributes
+				}
+				op.Value = v
+			}
+		}
+		kept = append(kept, op)
+	}
+	return kept, ignored
 }
 
 // unchanged reports whether a patched resource equals the resource before
@@ -429,6 +526,11 @@ func (b *backend) unchanged(before, after map[string]any) bool {
 func (b *backend) Delete(ctx context.Context, id string, cond provider.Precondition) error {
 	if err := b.require(OpDelete); err != nil {
 		return err
+	}
+	if b.ver != nil && cond.IfMatch != "" {
+		if _, _, err := b.current(ctx, id, cond); err != nil {
+			return err
+		}
 	}
 	if err := b.t.(Deleter).Delete(ctx, id); err != nil {
 		return b.targetErr("delete", err)

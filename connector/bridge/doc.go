@@ -14,7 +14,8 @@
 // down, mandatory fields, the membership attribute and batch size, and
 // whether DELETE is soft. /ServiceProviderConfig follows from it (patch
 // when any type patches; filter and cursor paging when any lists; bulk
-// always, served by the provider over the backends; sort and etag never),
+// always, served by the provider over the backends; etag when every
+// target is a Versioner; sort never),
 // /ResourceTypes carries "(connector <name> <version>)" in each
 // description, and /Schemas the resource types after custom and disabled
 // attributes. Open refuses a declaration whose operations the target does
@@ -59,9 +60,22 @@
 // pages the number of results up to the page's end plus one, so that
 // index-paging clients (Entra: "while startIndex <= totalResults") ask for
 // the next page. With cursor paging an unknown total is omitted. A
-// startIndex past the end reads to the end (exact total) over cursor-paged
-// and unpaged targets; an offset-paged target that cannot count only
-// answers that nothing is there, and totalResults is then startIndex-1.
+// startIndex past the end gives the exact total: cursor-paged and unpaged
+// targets are read to the end; over an offset-paged target that cannot
+// count, a binary search with one-object pages finds where the list ends
+// (about log2(startIndex) calls).
+//
+// # ETags
+//
+// A target that implements Versioner gives each object a version (Okta:
+// derived from lastUpdated); the bridge mixes in the gateway-kept
+// externalId and returns it as Resource.Version, which the provider
+// renders as meta.version and the ETag header and checks for
+// If-None-Match and If-Match on GET. PUT, PATCH and DELETE with If-Match
+// read the object first and answer 412 before any write when it changed;
+// the read and the write are separate target calls, so a change in
+// between is not seen. Targets without versions ignore If-Match, and
+// /ServiceProviderConfig then says etag is not supported.
 //
 // # externalId
 //
@@ -78,12 +92,17 @@
 // connector.Env.CustomAttributes ("name|type;") adds Enterprise User
 // extension attributes to the resource types marked Custom and maps each
 // to Connector.CustomTarget+name. connector.Env.DisabledAttributes removes
-// attributes from /Schemas and every response and from the mapping; the
-// instance's connector.Wrapper strips them from POST, PUT and PATCH bodies
-// (logged at debug) before the provider would reject them as unknown; a
-// PATCH all of whose operations name disabled attributes succeeds (200,
-// the resource unchanged, no target write).
-// Bulk bodies are not stripped.
+// attributes from /Schemas and every response and from the mapping, and
+// requests naming them are accepted with those attributes ignored (logged
+// at debug). PATCH: the backend drops operations whose path names a
+// disabled attribute and strips disabled attributes from the values of
+// the others, Bulk included; a PATCH all of whose operations name
+// disabled attributes succeeds (200, the resource unchanged, no target
+// write). POST and PUT: the provider validates the body against the
+// schema first, so the instance's connector.Wrapper strips them before;
+// it decodes only bodies that may name a disabled attribute (one of their
+// names, in any case, or a \u escape), so other requests are parsed once.
+// Bulk POST and PUT bodies are not stripped.
 //
 // # Memberships
 //

@@ -79,18 +79,42 @@ func (x *MemoryExternalIDs) Put(_ context.Context, typ, id, ext string) error {
 // under the type "externalId:<resource type>" (id = target id, indexed
 // ExternalID = externalId), which the store already indexes exactly and
 // deletes with the instance; the local directory never lists that type.
+//
+// Every read of a target resource needs its externalId, which would cost
+// a store transaction per GET. When the store is exclusive to this
+// process (store.Exclusive), Get therefore answers from a cache of what
+// it read, absent externalIds included, and Put empties the cache entry
+// after its write (see extCache).
 type StoreExternalIDs struct {
 	Store    store.Store
 	Instance string
+
+	cacheOnce sync.Once
+	cache     *extCache // nil: the store is shared, nothing is cached
 }
 
 func rowType(typ string) string { return "externalId:" + typ }
 
+func (x *StoreExternalIDs) cached() *extCache {
+	x.cacheOnce.Do(func() {
+		if ex, ok := x.Store.(store.Exclusive); ok && ex.Exclusive() {
+			x.cache = &extCache{m: map[extKey]string{}}
+		}
+	})
+	return x.cache
+}
+
 // Get implements ExternalIDs.
 func (x *StoreExternalIDs) Get(ctx context.Context, typ string, ids []string) (map[string]string, error) {
-	out := map[string]string{}
+	out := make(map[string]string, len(ids))
+	c := x.cached()
+	missing, gen := c.lookup(typ, ids, out)
+	if len(missing) == 0 {
+		return out, nil
+	}
+	read := make(map[string]string, len(missing))
 	err := x.Store.View(ctx, func(tx store.Tx) error {
-		for _, id := range ids {
+		for _, id := range missing {
 			r, err := tx.GetResource(ctx, x.Instance, rowType(typ), id)
 			if errors.Is(err, store.ErrNotFound) {
 				continue
@@ -98,14 +122,87 @@ func (x *StoreExternalIDs) Get(ctx context.Context, typ string, ids []string) (m
 			if err != nil {
 				return err
 			}
-			out[id] = r.ExternalID
+			read[id] = r.ExternalID
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("externalId lookup: %w", err)
 	}
+	c.fill(typ, missing, read, gen)
+	for id, e := range read {
+		out[id] = e
+	}
 	return out, nil
+}
+
+// maxCachedExternalIDs bounds the cache; past it the cache starts over.
+const maxCachedExternalIDs = 200_000
+
+// extCache holds (type, id) → externalId ("" for none) as read from an
+// exclusive store. Coherence as in the local connector's read cache: a
+// reader takes the generation before it reads the store and may fill in
+// what it read only if no write finished since; a writer drops the entry
+// and bumps the generation after its transaction. A nil *extCache caches
+// nothing.
+type extCache struct {
+	mu  sync.Mutex
+	gen uint64
+	m   map[extKey]string
+}
+
+// extKey is a resource type and a target id.
+type extKey struct{ typ, id string }
+
+// lookup copies the cached externalIds of ids into out and returns the ids
+// not cached, with the generation to fill them in at.
+func (c *extCache) lookup(typ string, ids []string, out map[string]string) ([]string, uint64) {
+	if c == nil {
+		return ids, 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var missing []string
+	for _, id := range ids {
+		e, ok := c.m[extKey{typ, id}]
+		switch {
+		case !ok:
+			missing = append(missing, id)
+		case e != "":
+			out[id] = e
+		}
+	}
+	return missing, c.gen
+}
+
+// fill caches what a reader read for ids (absent ones as ""), unless a
+// write finished since the reader's lookup.
+func (c *extCache) fill(typ string, ids []string, read map[string]string, gen uint64) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return
+	}
+	if len(c.m)+len(ids) > maxCachedExternalIDs {
+		c.m = map[extKey]string{}
+	}
+	for _, id := range ids {
+		c.m[extKey{typ, id}] = read[id]
+	}
+}
+
+// wrote drops the entry of a written id.
+func (c *extCache) wrote(typ, id string) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	delete(c.m, extKey{typ, id})
 }
 
 // Find implements ExternalIDs.
@@ -126,6 +223,9 @@ func (x *StoreExternalIDs) Find(ctx context.Context, typ, ext string) ([]string,
 
 // Put implements ExternalIDs.
 func (x *StoreExternalIDs) Put(ctx context.Context, typ, id, ext string) error {
+	// After the write, failed or not (a failed commit may still have
+	// applied), the cached entry goes.
+	defer x.cached().wrote(typ, id)
 	err := x.Store.Update(ctx, func(tx store.Tx) error {
 		cur, err := tx.GetResource(ctx, x.Instance, rowType(typ), id)
 		switch {

@@ -282,7 +282,7 @@ func (b *backend) attachExternalIDs(ctx context.Context, rs []*provider.Resource
 	}
 	for _, r := range rs {
 		if e, ok := got[r.ID]; ok {
-			r.Attrs["externalId"] = e
+			setExternalID(r, e)
 		}
 	}
 	return nil
@@ -422,6 +422,16 @@ func (b *backend) listExact(ctx context.Context, q *provider.ListQuery, native s
 	if b.decl.TotalCount {
 		total = b.lastTotal(ctx, native, st)
 	}
+	if total < 0 && len(objs) == 0 && !q.Cursor && b.decl.Paging == PagingOffset && st.offset > 0 {
+		// An offset-paged target that cannot count answered that nothing
+		// is at startIndex: find where its list ends instead of claiming
+		// startIndex-1 results.
+		n, err := b.listEnd(ctx, native, st.offset)
+		if err != nil {
+			return nil, err
+		}
+		end.offset, more = n, false
+	}
 	if total < 0 {
 		// The target cannot count: totalResults is a lower bound, exact on
 		// the last page; before it, one more than what has been seen so
@@ -446,6 +456,27 @@ func (b *backend) listExact(ctx context.Context, q *provider.ListQuery, native s
 		out.NextPosition = end.encode()
 	}
 	return out, nil
+}
+
+// listEnd finds the number of objects of an offset-paged list known to
+// end at or before offset empty, by binary search with pages of one
+// object: about log2(offset) target calls, made only for a startIndex past
+// the end.
+func (b *backend) listEnd(ctx context.Context, native string, empty int) (int, error) {
+	lo, hi := 0, empty // objects at every offset < lo; none at hi
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		page, err := b.t.(Lister).List(ctx, &Query{Search: native, Limit: 1, Offset: mid})
+		if err != nil {
+			return 0, b.targetErr("list", err)
+		}
+		if len(page.Objects) > 0 {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo, nil
 }
 
 // lastTotal asks a counting target for the total, with the smallest page.

@@ -53,7 +53,7 @@ func TestIndexPaging(t *testing.T) {
 		pages []page
 	}{
 		{"offset/totals", fakeOptions{paging: bridge.PagingOffset, pageMax: 2, totals: true}, withTotals},
-		{"offset/noTotals", fakeOptions{paging: bridge.PagingOffset, pageMax: 2}, noTotals},
+		{"offset/noTotals", fakeOptions{paging: bridge.PagingOffset, pageMax: 2}, append(noTotals, page{9, 3, nil, 7}, page{8, 3, nil, 7}, page{1000, 3, nil, 7})},
 		{"none/totals", fakeOptions{paging: bridge.PagingNone, totals: true}, withTotals},
 		{"none/noTotals", fakeOptions{paging: bridge.PagingNone}, append(noTotals, page{9, 3, nil, 7})},
 		{"cursor/totals", fakeOptions{paging: bridge.PagingCursor, pageMax: 2, totals: true}, withTotals},
@@ -78,6 +78,23 @@ func TestIndexPaging(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPastTheEnd checks what a startIndex past the end costs over an
+// offset-paged target that cannot count: an exact totalResults from a
+// binary search with one-object pages, not a read of the whole list.
+func TestPastTheEnd(t *testing.T) {
+	f := newFake(fakeOptions{paging: bridge.PagingOffset, pageMax: 2})
+	seedUsers(f, 7)
+	s := start(t, listUsers(f, 0), connector.Env{})
+	r := s.do(t, "GET", "/Users?startIndex=100001&count=10", nil).must(t, "past the end", 200)
+	if got := totalResults(r.body); got != 7 {
+		t.Errorf("totalResults %d, want 7", got)
+	}
+	// One read at the offset, then log2(100000) ≈ 17 probes.
+	if n := f.Calls()["list"]; n > 18 {
+		t.Errorf("%d list calls, want at most 18", n)
 	}
 }
 

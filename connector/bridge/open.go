@@ -67,6 +67,7 @@ func Open(ctx context.Context, c *Connector, env connector.Env, params json.RawM
 		ext = &StoreExternalIDs{Store: env.Store, Instance: env.Instance}
 	}
 	var errs []error
+	versioned := len(plans) > 0
 	for _, p := range plans {
 		t := targets.ByType[p.decl.Type.Name]
 		if t == nil {
@@ -79,6 +80,9 @@ func Open(ctx context.Context, c *Connector, env connector.Env, params json.RawM
 			continue
 		}
 		in.types = append(in.types, provider.ResourceType{Type: p.rt, Backend: b})
+		if b.ver == nil {
+			versioned = false
+		}
 		if len(p.disabled) > 0 {
 			in.disabled[strings.ToLower(strings.TrimPrefix(p.rt.Endpoint, "/"))] = p.disabled
 		}
@@ -96,8 +100,10 @@ func Open(ctx context.Context, c *Connector, env connector.Env, params json.RawM
 	}
 	// Bulk is served by the provider over the backends; Sort would need
 	// the whole result set in the gateway, which targets without sort do
-	// not allow at scale; ETags need target versions the adapter lacks.
+	// not allow at scale; ETags need versions from every target
+	// (Versioner).
 	in.features.Bulk = true
+	in.features.ETag = versioned
 	in.features.ChangePassword = c.ChangePassword
 	return in, nil
 }
@@ -170,10 +176,10 @@ func (in *instance) Close() error {
 }
 
 // Wrap implements connector.Wrapper: it removes disabled attributes from
-// request bodies (see stripHandler).
+// POST and PUT bodies (see stripHandler).
 func (in *instance) Wrap(next http.Handler) http.Handler {
 	if len(in.disabled) == 0 {
 		return next
 	}
-	return &stripHandler{next: next, disabled: in.disabled, log: in.log}
+	return newStripHandler(next, in.disabled, in.log)
 }

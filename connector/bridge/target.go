@@ -105,6 +105,18 @@ type Expander interface {
 	Expand(ctx context.Context, obj map[string]any, want *schema.Projection) error
 }
 
+// Versioner derives the version of a target object: an opaque string
+// that changes whenever what the object maps to changes, such as a
+// last-modified timestamp (Okta: lastUpdated). With it the bridge serves
+// ETags for the resource type (RFC 7644 §3.14): meta.version and the ETag
+// header, If-None-Match and If-Match on GET (by the provider), If-Match on
+// PUT, PATCH and DELETE, checked against the object read before the
+// write. The bridge mixes the gateway-kept externalId into the version.
+// "" means the object has no version.
+type Versioner interface {
+	Version(obj map[string]any) string
+}
+
 // MemberManager changes group membership through the target's membership
 // calls. Adding a present member or removing an absent one must succeed.
 type MemberManager interface {

@@ -477,3 +477,46 @@ func TestDisabledPatch(t *testing.T) {
 		})
 	}
 }
+
+// TestDisabledPatchValues checks that disabled sub-attributes and
+// extension attributes inside PATCH values are ignored too, and that a
+// PATCH inside /Bulk (which the wrapper never sees) ignores them alike.
+func TestDisabledPatchValues(t *testing.T) {
+	f := newFake(fakeOptions{paging: bridge.PagingOffset})
+	disabled := []string{"name.middleName", scim.EnterpriseUserSchema + ":costCenter", "title"}
+	s := start(t, declaration(userDecl(), updater{f}, nil, nil), connector.Env{DisabledAttributes: disabled})
+	id := str(s.do(t, "POST", "/Users", newUser(1)).must(t, "create", 201).body, "id")
+	loc := "/Users/" + url.PathEscape(id)
+
+	f.resetCalls()
+	s.do(t, "PATCH", loc, patchOps(
+		map[string]any{"op": "replace", "path": "name", "value": map[string]any{"givenName": "New", "familyName": "Family", "middleName": "M"}},
+	)).must(t, "PATCH name with a disabled sub-attribute", 200)
+	if got := f.object(id)["firstName"]; got != "New" {
+		t.Errorf("firstName %v, want New", got)
+	}
+	f.resetCalls()
+	s.do(t, "PATCH", loc, patchOps(
+		map[string]any{"op": "add", "path": scim.EnterpriseUserSchema, "value": map[string]any{"costCenter": "C"}},
+		map[string]any{"op": "add", "path": "name", "value": map[string]any{"middleName": "M"}},
+	)).must(t, "PATCH of disabled attributes only", 200)
+	if len(f.writes) != 0 {
+		t.Errorf("a PATCH of disabled attributes only wrote %v", f.writes)
+	}
+
+	bulk := map[string]any{"schemas": []string{scim.BulkRequestSchema}, "Operations": []any{map[string]any{
+		"method": "PATCH", "path": loc, "bulkId": "1",
+		"data": patchOps(map[string]any{"op": "replace", "path": "title", "value": "Boss"}, map[string]any{"op": "replace", "path": "name.givenName", "value": "Bulk"}),
+	}}}
+	r := s.do(t, "POST", "/Bulk", bulk).must(t, "Bulk", 200)
+	ops, _ := r.body["Operations"].([]any)
+	if len(ops) != 1 || str(ops[0].(map[string]any), "status") != "200" {
+		t.Fatalf("Bulk PATCH naming a disabled attribute: %v, want status 200", r.body)
+	}
+	if got := f.object(id)["firstName"]; got != "Bulk" {
+		t.Errorf("firstName after the Bulk PATCH %v, want Bulk", got)
+	}
+	if _, ok := f.object(id)["title"]; ok {
+		t.Errorf("disabled title written: %v", f.object(id))
+	}
+}

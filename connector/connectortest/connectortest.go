@@ -9,9 +9,12 @@
 // paging across several pages (index and cursor), filter=userName eq,
 // replace, patch, delete (twice for soft-deleting targets), groups and
 // membership, mandatory fields, custom and disabled attributes, target
-// errors (404, 409, 400 translated), and a target that answers 429 and 500
-// before succeeding. Operations a resource type does not declare must
-// answer 501.
+// errors (404, 409, 400 translated), a target that answers 429 and 500
+// before succeeding, and ETags when the instance advertises them (every
+// target a bridge.Versioner): meta.version and the ETag header agree,
+// If-None-Match answers 304, a stale If-Match 412 without a write, and
+// every change gives a new version; without them no version is returned.
+// Operations a resource type does not declare must answer 501.
 package connectortest
 
 import (
@@ -89,6 +92,13 @@ func Start(t testing.TB, h Harness, env connector.Env) *Server {
 // Do sends a SCIM request and decodes the JSON answer (nil for none).
 func (s *Server) Do(t testing.TB, method, path string, body any) (int, map[string]any) {
 	t.Helper()
+	code, _, out := s.DoHeader(t, method, path, body, nil)
+	return code, out
+}
+
+// DoHeader is Do with request headers, returning the response headers too.
+func (s *Server) DoHeader(t testing.TB, method, path string, body any, header http.Header) (int, http.Header, map[string]any) {
+	t.Helper()
 	var rd io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -104,6 +114,9 @@ func (s *Server) Do(t testing.TB, method, path string, body any) (int, map[strin
 	if body != nil {
 		req.Header.Set("Content-Type", "application/scim+json")
 	}
+	for k, vs := range header {
+		req.Header[k] = vs
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatalf("%s %s: %v", method, path, err)
@@ -114,13 +127,13 @@ func (s *Server) Do(t testing.TB, method, path string, body any) (int, map[strin
 		t.Fatalf("read: %v", err)
 	}
 	if len(raw) == 0 {
-		return resp.StatusCode, nil
+		return resp.StatusCode, resp.Header, nil
 	}
 	var out map[string]any
 	if err := json.Unmarshal(raw, &out); err != nil {
 		t.Fatalf("%s %s: status %d, body not JSON: %q", method, path, resp.StatusCode, raw)
 	}
-	return resp.StatusCode, out
+	return resp.StatusCode, resp.Header, out
 }
 
 // expect fails the test unless the status is want.

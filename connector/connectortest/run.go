@@ -41,6 +41,7 @@ func Run(t *testing.T, h Harness) {
 	scenario("TargetErrors", connector.Env{}, func(t *testing.T, s *Server) { targetErrors(t, s, h, users) })
 	scenario("RetriesThen429And500", connector.Env{}, func(t *testing.T, s *Server) { retries(t, s, h) })
 	scenario("ExternalID", connector.Env{}, func(t *testing.T, s *Server) { externalID(t, s, h) })
+	scenario("ETags", connector.Env{}, func(t *testing.T, s *Server) { etags(t, s, h, d) })
 	if g := resource(d, "Group"); g != nil {
 		scenario("GroupsAndMembership", connector.Env{}, func(t *testing.T, s *Server) { groupsAndMembers(t, s, h, g) })
 	}
@@ -420,5 +421,99 @@ func disabledAttrs(t *testing.T, s *Server, h Harness) {
 	expect(t, "PATCH with a disabled attribute", code, 200, res)
 	if _, ok := res[h.Disabled]; ok || res["displayName"] != "Still Patched" {
 		t.Errorf("PATCH result %v: want displayName changed and %s absent", res, h.Disabled)
+	}
+}
+
+// etags checks RFC 7644 §3.14 through the bridge: versions on users and
+// groups as /ServiceProviderConfig advertises them.
+func etags(t *testing.T, s *Server, h Harness, d *bridge.Connector) {
+	code, spc := s.Do(t, "GET", "/ServiceProviderConfig", nil)
+	expect(t, "ServiceProviderConfig", code, 200, spc)
+	supported := spc["etag"].(map[string]any)["supported"] == true
+	users := resource(d, "User")
+	u := create(t, s, "/Users", h.User(1000))
+	loc := "/Users/" + url.PathEscape(str(u, "id"))
+	// get returns the resource's version, checking that the ETag header
+	// and meta.version agree.
+	get := func(what, loc string) string {
+		t.Helper()
+		code, hdr, res := s.DoHeader(t, "GET", loc, nil, nil)
+		expect(t, what, code, 200, res)
+		v, _ := res["meta"].(map[string]any)["version"].(string)
+		if hdr.Get("ETag") != v {
+			t.Errorf("%s: ETag header %q, meta.version %q", what, hdr.Get("ETag"), v)
+		}
+		return v
+	}
+	v1 := get("GET user", loc)
+	if !supported {
+		if v1 != "" {
+			t.Errorf("etag unsupported, yet meta.version = %q", v1)
+		}
+		return
+	}
+	if v1 == "" || !strings.HasPrefix(v1, `W/"`) {
+		t.Fatalf("meta.version = %q, want a weak entity tag", v1)
+	}
+	if v := str(u["meta"].(map[string]any), "version"); v != v1 {
+		t.Errorf("created version %q, GET version %q", v, v1)
+	}
+	code, _, res := s.DoHeader(t, "GET", loc, nil, http.Header{"If-None-Match": {v1}})
+	expect(t, "GET If-None-Match current", code, 304, res)
+	stale := http.Header{"If-Match": {`W/"stale"`}}
+	setDisplayName := func(v string) map[string]any {
+		return map[string]any{"schemas": []string{scim.PatchOpSchema}, "Operations": []any{map[string]any{"op": "replace", "path": "displayName", "value": v}}}
+	}
+	if users.Ops.Has(bridge.OpPatch) {
+		code, _, res = s.DoHeader(t, "PATCH", loc, setDisplayName("Stale"), stale)
+		expect(t, "PATCH with a stale If-Match", code, 412, res)
+		if v := get("GET after the refused PATCH", loc); v != v1 {
+			t.Errorf("a refused PATCH changed the version from %s to %s", v1, v)
+		}
+		code, hdr, res := s.DoHeader(t, "PATCH", loc, setDisplayName("Current"), http.Header{"If-Match": {v1}})
+		expect(t, "PATCH with the current If-Match", code, 200, res)
+		v2 := hdr.Get("ETag")
+		if v2 == "" || v2 == v1 {
+			t.Errorf("version after a PATCH %q, before %q: want a new one", v2, v1)
+		}
+		if v := get("GET after PATCH", loc); v != v2 {
+			t.Errorf("GET version %q, PATCH answered %q", v, v2)
+		}
+		code, _, res = s.DoHeader(t, "GET", loc, nil, http.Header{"If-None-Match": {v1}})
+		expect(t, "GET If-None-Match outdated", code, 200, res)
+		// The externalId the gateway keeps is part of the version.
+		put := h.User(1000)
+		put["displayName"] = "Current"
+		put["externalId"] = "etag-ext"
+		code, hdr, res = s.DoHeader(t, "PUT", loc, put, http.Header{"If-Match": {v2}})
+		expect(t, "PUT with the current If-Match", code, 200, res)
+		if v3 := hdr.Get("ETag"); v3 == v2 {
+			t.Errorf("version %q unchanged by a PUT that set externalId", v3)
+		}
+		v1 = get("GET after PUT", loc)
+	}
+	if users.Ops.Has(bridge.OpDelete) {
+		code, _, res = s.DoHeader(t, "DELETE", loc, nil, stale)
+		expect(t, "DELETE with a stale If-Match", code, 412, res)
+		get("GET after the refused DELETE", loc)
+		code, _, res = s.DoHeader(t, "DELETE", loc, nil, http.Header{"If-Match": {v1}})
+		expect(t, "DELETE with the current If-Match", code, 204, res)
+	}
+	g := resource(d, "Group")
+	if g == nil || !g.Ops.Has(bridge.OpMembers) {
+		return
+	}
+	member := str(create(t, s, "/Users", h.User(1001)), "id")
+	grp := create(t, s, "/Groups", map[string]any{"schemas": []string{scim.GroupSchema}, "displayName": "ETag Team"})
+	gloc := "/Groups/" + url.PathEscape(str(grp, "id"))
+	gv := get("GET group", gloc)
+	add := map[string]any{"schemas": []string{scim.PatchOpSchema}, "Operations": []any{
+		map[string]any{"op": "add", "path": "members", "value": []any{map[string]any{"value": member}}}}}
+	code, _, res = s.DoHeader(t, "PATCH", gloc, add, stale)
+	expect(t, "member PATCH with a stale If-Match", code, 412, res)
+	code, _, res = s.DoHeader(t, "PATCH", gloc, add, http.Header{"If-Match": {gv}})
+	expect(t, "member PATCH with the current If-Match", code, 200, res)
+	if ms, _ := res["members"].([]any); len(ms) != 1 {
+		t.Errorf("members after the PATCH: %v, want the one added", res["members"])
 	}
 }

@@ -54,6 +54,7 @@ const redacted = "[REDACTED]"
 type headerToken struct {
 	header string
 	value  string   // prefix + token
+	values []string // {value}, shared by every request (never modified)
 	hidden []string // every form of the credential
 }
 
@@ -66,7 +67,7 @@ func HeaderToken(header, prefix, token string) Authenticator {
 	if prefix != "" {
 		value = prefix + " " + token
 	}
-	return &headerToken{header: http.CanonicalHeaderKey(header), value: value, hidden: []string{value, token}}
+	return &headerToken{header: http.CanonicalHeaderKey(header), value: value, values: []string{value}, hidden: []string{value, token}}
 }
 
 // Bearer returns an Authenticator that sends "Authorization: Bearer token"
@@ -80,12 +81,13 @@ func Bearer(token string) Authenticator {
 // user: Basic("", pat).
 func Basic(user, password string) Authenticator {
 	encoded := base64.StdEncoding.EncodeToString([]byte(user + ":" + password))
-	return &headerToken{header: "Authorization", value: "Basic " + encoded, hidden: []string{encoded, password}}
+	value := "Basic " + encoded
+	return &headerToken{header: "Authorization", value: value, values: []string{value}, hidden: []string{encoded, password}}
 }
 
 // Authorize sets the header.
 func (h *headerToken) Authorize(_ context.Context, req *http.Request) error {
-	req.Header.Set(h.header, h.value)
+	req.Header[h.header] = h.values
 	return nil
 }
 

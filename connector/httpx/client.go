@@ -120,6 +120,10 @@ type Client struct {
 	maxRetryWait time.Duration
 	maxBody      int64
 	userAgent    string
+	// userAgentValue is the User-Agent header value, shared by requests.
+	userAgentValue []string
+	// baseURL is base.String() without the trailing slash.
+	baseURL      string
 	log          *slog.Logger
 	rateLimit    RateLimitHeaders
 	errorMessage func([]byte) string
@@ -173,6 +177,8 @@ func New(cfg Config) (*Client, error) {
 		sleep:        sleepCtx,
 		jitter:       rand.Int64N,
 	}
+	c.userAgentValue = []string{c.userAgent}
+	c.baseURL = strings.TrimRight(c.base.String(), "/")
 	switch {
 	case c.maxRetries == 0:
 		c.maxRetries = defaultMaxRetries
@@ -294,7 +300,7 @@ func (c *Client) do(ctx context.Context, req *Request, st *callStats) (*Response
 		if err := c.acquire(ctx); err != nil {
 			return nil, c.canceled(method, u, err)
 		}
-		out := c.attempt(ctx, method, u, req.Header, body, attempt)
+		out := c.attempt(ctx, method, u, req.Header, body, attempt, idempotent)
 		<-c.sem
 		if out.err == nil && out.resp.Status == http.StatusTooManyRequests {
 			st.throttled++
@@ -379,7 +385,7 @@ func (c *Client) resolve(req *Request) (*url.URL, error) {
 		}
 		u = parsed
 	} else {
-		joined := strings.TrimRight(c.base.String(), "/")
+		joined := c.baseURL
 		if p := strings.TrimLeft(req.Path, "/"); p != "" {
 			joined += "/" + p
 		}
@@ -392,7 +398,11 @@ func (c *Client) resolve(req *Request) (*url.URL, error) {
 	if err := c.policy.check(u); err != nil {
 		return nil, callError(err, false, scim.Errorf(http.StatusBadGateway, "", "scimconnect refused a call outside the configured target"))
 	}
-	if len(req.Query) > 0 {
+	switch {
+	case len(req.Query) == 0:
+	case u.RawQuery == "":
+		u.RawQuery = req.Query.Encode() // the usual case: nothing to merge
+	default:
 		q := u.Query()
 		for k, vs := range req.Query {
 			q[k] = vs
@@ -435,31 +445,45 @@ type outcome struct {
 	authorization string // the Authorization header sent
 }
 
-func (c *Client) attempt(ctx context.Context, method string, u *url.URL, header http.Header, body []byte, attempt int) (out outcome) {
+// jsonValue is the shared value of the default Accept and Content-Type
+// headers: header values are only read once a request is built, so one
+// slice serves every request (a Set replaces it, an Add copies it).
+var jsonValue = []string{"application/json"}
+
+func (c *Client) attempt(ctx context.Context, method string, u *url.URL, header http.Header, body []byte, attempt int, idempotent bool) (out outcome) {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
-	var sent atomic.Bool
-	actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
-		// From the first header byte on, the target may act on the call.
-		WroteHeaderField: func(string, []string) { sent.Store(true) },
-	})
+	// Whether a failed attempt reached the target only matters for calls
+	// that may not be repeated; the trace costs a few allocations, so
+	// repeatable calls go without it.
+	var sent *atomic.Bool
+	if !idempotent {
+		sent = new(atomic.Bool)
+		actx = httptrace.WithClientTrace(actx, &httptrace.ClientTrace{
+			// From the first header byte on, the target may act on the call.
+			WroteHeaderField: func(string, []string) { sent.Store(true) },
+		})
+	}
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
 	}
-	hreq, err := http.NewRequestWithContext(actx, method, u.String(), rd)
+	// The URL is already parsed: hand it over rather than have
+	// NewRequest print and parse it again.
+	hreq, err := http.NewRequestWithContext(actx, method, "", rd)
 	if err != nil {
 		return outcome{err: fmt.Errorf("httpx: build request: %w", err)}
 	}
+	hreq.URL, hreq.Host = u, strings.TrimSuffix(u.Host, ":")
 	for k, vs := range header {
 		hreq.Header[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
 	}
-	hreq.Header.Set("User-Agent", c.userAgent)
+	hreq.Header["User-Agent"] = c.userAgentValue
 	if hreq.Header.Get("Accept") == "" {
-		hreq.Header.Set("Accept", "application/json")
+		hreq.Header["Accept"] = jsonValue
 	}
 	if body != nil && hreq.Header.Get("Content-Type") == "" {
-		hreq.Header.Set("Content-Type", "application/json")
+		hreq.Header["Content-Type"] = jsonValue
 	}
 	start := c.now()
 	defer func() { c.logAttempt(ctx, method, u, attempt, out, c.now().Sub(start)) }()
@@ -476,7 +500,7 @@ func (c *Client) attempt(ctx context.Context, method string, u *url.URL, header 
 	out.authorization = hreq.Header.Get("Authorization")
 	hresp, err := c.http.Do(hreq)
 	if err != nil {
-		out.sent = sent.Load()
+		out.sent = sent == nil || sent.Load()
 		out.err = c.transportError(err)
 		return out
 	}
@@ -511,6 +535,15 @@ func (c *Client) readBody(resp *http.Response) ([]byte, error) {
 	}
 	if resp.ContentLength > c.maxBody {
 		return nil, tooLarge()
+	}
+	if resp.ContentLength >= 0 && resp.Request != nil && resp.Request.Method != http.MethodHead {
+		// The usual case: one buffer of the announced size instead of
+		// io.ReadAll's doubling from 512 bytes.
+		data := make([]byte, resp.ContentLength)
+		if _, err := io.ReadFull(resp.Body, data); err != nil {
+			return nil, fmt.Errorf("read target response: %w", err)
+		}
+		return data, nil
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
 	if err != nil {

@@ -163,6 +163,15 @@ func TestRequestBuilding(t *testing.T) {
 			t.Fatal("Do accepted Body and RawBody")
 		}
 	})
+	t.Run("Query merged into a URL's query", func(t *testing.T) {
+		_, err := c.Do(context.Background(), &Request{URL: srv.URL + "/api/v1/users?after=x&limit=2", Query: url.Values{"limit": {"5"}, "search": {`a eq "b"`}}})
+		if err != nil {
+			t.Fatalf("Do: %v", err)
+		}
+		if q := got.URL.RawQuery; q != "after=x&limit=5&search=a+eq+%22b%22" {
+			t.Errorf("query %q, want the URL's after, Query's limit and search", q)
+		}
+	})
 	t.Run("RawBody with own content type", func(t *testing.T) {
 		_, err := c.Do(context.Background(), &Request{Method: "PATCH", Path: "/u/1", RawBody: []byte(`[{"op":"add"}]`),
 			Header: http.Header{"Content-Type": {"application/json-patch+json"}}})
@@ -647,6 +656,33 @@ func TestResponseSizeCap(t *testing.T) {
 				t.Errorf("hits = %d, want 1 (a too-large answer is not retried)", srv.hits.Load())
 			}
 		})
+	}
+}
+
+// TestResponseBodyLength covers the reads sized by Content-Length: a
+// body cut short is an error, and a HEAD answer has no body to read.
+func TestResponseBodyLength(t *testing.T) {
+	srv := newTarget(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", "100")
+		if r.Method == http.MethodHead {
+			return
+		}
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			panic(err) // the test server always supports hijacking
+		}
+		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n" + strings.Repeat("x", 10))
+		_ = buf.Flush()
+		_ = conn.Close()
+	})
+	c := mustNew(t, fastConfig(srv.URL))
+	withRecorder(c)
+	if resp, err := c.Do(context.Background(), &Request{Path: "/short"}); err == nil {
+		t.Errorf("a body cut short after 10 of 100 bytes was read: %q", resp.Body)
+	}
+	resp, err := c.Do(context.Background(), &Request{Method: http.MethodHead, Path: "/head"})
+	if err != nil || resp.Status != http.StatusOK || len(resp.Body) != 0 {
+		t.Errorf("HEAD = %+v, %v; want 200 without a body", resp, err)
 	}
 }
 

@@ -174,6 +174,12 @@ func TestLinks(t *testing.T) {
 			if d := cmp.Diff(tt.want, r.Links()); d != "" {
 				t.Errorf("Links (-want +got):\n%s", d)
 			}
+			// Link answers one relation as Links does.
+			for _, rel := range []string{"next", "PREV", "self", "last", "none"} {
+				if got, want := r.Link(rel), tt.want[strings.ToLower(rel)]; got != want {
+					t.Errorf("Link(%q) = %q, want %q", rel, got, want)
+				}
+			}
 		})
 	}
 

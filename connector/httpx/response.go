@@ -1,7 +1,6 @@
 package httpx
 
 import (
-	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -26,9 +25,21 @@ type Response struct {
 	client *Client
 }
 
-// DecodeJSON decodes the body into v.
+// DecodeJSON decodes the body into v, as json.Unmarshal does. The shapes
+// target objects are usually read as (*map[string]any,
+// *[]map[string]any, *[]any, *any) take a decoder several times cheaper
+// than encoding/json's, with the same result.
 func (r *Response) DecodeJSON(v any) error {
-	if err := json.Unmarshal(r.Body, v); err != nil {
+	return r.DecodeJSONFields(v, nil)
+}
+
+// DecodeJSONFields is DecodeJSON building only the keys keep accepts of
+// the top-level object (*map[string]any) or of each object of a
+// top-level array (*[]map[string]any): a connector skips what it never
+// maps (Okta's _links are half of a user) at almost no cost. The skipped
+// values must still be valid JSON. A nil keep keeps everything.
+func (r *Response) DecodeJSONFields(v any, keep func(key string) bool) error {
+	if err := decodeJSON(r.Body, v, keep); err != nil {
 		return fmt.Errorf("decode target response (HTTP %d): %w", r.Status, err)
 	}
 	return nil
@@ -94,6 +105,33 @@ func (r *Response) Links() map[string]string {
 		}
 	}
 	return out
+}
+
+// Link returns the absolute URL of the first link of relation type rel
+// (case-insensitive), "" when there is none: Links for one relation,
+// without building the map.
+func (r *Response) Link(rel string) string {
+	for _, v := range r.Header.Values("Link") {
+		for _, l := range parseLinkHeader(v) {
+			for _, lr := range strings.Fields(l.rel) {
+				if !strings.EqualFold(lr, rel) {
+					continue
+				}
+				ref, err := url.Parse(l.uri)
+				if err != nil {
+					break
+				}
+				if r.URL != nil {
+					ref = r.URL.ResolveReference(ref)
+				}
+				if ref.IsAbs() {
+					return ref.String()
+				}
+				break
+			}
+		}
+	}
+	return ""
 }
 
 type link struct{ uri, rel string }

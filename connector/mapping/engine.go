@@ -23,6 +23,7 @@ const (
 type compiled struct {
 	rule      Rule
 	scim      *scimPath // nil for a constant
+	scimStr   string    // scim.String(), precomputed
 	akey      string    // scim.key(), precomputed
 	subKey    string    // lower-case scim.sub
 	targets   []*targetPath
@@ -37,6 +38,9 @@ type Mapping struct {
 	rules []compiled
 	opts  Options
 	units []*targetPath // what Changes compares: one per target field or array written
+	// resSize is how many top-level keys FromTarget can fill (schemas
+	// included), to size the resource once.
+	resSize int
 }
 
 // Compile checks every rule and returns the runnable mapping. Errors name
@@ -62,6 +66,17 @@ func (t Table) Compile(opts Options) (*Mapping, error) {
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("mapping: %w", errors.Join(errs...))
 	}
+	tops := map[string]bool{"schemas": true}
+	for i := range m.rules {
+		if c := &m.rules[i]; c.rule.Dir != ToTarget && c.scim != nil {
+			top := c.scim.attr
+			if c.scim.urn != "" {
+				top = c.scim.urn
+			}
+			tops[strings.ToLower(top)] = true
+		}
+	}
+	m.resSize = len(tops)
 	seen := map[string]bool{}
 	for i := range m.rules {
 		c := &m.rules[i]
@@ -109,7 +124,7 @@ func compileRule(r Rule, opts Options) (compiled, error) {
 		if err != nil {
 			return c, fmt.Errorf("SCIM path %q: %w", r.SCIM, err)
 		}
-		c.scim, c.akey, c.subKey = p, p.key(), strings.ToLower(p.sub)
+		c.scim, c.scimStr, c.akey, c.subKey = p, p.String(), p.key(), strings.ToLower(p.sub)
 	}
 	parts := strings.Split(r.Target, "+")
 	if len(parts) > 1 && !def.multiTarget {
@@ -207,24 +222,44 @@ func (m *Mapping) crossCheck() []error {
 // SCIM path, for translating a filter or sort key; conv converts a literal.
 // Only rules with one target field qualify.
 func (m *Mapping) TargetOf(scimPath string) (target string, conv Converter, ok bool) {
+	// Filters name paths as tables do, so the canonical spelling usually
+	// matches as given; other spellings (URN-qualified core attributes)
+	// are parsed.
+	if c := m.ruleFor(scimPath); c != nil {
+		return c.targetOf()
+	}
 	p, err := parseSCIMPath(scimPath, m.opts.ResourceType)
 	if err != nil {
 		return "", nil, false
 	}
-	want := p.String()
-	for i := range m.rules {
-		c := &m.rules[i]
-		if c.scim == nil || len(c.targets) != 1 || !strings.EqualFold(c.scim.String(), want) {
-			continue
-		}
-		conv = c.conv
-		if conv == nil {
-			conv = funcs{to: identity, from: identity}
-		}
-		return c.targets[0].raw, conv, true
+	if c := m.ruleFor(p.String()); c != nil {
+		return c.targetOf()
 	}
 	return "", nil, false
 }
+
+// ruleFor finds the single-target rule whose SCIM path is path, compared
+// case-insensitively with the canonical spelling.
+func (m *Mapping) ruleFor(path string) *compiled {
+	for i := range m.rules {
+		c := &m.rules[i]
+		if c.scim != nil && len(c.targets) == 1 && strings.EqualFold(c.scimStr, path) {
+			return c
+		}
+	}
+	return nil
+}
+
+func (c *compiled) targetOf() (string, Converter, bool) {
+	conv := c.conv
+	if conv == nil {
+		conv = identityConverter
+	}
+	return c.targets[0].raw, conv, true
+}
+
+// identityConverter passes values unchanged both ways.
+var identityConverter Converter = funcs{to: identity, from: identity}
 
 // ToTarget maps a SCIM resource (canonical, as schema.Validate returns it)
 // to a new target object. It also returns, sorted, the SCIM paths of
@@ -401,7 +436,7 @@ func (c *compiled) convertTo(v any) (any, error) {
 // extension holding data. Transform failures are errors: the target sent
 // data the table does not expect.
 func (m *Mapping) FromTarget(obj map[string]any) (map[string]any, error) {
-	res := map[string]any{}
+	res := make(map[string]any, m.resSize)
 	for i := range m.rules {
 		c := &m.rules[i]
 		if c.rule.Dir == ToTarget || c.scim == nil {
@@ -413,7 +448,8 @@ func (m *Mapping) FromTarget(obj map[string]any) (map[string]any, error) {
 	}
 	prune(res)
 	if rt := m.opts.ResourceType; rt != nil {
-		schemas := []any{rt.Schema.ID}
+		schemas := make([]any, 1, 1+len(rt.Extensions))
+		schemas[0] = rt.Schema.ID
 		for _, e := range rt.Extensions {
 			if ext, ok := res[e.Schema.ID].(map[string]any); ok && len(ext) > 0 {
 				schemas = append(schemas, e.Schema.ID)
@@ -717,10 +753,11 @@ func prune(res map[string]any) {
 					kept = append(kept, el)
 				}
 			}
-			if len(kept) == 0 {
+			switch {
+			case len(kept) == 0:
 				delete(res, k)
-			} else {
-				res[k] = kept
+			case len(kept) < len(x):
+				res[k] = kept // else kept is x, already there
 			}
 		case map[string]any:
 			if len(k) > 4 && strings.EqualFold(k[:4], "urn:") {

@@ -445,6 +445,8 @@ func TestTargetOf(t *testing.T) {
 	}{
 		{"userName", "profile.login", true, "a@x", "a@x"},
 		{"USERNAME", "profile.login", true, "a@x", "a@x"},
+		{"urn:ietf:params:scim:schemas:core:2.0:User:userName", "profile.login", true, "a@x", "a@x"},
+		{"name.GIVENNAME", "profile.firstName", true, "A", "A"},
 		{"name.givenName", "profile.firstName", true, "A", "A"},
 		{"active", "status", true, true, "ACTIVE"},
 		{"meta.lastModified", "lastUpdated", true, "2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z"},

@@ -6,11 +6,13 @@ import (
 	"net/http"
 	"net/mail"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/scimconnect/scimconnect/connector/bridge"
 	"github.com/scimconnect/scimconnect/connector/httpx"
+	"github.com/scimconnect/scimconnect/connector/mapping"
 	"github.com/scimconnect/scimconnect/scim"
 	"github.com/scimconnect/scimconnect/scim/schema"
 )
@@ -69,18 +71,44 @@ func (c *client) do(ctx context.Context, op string, req *httpx.Request, out any)
 		return nil, resp.Err("okta: " + op)
 	}
 	if out != nil && len(resp.Body) > 0 {
-		if err := resp.DecodeJSON(out); err != nil {
+		if err := resp.DecodeJSONFields(out, isReadField); err != nil {
 			return nil, err
 		}
 	}
 	return resp, nil
 }
 
+// readFields are the top-level fields of Okta objects the connector
+// reads: the roots of the target paths its tables read from, and those
+// the client uses itself (status for lifecycle calls, the timestamps the
+// ETags come from, profile for custom attributes). Decoding skips the
+// rest (_links alone is half of a user's JSON; credentials, type, and
+// the other timestamps).
+var readFields = func() map[string]bool {
+	m := map[string]bool{"id": true, "status": true, "profile": true, "lastUpdated": true, "lastMembershipUpdated": true}
+	for _, t := range []mapping.Table{userTable, groupTable} {
+		for _, r := range t {
+			if r.Dir == mapping.ToTarget {
+				continue
+			}
+			for _, target := range strings.Split(r.Target, "+") {
+				root, _, _ := strings.Cut(strings.TrimSpace(target), ".")
+				root, _, _ = strings.Cut(root, "[")
+				m[root] = true
+			}
+		}
+	}
+	return m
+}()
+
+// isReadField selects the keys of Okta objects to decode.
+func isReadField(key string) bool { return readFields[key] }
+
 // nextCursor reads the "after" parameter of the rel="next" Link (NOTES §4:
 // the cursor must come from the Link header, never be constructed).
 func nextCursor(resp *httpx.Response) string {
-	next, ok := resp.Links()["next"]
-	if !ok {
+	next := resp.Link("next")
+	if next == "" {
 		return ""
 	}
 	u, err := url.Parse(next)
@@ -164,13 +192,82 @@ func validID(id string) bool {
 type users struct{ c *client }
 
 var (
-	_ bridge.Creator  = (*users)(nil)
-	_ bridge.Updater  = (*users)(nil)
-	_ bridge.Deleter  = (*users)(nil)
-	_ bridge.Lister   = (*users)(nil)
-	_ bridge.Pusher   = (*users)(nil)
-	_ bridge.Expander = (*users)(nil)
+	_ bridge.Creator   = (*users)(nil)
+	_ bridge.Updater   = (*users)(nil)
+	_ bridge.Deleter   = (*users)(nil)
+	_ bridge.Lister    = (*users)(nil)
+	_ bridge.Pusher    = (*users)(nil)
+	_ bridge.Expander  = (*users)(nil)
+	_ bridge.Versioner = (*users)(nil)
 )
+
+// version hashes an Okta object's lastUpdated, the other given
+// top-level fields and its profile into an opaque version; "" when
+// lastUpdated is missing. lastUpdated alone has millisecond precision, so
+// two changes within one millisecond would share it; the profile and the
+// fields make every change of what the object maps to change the version.
+func version(obj map[string]any, fields ...string) string {
+	last, _ := obj["lastUpdated"].(string)
+	if last == "" {
+		return ""
+	}
+	h := newFNV()
+	h.str(last)
+	for _, f := range fields {
+		s, _ := obj[f].(string)
+		h.str(s)
+	}
+	if p, ok := obj["profile"].(map[string]any); ok {
+		keys := make([]string, 0, len(p))
+		for k := range p {
+			keys = append(keys, k)
+		}
+		slices.Sort(keys)
+		for _, k := range keys {
+			h.str(k)
+			h.value(p[k])
+		}
+	}
+	return strconv.FormatUint(uint64(h), 36)
+}
+
+// fnv is FNV-1a, 64 bits, over strings without converting them to bytes.
+type fnv uint64
+
+func newFNV() fnv { return 14695981039346656037 }
+
+func (h *fnv) str(s string) {
+	for i := 0; i < len(s); i++ {
+		*h = (*h ^ fnv(s[i])) * 1099511628211
+	}
+	*h = (*h ^ 0xff) * 1099511628211 // separator: "ab","c" differs from "a","bc"
+}
+
+// value hashes a decoded JSON value; arrays and objects (custom
+// multi-valued attributes) through their canonical JSON.
+func (h *fnv) value(v any) {
+	switch x := v.(type) {
+	case nil:
+		h.str("\x00null")
+	case string:
+		h.str(x)
+	case bool:
+		h.str(strconv.FormatBool(x))
+	case float64:
+		h.str(strconv.FormatFloat(x, 'g', -1, 64))
+	default:
+		b, _ := json.Marshal(x)
+		h.str(string(b))
+	}
+}
+
+// Version is derived from lastUpdated, which Okta moves on every profile
+// and status change, the status (active) and the profile. A user's group
+// memberships are not part of it: Okta records membership times on the
+// group.
+func (u *users) Version(obj map[string]any) string {
+	return version(obj, "status")
+}
 
 func (u *users) Get(ctx context.Context, id string) (map[string]any, error) {
 	return u.c.getByID(ctx, "get user", userPath(id), id, "User")
@@ -327,7 +424,15 @@ var (
 	_ bridge.Pusher        = (*groups)(nil)
 	_ bridge.Expander      = (*groups)(nil)
 	_ bridge.MemberManager = (*groups)(nil)
+	_ bridge.Versioner     = (*groups)(nil)
 )
+
+// Version is derived from lastUpdated and the profile (name and
+// description changes) and lastMembershipUpdated (members added or
+// removed). Members' display names are not part of it.
+func (g *groups) Version(obj map[string]any) string {
+	return version(obj, "lastMembershipUpdated")
+}
 
 func (g *groups) Get(ctx context.Context, id string) (map[string]any, error) {
 	return g.c.getByID(ctx, "get group", groupPath(id), id, "Group")

@@ -69,4 +69,16 @@
 //     totalResults follows bridge's lower-bound rule.
 //   - Custom attributes: string, boolean, integer and decimal, mapped to
 //     profile.<name>; they must exist in the org's Profile Editor.
+//   - ETags (meta.version, If-Match, If-None-Match): a user's version is a
+//     hash of its lastUpdated, status and profile, a group's of its
+//     lastUpdated, lastMembershipUpdated and profile (the gateway mixes in
+//     the externalId it keeps). lastUpdated has millisecond precision, so
+//     the profile and status make two changes within one millisecond give
+//     two versions. Not covered: a user's group memberships (Okta records
+//     them on the group; groups are returned only on request) and the
+//     display names of a group's members. If-Match is checked against a
+//     read made just before the write (Okta has no conditional writes).
+//   - Reading: objects are decoded without the fields no rule or check
+//     reads (_links, credentials, type, the other timestamps), which are
+//     half of a user's JSON; see readFields.
 package okta

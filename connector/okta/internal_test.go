@@ -1,10 +1,13 @@
 package okta
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/scimconnect/scimconnect/connector/bridge"
+	"github.com/scimconnect/scimconnect/connector/httpx"
 	"github.com/scimconnect/scimconnect/connector/mapping"
 	"github.com/scimconnect/scimconnect/scim"
 	"github.com/scimconnect/scimconnect/scim/filter"
@@ -109,5 +112,103 @@ func TestCheckLogin(t *testing.T) {
 		if err := checkLogin(tc.in); (err == nil) != tc.ok {
 			t.Errorf("checkLogin(%q) = %v, want ok=%v", tc.in, err, tc.ok)
 		}
+	}
+}
+
+// TestVersion checks that an Okta object's version changes with every
+// field it is derived from, and only with them.
+func TestVersion(t *testing.T) {
+	u := &users{}
+	g := &groups{}
+	user := func(mod func(map[string]any)) string {
+		obj := map[string]any{"id": "00u1", "status": "ACTIVE", "lastUpdated": "2026-01-02T03:04:05.000Z", "lastLogin": "2026-01-01T00:00:00.000Z",
+			"profile": map[string]any{"login": "a@x.io", "firstName": "A", "n": 1.0, "tags": []any{"x", "y"}, "none": nil}}
+		if mod != nil {
+			mod(obj)
+		}
+		return u.Version(obj)
+	}
+	base := user(nil)
+	if base == "" || base != user(nil) {
+		t.Fatalf("version %q is not stable", base)
+	}
+	for name, mod := range map[string]func(map[string]any){
+		"lastUpdated":      func(o map[string]any) { o["lastUpdated"] = "2026-01-02T03:04:05.001Z" },
+		"status":           func(o map[string]any) { o["status"] = "SUSPENDED" },
+		"profile value":    func(o map[string]any) { o["profile"].(map[string]any)["firstName"] = "B" },
+		"profile number":   func(o map[string]any) { o["profile"].(map[string]any)["n"] = 2.0 },
+		"profile array":    func(o map[string]any) { o["profile"].(map[string]any)["tags"] = []any{"x"} },
+		"profile key":      func(o map[string]any) { o["profile"].(map[string]any)["lastName"] = "L" },
+		"null to a value":  func(o map[string]any) { o["profile"].(map[string]any)["none"] = "null" },
+		"key/value border": func(o map[string]any) { p := o["profile"].(map[string]any); delete(p, "login"); p["logina@x.io"] = "" },
+	} {
+		if user(mod) == base {
+			t.Errorf("changing %s keeps the version", name)
+		}
+	}
+	if v := user(func(o map[string]any) { o["lastLogin"] = "2026-02-01T00:00:00.000Z" }); v != base {
+		t.Errorf("lastLogin (not mapped) changed the version")
+	}
+	if v := user(func(o map[string]any) { delete(o, "lastUpdated") }); v != "" {
+		t.Errorf("version without lastUpdated = %q, want none", v)
+	}
+	group := map[string]any{"lastUpdated": "2026-01-02T03:04:05.000Z", "lastMembershipUpdated": "2026-01-02T03:04:05.000Z", "profile": map[string]any{"name": "G"}}
+	gv := g.Version(group)
+	group["lastMembershipUpdated"] = "2026-01-02T03:04:06.000Z"
+	if g.Version(group) == gv {
+		t.Error("a membership change keeps the group version")
+	}
+}
+
+// TestDecodeSkipsOnlyUnmapped maps an Okta user and group decoded with
+// the fields the client skips and without skipping: the SCIM resources
+// and the versions must be the same.
+func TestDecodeSkipsOnlyUnmapped(t *testing.T) {
+	bodies := map[string]string{
+		"User": `{"id":"00u1","status":"ACTIVE","created":"2026-01-02T03:04:05.000Z","activated":null,"statusChanged":"2026-01-02T03:04:05.000Z",
+			"lastLogin":null,"lastUpdated":"2026-01-03T03:04:05.000Z","passwordChanged":null,"type":{"id":"oty1"},
+			"profile":{"login":"ada@example.com","email":"ada@example.com","firstName":"Ada","lastName":"Lovelace","title":"Countess","department":"R\u0026D","managerId":"00u2","manager":"Babbage"},
+			"credentials":{"password":{},"provider":{"type":"OKTA","name":"OKTA"}},
+			"_links":{"self":{"href":"https://acme.okta.com/api/v1/users/00u1"}}}`,
+		"Group": `{"id":"00g1","created":"2026-01-02T03:04:05.000Z","lastUpdated":"2026-01-02T03:04:05.000Z","lastMembershipUpdated":"2026-01-04T03:04:05.000Z",
+			"objectClass":["okta:user_group"],"type":"OKTA_GROUP","profile":{"name":"Engineers","description":"builders"},
+			"_links":{"users":{"href":"https://acme.okta.com/api/v1/groups/00g1/users"}}}`,
+	}
+	for typ, body := range bodies {
+		t.Run(typ, func(t *testing.T) {
+			table, rt, ver := userTable, userType(), bridge.Versioner(&users{})
+			if typ == "Group" {
+				table, rt, ver = groupTable, groupType(), &groups{}
+			}
+			m, err := table.Compile(mapping.Options{ResourceType: rt})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var full, skipped map[string]any
+			if err := json.Unmarshal([]byte(body), &full); err != nil {
+				t.Fatal(err)
+			}
+			resp := &httpx.Response{Status: 200, Body: []byte(body)}
+			if err := resp.DecodeJSONFields(&skipped, isReadField); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := skipped["_links"]; ok {
+				t.Error("_links decoded")
+			}
+			want, err := m.FromTarget(full)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := m.FromTarget(skipped)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("mapped resource (-full +skipped):\n%s", diff)
+			}
+			if ver.Version(full) != ver.Version(skipped) {
+				t.Error("the version depends on skipped fields")
+			}
+		})
 	}
 }

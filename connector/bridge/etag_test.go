@@ -1,0 +1,142 @@
+package bridge_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"testing"
+
+	"github.com/scimconnect/scimconnect/connector"
+	"github.com/scimconnect/scimconnect/connector/bridge"
+)
+
+// versioned is an updating target whose objects' versions follow their
+// content, as a last-modified time would.
+type versioned struct{ updater }
+
+// Version implements bridge.Versioner.
+func (v versioned) Version(obj map[string]any) string {
+	return fmt.Sprintf("%v-%v-%v", obj["login"], obj["title"], obj["status"])
+}
+
+// doIf sends a request with an If-Match header and returns the status and
+// the ETag header.
+func (s *server) doIf(t *testing.T, method, path string, body any, ifMatch string) (int, string) {
+	t.Helper()
+	var rd io.Reader
+	if body != nil {
+		raw, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rd = bytes.NewReader(raw)
+	}
+	req, err := http.NewRequest(method, s.url+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/scim+json")
+	req.Header.Set("If-Match", ifMatch)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body)
+	return resp.StatusCode, resp.Header.Get("ETag")
+}
+
+// TestETags checks the bridge's versions: ETags are advertised only when
+// every target has versions, responses and list items carry them, the
+// gateway-kept externalId is part of them, and a stale If-Match refuses
+// a write before it reaches the target.
+func TestETags(t *testing.T) {
+	t.Run("advertised only when every target has versions", func(t *testing.T) {
+		f := newFake(fakeOptions{paging: bridge.PagingOffset})
+		group := &bridge.Resource{Ops: bridge.OpGet}
+		for _, tc := range []struct {
+			name        string
+			user, group bridge.Target
+			want        bool
+		}{
+			{"both", versioned{updater{f}}, versioned{updater{f}}, true},
+			{"users only", versioned{updater{f}}, updater{f}, false},
+			{"none", updater{f}, updater{f}, false},
+		} {
+			inst, err := bridge.Open(context.Background(), declaration(userDecl(), tc.user, group, tc.group), connector.Env{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := inst.Features().ETag; got != tc.want {
+				t.Errorf("%s: Features().ETag = %v, want %v", tc.name, got, tc.want)
+			}
+		}
+	})
+
+	f := newFake(fakeOptions{paging: bridge.PagingOffset})
+	s := start(t, declaration(userDecl(), versioned{updater{f}}, nil, nil), connector.Env{})
+	created := s.do(t, "POST", "/Users", newUser(1)).must(t, "create", 201)
+	loc := "/Users/" + url.PathEscape(str(created.body, "id"))
+	version := func(r response) string { v, _ := r.body["meta"].(map[string]any)["version"].(string); return v }
+	v1 := version(created)
+	if v1 != `W/"user1@example.com-Tester-ACTIVE"` {
+		t.Fatalf("created version %q, want the target's as a weak tag", v1)
+	}
+	list := s.do(t, "GET", "/Users", nil).must(t, "list", 200)
+	if item := list.body["Resources"].([]any)[0].(map[string]any); item["meta"].(map[string]any)["version"] != v1 {
+		t.Errorf("list item version %v, want %s", item["meta"], v1)
+	}
+
+	f.resetCalls()
+	put := newUser(1)
+	put["title"] = "Refused"
+	if code, _ := s.doIf(t, "PUT", loc, put, `W/"stale"`); code != http.StatusPreconditionFailed {
+		t.Errorf("PUT with a stale If-Match: %d, want 412", code)
+	}
+	patch := patchOps(map[string]any{"op": "replace", "path": "title", "value": "Refused"})
+	if code, _ := s.doIf(t, "PATCH", loc, patch, `W/"stale"`); code != http.StatusPreconditionFailed {
+		t.Errorf("PATCH with a stale If-Match: %d, want 412", code)
+	}
+	if code, _ := s.doIf(t, "DELETE", loc, nil, `W/"stale"`); code != http.StatusPreconditionFailed {
+		t.Errorf("DELETE with a stale If-Match: %d, want 412", code)
+	}
+	if n := len(f.writes) + f.Calls()["delete"]; n != 0 {
+		t.Errorf("refused requests reached the target: %d writes, calls %v", n, f.Calls())
+	}
+
+	// A change of the externalId alone, which the target never sees,
+	// changes the version too.
+	put = newUser(1)
+	put["externalId"] = "e-1"
+	code, v2 := s.doIf(t, "PUT", loc, put, v1)
+	if code != http.StatusOK || v2 == v1 || v2 == "" {
+		t.Errorf("PUT setting externalId: %d, version %q (was %q); want 200 and a new version", code, v2, v1)
+	}
+	if code, _ := s.doIf(t, "PATCH", loc, patch, v1); code != http.StatusPreconditionFailed {
+		t.Errorf("PATCH with the version before the externalId changed: %d, want 412", code)
+	}
+	code, v3 := s.doIf(t, "PATCH", loc, patch, v2)
+	if code != http.StatusOK || v3 == v2 {
+		t.Errorf("PATCH with the current If-Match: %d, version %q (was %q)", code, v3, v2)
+	}
+	if code, _ := s.doIf(t, "DELETE", loc, nil, v3); code != http.StatusNoContent {
+		t.Errorf("DELETE with the current If-Match: %d, want 204", code)
+	}
+
+	t.Run("targets without versions ignore If-Match", func(t *testing.T) {
+		f := newFake(fakeOptions{paging: bridge.PagingOffset})
+		s := start(t, declaration(userDecl(), updater{f}, nil, nil), connector.Env{})
+		created := s.do(t, "POST", "/Users", newUser(1)).must(t, "create", 201)
+		if v := version(created); v != "" {
+			t.Errorf("version %q from a target without versions", v)
+		}
+		loc := "/Users/" + url.PathEscape(str(created.body, "id"))
+		if code, _ := s.doIf(t, "PATCH", loc, patch, `W/"any"`); code != http.StatusOK {
+			t.Errorf("PATCH with If-Match: %d, want 200 (not checked)", code)
+		}
+	})
+}

@@ -701,6 +701,35 @@ func TestTestConnection(t *testing.T) {
 	}
 }
 
+// The Okta connector's test makes a real authenticated call: it passes
+// with the simulator's token and reports the target's refusal of a wrong
+// one, without the token in the message.
+func TestTestConnectionOkta(t *testing.T) {
+	f := newFixture(t, "")
+	params := startOktaSim(t)
+	f.create(map[string]any{"name": "good", "type": "okta", "parameters": params})
+	bad := map[string]any{"token": "wrong-okta-api-token-000000001", "target_url": params["target_url"]}
+	f.create(map[string]any{"name": "bad", "type": "okta", "parameters": bad})
+	type result struct {
+		OK            bool
+		TargetChecked bool `json:"target_checked"`
+		Message       string
+	}
+	var good, refused result
+	decodeBody(t, f.do("POST", "/admin/v1/instances/good/test", adminToken, nil), &good)
+	if !good.OK || !good.TargetChecked {
+		t.Errorf("test with the right token: %+v", good)
+	}
+	w := f.do("POST", "/admin/v1/instances/bad/test", adminToken, nil)
+	decodeBody(t, w, &refused)
+	if refused.OK || !refused.TargetChecked || !strings.Contains(refused.Message, "401") {
+		t.Errorf("test with a wrong token: %+v", refused)
+	}
+	if strings.Contains(w.Body.String(), "wrong-okta-api-token") {
+		t.Errorf("the token shows in the answer: %s", w.Body)
+	}
+}
+
 func TestRouting(t *testing.T) {
 	f := newFixture(t, "")
 	tests := []struct {

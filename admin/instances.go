@@ -446,7 +446,10 @@ func (h *Handler) testInstance(w http.ResponseWriter, r *http.Request) {
 	}
 	defer conn.Close()
 	tester, ok := conn.(Tester)
-	if !ok {
+	if ok {
+		err = tester.TestConnection(ctx)
+	}
+	if !ok || errors.Is(err, connector.ErrNoConnectionTest) {
 		msg := "the instance opens; connector type " + s.Type + " has no connection test"
 		if typ.Simulator == nil && len(typ.Params) == 0 {
 			msg = "the instance opens; connector type " + s.Type + " has no target to call"
@@ -454,7 +457,7 @@ func (h *Handler) testInstance(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, testResult{OK: true, Message: msg})
 		return
 	}
-	if err := tester.TestConnection(ctx); err != nil {
+	if err != nil {
 		writeJSON(w, http.StatusOK, testResult{TargetChecked: true, Message: err.Error()})
 		return
 	}

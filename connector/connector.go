@@ -11,6 +11,7 @@ package connector
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 
@@ -107,3 +108,7 @@ type Wrapper interface {
 
 // Registry maps connector type names to types.
 type Registry map[string]Type
+
+// ErrNoConnectionTest is what an instance's TestConnection returns when
+// its connector has no cheap authenticated call to make.
+var ErrNoConnectionTest = errors.New("this connector has no connection test")

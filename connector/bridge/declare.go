@@ -119,6 +119,9 @@ type Targets struct {
 	ByType map[string]Target
 	// Closer releases the connection; may be nil.
 	Closer io.Closer
+	// Check, when set, makes one cheap authenticated call to the target
+	// and returns its error: the admin API's connection test.
+	Check func(ctx context.Context) error
 }
 
 // Connector is a connector type declared to the framework. Type turns it

@@ -21,6 +21,7 @@ type instance struct {
 	types    []provider.ResourceType
 	features provider.Features
 	closer   func() error
+	check    func(ctx context.Context) error
 	disabled map[string][]string // lower-case endpoint name → disabled paths
 	log      *slog.Logger
 }
@@ -62,6 +63,7 @@ func Open(ctx context.Context, c *Connector, env connector.Env, params json.RawM
 	if targets.Closer != nil {
 		in.closer = targets.Closer.Close
 	}
+	in.check = targets.Check
 	var ext ExternalIDs = NewMemoryExternalIDs()
 	if env.Store != nil {
 		ext = &StoreExternalIDs{Store: env.Store, Instance: env.Instance}
@@ -166,6 +168,18 @@ func (in *instance) ResourceTypes() []provider.ResourceType { return in.types }
 
 // Features implements connector.Instance: they follow from the declaration.
 func (in *instance) Features() provider.Features { return in.features }
+
+// TestConnection makes the target's cheap authenticated call (Targets.Check);
+// without one it reports that the connector has no connection test.
+func (in *instance) TestConnection(ctx context.Context) error {
+	if in.check == nil {
+		return connector.ErrNoConnectionTest
+	}
+	if err := in.check(ctx); err != nil {
+		return fmt.Errorf("%s: %w", in.conn.Name, err)
+	}
+	return nil
+}
 
 // Close implements connector.Instance.
 func (in *instance) Close() error {

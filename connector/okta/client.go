@@ -48,6 +48,14 @@ func errorMessage(body []byte) string {
 	return msg
 }
 
+// check reads one user: the cheapest call that proves the org URL and the
+// API token (a wrong token is 401 E0000011, a token without the right
+// admin role 403).
+func (c *client) check(ctx context.Context) error {
+	_, err := c.do(ctx, "connection test", &httpx.Request{Path: "/api/v1/users", Query: url.Values{"limit": {"1"}}}, nil)
+	return err
+}
+
 // do sends one call and translates a failure. Okta reports a duplicate
 // login as 400 E0000001 (NOTES §6), which is a SCIM 409 uniqueness; and
 // refuses changes to BUILT_IN/APP groups (403 E0000006) or in a user's

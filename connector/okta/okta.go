@@ -126,10 +126,13 @@ func connect(ctx context.Context, env connector.Env, params json.RawMessage, _ [
 		return nil, fmt.Errorf("okta client: %w", err)
 	}
 	c := &client{http: cl}
-	return &bridge.Targets{ByType: map[string]bridge.Target{
-		"User":  &users{c},
-		"Group": &groups{c},
-	}}, nil
+	return &bridge.Targets{
+		ByType: map[string]bridge.Target{
+			"User":  &users{c},
+			"Group": &groups{c},
+		},
+		Check: c.check,
+	}, nil
 }
 
 // transport keeps enough idle connections for httpx's concurrency limit:

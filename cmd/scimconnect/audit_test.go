@@ -142,7 +142,7 @@ instances:
 	localPatch := do("PATCH", "/scim/hr/v2/Users/"+localID, localToken, patch)
 	badAuth := do("GET", "/scim/hr/v2/Users/"+localID, "not-the-token-000000000000", "")
 	filtered := do("GET", "/scim/hr/v2/Users?filter="+url.QueryEscape(`userName eq "ada@example.com"`), localToken, "")
-	// An OAuth client: token endpoint (not audited), then SCIM.
+	// An OAuth client: token endpoint (audited as operation token), then SCIM.
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {"app"}, "client_secret": {clientSecret}}
 	res, err := http.PostForm(base+"/scim/hr/oauth/token", form)
 	if err != nil {
@@ -155,6 +155,7 @@ instances:
 		t.Fatalf("access token: %v %+v", err, tok)
 	}
 	res.Body.Close()
+	tokenIssued := sent{res.StatusCode, res.Header.Get("X-Request-Id"), ""}
 	oauthGet := do("GET", "/scim/hr/v2/Users/"+localID, tok.AccessToken, "")
 	oktaCreate := do("POST", "/scim/crm/v2/Users", crm.Token, user)
 	oktaID := idOf(oktaCreate.location)
@@ -162,7 +163,7 @@ instances:
 	unknown := do("GET", "/scim/nosuch/v2/Users", localToken, "") // not recorded
 	end := time.Now()
 	for name, s := range map[string]sent{"local create": localCreate, "local get": localGet, "local patch": localPatch, "bad auth": badAuth,
-		"filter": filtered, "oauth get": oauthGet, "okta create": oktaCreate, "okta get": oktaGet, "unknown instance": unknown} {
+		"filter": filtered, "token": tokenIssued, "oauth get": oauthGet, "okta create": oktaCreate, "okta get": oktaGet, "unknown instance": unknown} {
 		if s.requestID == "" {
 			t.Errorf("%s: no X-Request-Id", name)
 		}
@@ -185,14 +186,14 @@ instances:
 		if err := json.Unmarshal(raw, &page); err != nil {
 			t.Fatal(err)
 		}
-		if len(page.Records) >= 8 || time.Now().After(deadline) {
+		if len(page.Records) >= 9 || time.Now().After(deadline) {
 			break
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	recs := page.Records
-	if len(recs) != 8 {
-		t.Fatalf("%d records, want 8:\n%s", len(recs), raw)
+	if len(recs) != 9 {
+		t.Fatalf("%d records, want 9:\n%s", len(recs), raw)
 	}
 	slices.Reverse(recs) // oldest first, like the requests
 
@@ -210,6 +211,7 @@ instances:
 		{localPatch, "hr", tokenClient(localToken), "patch", "Users", localID, "success", "", 200},
 		{badAuth, "hr", "", "get", "Users", localID, "denied", "", 401},
 		{filtered, "hr", tokenClient(localToken), "list", "Users", "", "success", "", 200},
+		{tokenIssued, "hr", "app", "token", "", "", "success", "", 200},
 		{oauthGet, "hr", "app", "get", "Users", localID, "success", "", 200},
 		{oktaCreate, "crm", tokenClient(crm.Token), "create", "Users", oktaID, "success", "POST /api/v1/users", 201},
 		{oktaGet, "crm", tokenClient(crm.Token), "get", "Users", oktaID, "success", "GET /api/v1/users/" + oktaID, 200},

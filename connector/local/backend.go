@@ -94,33 +94,39 @@ func hashPassword(pw string) (string, error) {
 // toRecord turns validated attributes into a stored document and its index
 // keys. The computed attribute (groups/members) is not stored in the
 // document. prevPassword keeps the stored password hash when attrs has none.
-func (b *backend) toRecord(r *store.Resource, attrs map[string]any, prevPassword string) error {
+// It returns the stored attributes as decode reads them back (without the
+// password hash), so a write can answer and fill the read cache without
+// decoding what it just encoded, and the stored hash.
+func (b *backend) toRecord(r *store.Resource, attrs map[string]any, prevPassword string) (shown map[string]any, password string, err error) {
 	doc := make(map[string]any, len(attrs))
+	computed := b.computed()
 	for k, v := range attrs {
+		switch k {
+		case computed, "id", "meta", "schemas":
+			continue
+		}
 		doc[k] = v
 	}
-	delete(doc, b.computed())
-	delete(doc, "id")
-	delete(doc, "meta")
-	delete(doc, "schemas")
 	if pw, ok := doc["password"].(string); ok {
 		h, err := hashPassword(pw)
 		if err != nil {
-			return fmt.Errorf("hash password: %w", err)
+			return nil, "", fmt.Errorf("hash password: %w", err)
 		}
 		doc["password"] = h
+		password = h
 	} else if prevPassword != "" {
 		doc["password"] = prevPassword
+		password = prevPassword
 	}
-	data, err := json.Marshal(doc)
+	data, err := schema.MarshalValue(doc)
 	if err != nil {
-		return fmt.Errorf("encode %s: %w", b.name(), err)
+		return nil, "", fmt.Errorf("encode %s: %w", b.name(), err)
 	}
 	r.Data = data
 	r.UserName, _ = doc["userName"].(string)
 	r.ExternalID, _ = doc["externalId"].(string)
 	r.DisplayName, _ = doc["displayName"].(string)
-	r.Emails = r.Emails[:0]
+	r.Emails = nil // never append to a slice r may share (with a cached copy)
 	if emails, ok := doc["emails"].([]any); ok {
 		for _, e := range emails {
 			if m, ok := e.(map[string]any); ok {
@@ -130,19 +136,30 @@ func (b *backend) toRecord(r *store.Resource, attrs map[string]any, prevPassword
 			}
 		}
 	}
-	return nil
+	delete(doc, "password")
+	return doc, password, nil
 }
 
 // decode returns the stored document's attributes (without the password hash)
 // and the hash.
 func decode(r *store.Resource) (map[string]any, string, error) {
-	var attrs map[string]any
-	if err := json.Unmarshal(r.Data, &attrs); err != nil {
-		return nil, "", fmt.Errorf("decode resource %s: %w", r.ID, err)
+	attrs, ok := schemaObject(r.Data)
+	if !ok {
+		if err := json.Unmarshal(r.Data, &attrs); err != nil {
+			return nil, "", fmt.Errorf("decode resource %s: %w", r.ID, err)
+		}
 	}
 	pw, _ := attrs["password"].(string)
 	delete(attrs, "password")
 	return attrs, pw, nil
+}
+
+// schemaObject decodes a stored JSON object as json.Unmarshal does, on
+// schema.UnmarshalValue's fast path; ok is false when that cannot.
+func schemaObject(data []byte) (map[string]any, bool) {
+	v, ok := schema.UnmarshalValue(data, false)
+	m, isObj := v.(map[string]any)
+	return m, ok && isObj
 }
 
 func toResource(r *store.Resource, attrs map[string]any) *provider.Resource {
@@ -294,7 +311,7 @@ func (b *backend) Get(ctx context.Context, id string, want *schema.Projection) (
 		if err != nil {
 			return err
 		}
-		attrs, _, err := decode(r)
+		attrs, pw, err := decode(r)
 		if err != nil {
 			return err
 		}
@@ -303,7 +320,7 @@ func (b *backend) Get(ctx context.Context, id string, want *schema.Projection) (
 				return err
 			}
 		}
-		v = newCached(r, attrs, b.computed())
+		v = newCached(r, attrs, pw, b.computed())
 		v.hasComputed = need
 		return nil
 	})
@@ -368,23 +385,19 @@ func memberIDs(v any) ([]string, error) {
 func (b *backend) Create(ctx context.Context, attrs map[string]any) (*provider.Resource, error) {
 	now := time.Now().UTC()
 	r := &store.Resource{Instance: b.d.instance, Type: b.name(), ID: newID(), Created: now, Modified: now}
-	if err := b.toRecord(r, attrs, ""); err != nil {
+	shown, pw, err := b.toRecord(r, attrs, "")
+	if err != nil {
 		return nil, err
 	}
 	var ids []string
 	if b.kind == kindGroup {
-		var err error
 		if ids, err = memberIDs(attrs["members"]); err != nil {
 			return nil, err
 		}
 	}
-	var res *provider.Resource
-	err := b.d.update(ctx, func(tx store.Tx) error {
+	var v *cached
+	err = b.d.update(ctx, func(tx store.Tx, ws *writeSet) error {
 		if err := tx.CreateResource(ctx, r); err != nil {
-			return err
-		}
-		out, _, err := decode(r)
-		if err != nil {
 			return err
 		}
 		if len(ids) > 0 {
@@ -399,12 +412,17 @@ func (b *backend) Create(ctx context.Context, attrs map[string]any) (*provider.R
 				return err
 			}
 		}
-		res = toResource(r, out)
+		v = newCached(r, shown, pw, b.computed())
+		// A new user belongs to no group yet: its computed attribute is
+		// known (empty). A group's members are read after the commit.
+		v.hasComputed = b.kind == kindUser
+		ws.created = append(ws.created[:0], v)
 		return nil
 	})
 	if err != nil {
 		return nil, b.storeError(err, r.ID)
 	}
+	res := v.resource(b.computed(), false)
 	if len(ids) == 0 {
 		return res, nil
 	}
@@ -428,7 +446,7 @@ func (b *backend) current(ctx context.Context, tx store.Tx, id string, cond prov
 
 func (b *backend) Replace(ctx context.Context, id string, attrs map[string]any, cond provider.Precondition) (*provider.Resource, error) {
 	var res *provider.Resource
-	err := b.d.update(ctx, func(tx store.Tx) error {
+	err := b.d.update(ctx, func(tx store.Tx, ws *writeSet) error {
 		cur, curAttrs, pw, err := b.current(ctx, tx, id, cond)
 		if err != nil {
 			return err
@@ -441,7 +459,8 @@ func (b *backend) Replace(ctx context.Context, id string, attrs map[string]any, 
 		}
 		next := *cur
 		next.Modified = time.Now().UTC()
-		if err := b.toRecord(&next, attrs, pw); err != nil {
+		shown, pw, err := b.toRecord(&next, attrs, pw)
+		if err != nil {
 			return err
 		}
 		if err := tx.PutResource(ctx, &next, cur.Version); err != nil {
@@ -462,13 +481,9 @@ func (b *backend) Replace(ctx context.Context, id string, attrs map[string]any, 
 		}
 		// Answer with what was written; the computed attribute is loaded
 		// after the commit.
-		shown := make(map[string]any, len(attrs))
-		for k, v := range attrs {
-			if k != "password" && k != b.computed() {
-				shown[k] = v
-			}
-		}
-		res = toResource(&next, shown)
+		v := newCached(&next, shown, pw, b.computed())
+		ws.through = append(ws.through, v)
+		res = v.resource(b.computed(), false)
 		return nil
 	})
 	if err != nil {
@@ -492,8 +507,21 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 			}
 		}
 	}
+	need := wants(want, b.computed())
 	var res *provider.Resource
-	err := b.d.update(ctx, func(tx store.Tx) error {
+	complete := false // res holds the computed attribute if the response needs it
+	err := b.d.update(ctx, func(tx store.Tx, ws *writeSet) error {
+		if len(changes) == 0 && len(ops) > 0 {
+			if v := b.d.cache.get(resourceKey(b.name(), id)); v != nil {
+				nv, err := b.patchCached(ctx, tx, ws, v, ops, cond, need)
+				if err != nil || nv != nil {
+					if nv != nil {
+						res, complete = nv.resource(b.computed(), need), !need || nv.hasComputed
+					}
+					return err
+				}
+			}
+		}
 		cur, attrs, pw, err := b.current(ctx, tx, id, cond)
 		if err != nil {
 			return err
@@ -511,8 +539,8 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 				return err
 			}
 			next := *cur
-			next.Emails = nil
-			if err := b.toRecord(&next, valid, pw); err != nil {
+			shown, newPW, err := b.toRecord(&next, valid, pw)
+			if err != nil {
 				return err
 			}
 			if _, newPassword := valid["password"]; newPassword || !bytes.Equal(next.Data, cur.Data) {
@@ -525,8 +553,7 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 						return err
 					}
 				}
-				delete(valid, "password")
-				final, finalAttrs = &next, valid
+				final, finalAttrs, pw = &next, shown, newPW
 			}
 		}
 		for _, c := range coalesce(changes) {
@@ -543,26 +570,88 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 			}
 			final = &next
 		}
-		res = toResource(final, finalAttrs)
+		v := newCached(final, finalAttrs, pw, b.computed())
 		// A user's groups are one indexed query: cheaper here than in a
 		// read transaction of its own afterwards.
-		if b.kind == kindUser && wants(want, b.computed()) {
-			want = b.noComputed()
-			return b.addComputed(ctx, tx, id, res.Attrs)
+		if b.kind == kindUser && need {
+			if v.computed, err = b.groupsOf(ctx, tx, id); err != nil {
+				return err
+			}
+			v.hasComputed = true
 		}
+		if final != cur {
+			ws.through = append(ws.through, v)
+		}
+		res, complete = v.resource(b.computed(), need), !need || v.hasComputed
 		return nil
 	})
 	if err != nil {
 		return nil, b.storeError(err, id)
 	}
+	if complete {
+		return res, nil
+	}
 	return b.withComputed(ctx, res, want)
 }
 
-// noComputed is a projection that leaves out the computed attribute, used
-// once it has been loaded.
-func (b *backend) noComputed() *schema.Projection {
-	p, _ := b.typ.NewProjection(nil, []string{b.computed()})
-	return p
+// patchCached applies a PATCH without member changes to the cached copy v
+// instead of reading the resource, and writes the result on condition that
+// the stored version is still v's. It returns nil, and has written
+// nothing, when the store must decide: v is not current (the store's
+// PutResource checks the version before writing), the operations fail or
+// change nothing on v (errors and no-ops are answered from the stored
+// resource), or the client's precondition does not hold for v. Once the
+// write succeeded, v was current, its computed attribute included, so the
+// resources that show this one and the response's computed attribute need
+// no store reads either.
+func (b *backend) patchCached(ctx context.Context, tx store.Tx, ws *writeSet, v *cached, ops []patch.Operation, cond provider.Precondition, need bool) (*cached, error) {
+	if provider.CheckPrecondition(cond, strconv.FormatInt(v.rec.Version, 10)) != nil {
+		return nil, nil
+	}
+	patched, err := patch.Apply(v.attrs, ops, b.typ)
+	if err != nil {
+		return nil, nil
+	}
+	valid, err := b.typ.Validate(patched, schema.Patched, v.attrs)
+	if err != nil {
+		return nil, nil
+	}
+	next := v.rec
+	shown, pw, err := b.toRecord(&next, valid, v.password)
+	if err != nil {
+		return nil, err
+	}
+	if _, newPassword := valid["password"]; !newPassword && sameValue(shown, v.attrs) {
+		return nil, nil
+	}
+	next.Modified = time.Now().UTC()
+	if err := tx.PutResource(ctx, &next, v.rec.Version); errors.Is(err, store.ErrVersionMismatch) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	ws.addKeys(&v.rec) // the pre-image's lookups, as recordingTx.GetResource notes them
+	if displayChanged(&v.rec, &next) {
+		related, ok := v.related()
+		if !ok {
+			if related, err = b.related(ctx, tx, next.ID); err != nil {
+				return nil, err
+			}
+		}
+		if err := b.touchShowing(ctx, tx, related); err != nil {
+			return nil, err
+		}
+	}
+	nv := newCached(&next, shown, pw, b.computed())
+	nv.computed, nv.hasComputed = v.computed, v.hasComputed
+	if need && !nv.hasComputed && b.kind == kindUser {
+		if nv.computed, err = b.groupsOf(ctx, tx, next.ID); err != nil {
+			return nil, err
+		}
+		nv.hasComputed = true
+	}
+	ws.through = append(ws.through, nv)
+	return nv, nil
 }
 
 func (b *backend) applyMemberChange(ctx context.Context, tx store.Tx, groupID string, c patch.MemberChange) error {
@@ -734,6 +823,21 @@ func (b *backend) touchRelated(ctx context.Context, tx store.Tx, id string) erro
 	if err != nil {
 		return err
 	}
+	return b.touchShowing(ctx, tx, related)
+}
+
+// touchShowing touches the related resources of a resource of this type
+// that was renamed or deleted (see related). A user shows in its groups'
+// members and nowhere below them: the groups' own members and nested
+// groups show the groups, which did not change. A group shows in its
+// members' groups and, as an indirect group, in everything below them.
+func (b *backend) touchShowing(ctx context.Context, tx store.Tx, related []string) error {
+	if b.kind == kindUser {
+		if len(related) == 0 {
+			return nil
+		}
+		return tx.TouchResources(ctx, b.d.instance, related, time.Now().UTC())
+	}
 	return b.touch(ctx, tx, related)
 }
 
@@ -753,7 +857,7 @@ func (b *backend) related(ctx context.Context, tx store.Tx, id string) ([]string
 }
 
 func (b *backend) Delete(ctx context.Context, id string, cond provider.Precondition) error {
-	err := b.d.update(ctx, func(tx store.Tx) error {
+	err := b.d.update(ctx, func(tx store.Tx, _ *writeSet) error {
 		cur, err := tx.GetResource(ctx, b.d.instance, b.name(), id)
 		if err != nil {
 			return err
@@ -761,14 +865,21 @@ func (b *backend) Delete(ctx context.Context, id string, cond provider.Precondit
 		if err := provider.CheckPrecondition(cond, strconv.FormatInt(cur.Version, 10)); err != nil {
 			return err
 		}
-		related, err := b.related(ctx, tx, id)
-		if err != nil {
-			return err
+		// A cached copy of the stored version knows the related resources:
+		// every membership change bumps the version of both sides.
+		related, ok := []string(nil), false
+		if v := b.d.cache.get(resourceKey(b.name(), id)); v != nil && v.rec.Version == cur.Version {
+			related, ok = v.related()
+		}
+		if !ok {
+			if related, err = b.related(ctx, tx, id); err != nil {
+				return err
+			}
 		}
 		if err := tx.DeleteResource(ctx, b.d.instance, b.name(), id); err != nil {
 			return err
 		}
-		return b.touch(ctx, tx, related)
+		return b.touchShowing(ctx, tx, related)
 	})
 	if err == nil {
 		// A delete shifts the index of every later resource, of this type
@@ -776,6 +887,59 @@ func (b *backend) Delete(ctx context.Context, id string, cond provider.Precondit
 		b.d.offsets(b.kind).reset()
 	}
 	return b.storeError(err, id)
+}
+
+// sameValue reports whether two attribute values encode to the same JSON.
+// Numbers compare by value whatever their Go type: Validate makes int64
+// what decoding reads back as float64.
+func sameValue(a, b any) bool {
+	switch x := a.(type) {
+	case map[string]any:
+		y, ok := b.(map[string]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for k, xv := range x {
+			if yv, ok := y[k]; !ok || !sameValue(xv, yv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		y, ok := b.([]any)
+		if !ok || len(x) != len(y) {
+			return false
+		}
+		for i := range x {
+			if !sameValue(x[i], y[i]) {
+				return false
+			}
+		}
+		return true
+	case string:
+		y, ok := b.(string)
+		return ok && x == y
+	case bool:
+		y, ok := b.(bool)
+		return ok && x == y
+	case nil:
+		return b == nil
+	case int64:
+		switch y := b.(type) {
+		case int64:
+			return x == y
+		case float64:
+			return float64(x) == y && int64(y) == x
+		}
+	case float64:
+		switch y := b.(type) {
+		case float64:
+			return x == y
+		case int64:
+			return float64(y) == x && int64(x) == y
+		}
+	}
+	return false // another type: assume a change, the write then proceeds
 }
 
 func isNotFound(err error) bool { return errors.Is(err, store.ErrNotFound) }

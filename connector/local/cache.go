@@ -14,27 +14,39 @@ const maxCached = 200_000
 
 // readCache keeps decoded resources and index lookups of one directory in
 // memory, so that reads need no store round trip. It is used only when the
-// store is exclusive to this process (store.Exclusive), and every write
-// through this directory empties it.
+// store is exclusive to this process (store.Exclusive); every write through
+// this directory drops what it changed and caches what it created or wrote.
 //
 // Coherence: a reader takes the generation before it reads the store and
 // may insert what it read only if no write finished since; a writer bumps
-// the generation and empties the cache after its transaction, under the
+// the generation and drops what it changed after its transaction, under the
 // same mutex. So a read that raced with a write can never leave stale data
-// behind. A nil *readCache caches nothing.
+// behind. Writes themselves never trust a cached copy blindly: they use it
+// only together with the version the store holds (see backend.patchCached
+// and Delete). A nil *readCache caches nothing.
 type readCache struct {
 	mu        sync.Mutex
 	gen       uint64
 	resources map[string]*cached
 	lookups   map[string][]string
+
+	// Writes also refresh the cache with what they wrote (write-through),
+	// which must never put back an older state than a later write left.
+	// writeSeq numbers write transactions in the order they run (the
+	// store runs them one at a time: SQLite has one writer); pending maps
+	// each resource id a write changed to the number of the last write
+	// that changed it and has not finished (see changing and wrote).
+	writeSeq uint64
+	pending  map[string]uint64
 }
 
 // cached is a resource as stored, decoded. attrs is shared and must be
 // treated as read-only.
 type cached struct {
-	rec         store.Resource // metadata; Data is nil
+	rec         store.Resource // metadata and index keys; Data is nil
 	attrs       map[string]any
-	computed    []any // User.groups or Group.members, when hasComputed
+	password    string // the stored password hash ("" for none), which a PATCH from the cached copy keeps
+	computed    []any  // User.groups or Group.members, when hasComputed
 	hasComputed bool
 }
 
@@ -42,7 +54,7 @@ func newReadCache(st store.Store) *readCache {
 	if ex, ok := st.(store.Exclusive); !ok || !ex.Exclusive() {
 		return nil
 	}
-	return &readCache{resources: map[string]*cached{}, lookups: map[string][]string{}}
+	return &readCache{resources: map[string]*cached{}, lookups: map[string][]string{}, pending: map[string]uint64{}}
 }
 
 func resourceKey(typ, id string) string { return typ + "\x00" + id }
@@ -113,35 +125,84 @@ func (c *readCache) putLookup(gen uint64, key string, ids []string) {
 	c.lookups[key] = ids
 }
 
+// beginWrite numbers a write transaction; it is called as the
+// transaction's fn starts, so numbers follow the order writes commit in.
+func (c *readCache) beginWrite() uint64 {
+	if c == nil {
+		return 0
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.writeSeq++
+	return c.writeSeq
+}
+
+// changing notes, as write seq's fn ends, the resources it changed: until
+// seq finishes (wrote), an earlier write may not write its copies of them
+// through.
+func (c *readCache) changing(seq uint64, ids []string) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, id := range ids {
+		c.pending[id] = seq
+	}
+}
+
 // wrote records a finished write: it drops the cached copies of the
-// resources and the lookups it may have changed, and caches the resources
-// it created. Caching a created resource is safe without further checks:
-// its id is new, so no other request can have read or written it yet. The
-// generation bump stops reads that raced with the write from caching.
-func (c *readCache) wrote(ids, keys []string, created []*cached) {
+// resources and the lookups it may have changed and, if it committed,
+// caches the resources it created and the ones it wrote through.
+//
+// Caching a created resource is safe without further checks: its id is
+// new, so no other request can have read or written it yet. A resource
+// written through is cached only if no later write changed it since
+// (pending) and this write changed it once only (a PATCH that also
+// touched its own resource through nested groups left a newer version
+// than the copy). The generation bump stops reads that raced with the
+// write from caching. first is the number of the write's first attempt.
+func (c *readCache) wrote(ws *writeSet, first uint64, committed bool) {
 	if c == nil {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.gen++
-	for _, id := range ids {
+	for _, id := range ws.ids {
 		for _, typ := range [...]string{"User", "Group"} {
 			delete(c.resources, resourceKey(typ, id))
 		}
 	}
-	for _, k := range keys {
+	for _, k := range ws.keys {
 		delete(c.lookups, k)
 	}
-	for _, v := range created {
-		if len(c.resources) >= maxCached {
-			c.resources = map[string]*cached{}
+	if committed {
+		for _, v := range ws.created {
+			c.add(v)
 		}
-		c.resources[resourceKey(v.rec.Type, v.rec.ID)] = v
-		if v.rec.UserName != "" {
-			// userName is unique: the lookup's answer is exactly this user.
-			c.lookups[lookupKey(v.rec.Type, store.KeyUserName, v.rec.UserName)] = []string{v.rec.ID}
+		for _, v := range ws.through {
+			if c.pending[v.rec.ID] == ws.seq && ws.changedOnce(v.rec.ID) {
+				c.add(v)
+			}
 		}
+	}
+	for _, id := range ws.ids {
+		if s := c.pending[id]; s >= first && s <= ws.seq {
+			delete(c.pending, id)
+		}
+	}
+}
+
+// add caches v; the caller holds c.mu.
+func (c *readCache) add(v *cached) {
+	if len(c.resources) >= maxCached {
+		c.resources = map[string]*cached{}
+	}
+	c.resources[resourceKey(v.rec.Type, v.rec.ID)] = v
+	if v.rec.UserName != "" {
+		// userName is unique: the lookup's answer is exactly this user.
+		c.lookups[lookupKey(v.rec.Type, store.KeyUserName, v.rec.UserName)] = []string{v.rec.ID}
 	}
 }
 
@@ -158,13 +219,13 @@ func (v *cached) resource(computedName string, withComputed bool) *provider.Reso
 	return toResource(&v.rec, attrs)
 }
 
-// newCached keeps r's metadata and decoded attributes (without the
-// computed attribute, which is kept apart).
-func newCached(r *store.Resource, attrs map[string]any, computedName string) *cached {
+// newCached keeps r's metadata and index keys, its decoded attributes
+// (without the computed attribute, which is kept apart) and its password
+// hash.
+func newCached(r *store.Resource, attrs map[string]any, password, computedName string) *cached {
 	meta := *r
 	meta.Data = nil
-	meta.Emails = nil
-	v := &cached{rec: meta, attrs: attrs}
+	v := &cached{rec: meta, attrs: attrs, password: password}
 	if comp, ok := attrs[computedName]; ok {
 		v.computed, _ = comp.([]any)
 		v.hasComputed = true
@@ -177,4 +238,25 @@ func newCached(r *store.Resource, attrs map[string]any, computedName string) *ca
 		v.attrs = shared
 	}
 	return v
+}
+
+// related lists, from a cached copy that holds its computed attribute,
+// the resources whose computed attributes show it: a user's direct groups
+// or a group's members. ok is false when the copy does not know them.
+func (v *cached) related() (ids []string, ok bool) {
+	if !v.hasComputed {
+		return nil, false
+	}
+	for _, el := range v.computed {
+		m, _ := el.(map[string]any)
+		if t, _ := m["type"].(string); v.rec.Type == "User" && t != "direct" {
+			continue
+		}
+		id, _ := m["value"].(string)
+		if id == "" {
+			return nil, false
+		}
+		ids = append(ids, id)
+	}
+	return ids, true
 }

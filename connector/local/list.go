@@ -27,6 +27,7 @@ type item struct {
 	attrs    map[string]any // shared with the read cache: never modified
 	full     map[string]any // attrs plus id, meta and computed attributes, for filters and sorting
 	computed bool           // the computed attribute (groups/members) is in attrs when non-empty
+	password string         // the stored password hash, when decoded by item
 }
 
 // offsets remembers, for index paging without filter or sort, which
@@ -99,7 +100,7 @@ func (b *backend) list(ctx context.Context, tx store.Tx, q *provider.ListQuery, 
 			if err != nil {
 				return nil, err
 			}
-			v := newCached(r, it.attrs, b.computed())
+			v := newCached(r, it.attrs, it.password, b.computed())
 			v.hasComputed = withComputed
 			b.d.cache.put(gen, resourceKey(b.name(), r.ID), v)
 			if m.Match(it.full) {
@@ -223,7 +224,7 @@ func (b *backend) listFromCache(ctx context.Context, q *provider.ListQuery, m *f
 
 // item decodes a stored resource; full is built for filters and sorting.
 func (b *backend) item(ctx context.Context, tx store.Tx, r *store.Resource, withComputed bool) (*item, error) {
-	attrs, _, err := decode(r)
+	attrs, pw, err := decode(r)
 	if err != nil {
 		return nil, err
 	}
@@ -232,7 +233,7 @@ func (b *backend) item(ctx context.Context, tx store.Tx, r *store.Resource, with
 			return nil, err
 		}
 	}
-	return &item{rec: r, attrs: attrs, full: b.fullOf(r, attrs), computed: withComputed}, nil
+	return &item{rec: r, attrs: attrs, password: pw, full: b.fullOf(r, attrs), computed: withComputed}, nil
 }
 
 // fullOf is attrs plus id and meta, as filters and sorting see a resource.

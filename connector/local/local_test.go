@@ -6,8 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"regexp"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/scimconnect/scimconnect/connector"
 	"github.com/scimconnect/scimconnect/scim"
@@ -391,8 +393,15 @@ func TestCoalesceKeepsOrderAcrossKinds(t *testing.T) {
 // TestNestedChangesChangeVersions: when a group joins another, the users
 // below it get a new indirect group, so their version must change.
 func TestNestedChangesChangeVersions(t *testing.T) {
+	t.Run("store", func(t *testing.T) { testNestedChangesChangeVersions(t, newFixture(t)) })
+	t.Run("cached", func(t *testing.T) {
+		f, _ := newCachedFixture(t)
+		testNestedChangesChangeVersions(t, f)
+	})
+}
+
+func testNestedChangesChangeVersions(t *testing.T, f *fixture) {
 	ctx := context.Background()
-	f := newFixture(t)
 	u := f.user(t, "nested")
 	child := f.group(t, "Child", u.ID)
 	before, _ := f.users.Get(ctx, u.ID, nil)
@@ -476,5 +485,27 @@ func TestReplaceChecksImmutableAgainstStored(t *testing.T) {
 	}
 	if res.Attrs["badge"] != "B-1" {
 		t.Errorf("omitting an immutable attribute dropped it: %v", res.Attrs["badge"])
+	}
+}
+
+// TestNewIDIsTimeOrderedUUID: ids are RFC 9562 version 7 UUIDs, and ids
+// made later sort after earlier ones (their millisecond prefix grows).
+func TestNewIDIsTimeOrderedUUID(t *testing.T) {
+	shape := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	first := newID()
+	seen := map[string]bool{}
+	for range 1000 {
+		id := newID()
+		if !shape.MatchString(id) {
+			t.Fatalf("id %q is not a version 7 UUID", id)
+		}
+		if seen[id] {
+			t.Fatalf("id %q made twice", id)
+		}
+		seen[id] = true
+	}
+	time.Sleep(2 * time.Millisecond)
+	if later := newID(); later[:13] <= first[:13] {
+		t.Errorf("id %s made later does not sort after %s", later, first)
 	}
 }

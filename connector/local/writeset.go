@@ -10,9 +10,23 @@ import (
 // writeSet is what one write transaction changed, as far as the read
 // cache is concerned.
 type writeSet struct {
-	ids     []string          // resources whose cached copies are stale
-	keys    []string          // index lookups whose answers may have changed
-	created []*store.Resource // new resources, to cache once committed
+	seq     uint64    // the write's number (readCache.beginWrite)
+	ids     []string  // resources whose cached copies are stale
+	keys    []string  // index lookups whose answers may have changed
+	created []*cached // new resources, to cache once committed
+	through []*cached // resources as this write left them, to cache once committed
+}
+
+// changedOnce reports whether id is noted once only among the changed
+// resources.
+func (ws *writeSet) changedOnce(id string) bool {
+	n := 0
+	for _, x := range ws.ids {
+		if x == id {
+			n++
+		}
+	}
+	return n == 1
 }
 
 // recordingTx notes, for the read cache, what a write transaction reads
@@ -49,8 +63,6 @@ func (t recordingTx) CreateResource(ctx context.Context, r *store.Resource) erro
 	err := t.Tx.CreateResource(ctx, r)
 	if err == nil {
 		t.ws.addKeys(r)
-		c := *r
-		t.ws.created = append(t.ws.created, &c)
 	}
 	return err
 }

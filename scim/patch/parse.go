@@ -10,6 +10,7 @@ import (
 
 	"github.com/scimconnect/scimconnect/scim"
 	"github.com/scimconnect/scimconnect/scim/filter"
+	"github.com/scimconnect/scimconnect/scim/schema"
 )
 
 // Operation names, lower-cased (RFC 7644 §3.5.2).
@@ -189,6 +190,13 @@ func parseOperation(i int, raw any) (Operation, error) {
 
 // decodeStrict decodes exactly one JSON value with json.Number numbers.
 func decodeStrict(data []byte, v any) error {
+	if p, isAny := v.(*any); isAny {
+		if x, ok := schema.UnmarshalValue(data, true); ok {
+			*p = x
+			return nil
+		}
+	}
+	// Not decoded by the fast path: encoding/json decodes it or says why not.
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	if err := dec.Decode(v); err != nil {

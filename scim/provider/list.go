@@ -318,7 +318,7 @@ func (p *Provider) writeList(w http.ResponseWriter, r *http.Request, rt *Resourc
 				continue
 			}
 		}
-		b, err := json.Marshal(p.render(rt.Type, item, proj))
+		b, err := schema.MarshalValue(p.render(rt.Type, item, proj))
 		if err != nil {
 			p.writeError(w, r, p.internalError(r.Context(), err))
 			return

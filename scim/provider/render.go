@@ -1,12 +1,12 @@
 package provider
 
 import (
-	"encoding/json"
 	"errors"
 	"mime"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/scimconnect/scimconnect/scim"
@@ -16,18 +16,37 @@ import (
 // writeJSON sends v with the SCIM media type, exactly "application/scim+json"
 // (RFC 7644 §3.1), and the given status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	body, err := json.Marshal(v)
+	// json.Marshal's bytes, encoded into a reused buffer: Write must not
+	// keep the slice it is given (io.Writer), so the buffer serves the
+	// next response.
+	bp := bodyPool.Get().(*[]byte)
+	body, err := schema.AppendValue((*bp)[:0], v)
 	if err != nil {
-		body = []byte(`{"schemas":["` + scim.ErrorSchema + `"],"status":"500","detail":"response encoding failed"}`)
+		body = append(body[:0], `{"schemas":["`+scim.ErrorSchema+`"],"status":"500","detail":"response encoding failed"}`...)
 		status = http.StatusInternalServerError
 	}
 	writeBody(w, status, body)
+	if cap(body) <= maxPooledBody {
+		*bp = body[:0]
+		bodyPool.Put(bp)
+	}
 }
+
+// bodyPool holds response encoding buffers; one grown past maxPooledBody
+// (a large group with its members) is left to the garbage collector.
+var bodyPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+const maxPooledBody = 256 << 10
+
+// mediaType is the Content-Type header value of every response, shared
+// rather than allocated per response; header values are never modified
+// in place.
+var mediaType = []string{scim.MediaType}
 
 // writeBody sends an encoded JSON body with the SCIM media type.
 func writeBody(w http.ResponseWriter, status int, body []byte) {
 	h := w.Header()
-	h.Set("Content-Type", scim.MediaType)
+	h["Content-Type"] = mediaType
 	h.Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	_, _ = w.Write(body)

@@ -20,7 +20,13 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	if err := checkContentType(r); err != nil {
 		return nil, err
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	// A body that states its length is read into one buffer of that size
+	// (plus the byte that sees the end), not grown step by step.
+	var buf []byte
+	if n := r.ContentLength; n > 0 && n < limit {
+		buf = make([]byte, 0, n+1)
+	}
+	body, err := readAll(http.MaxBytesReader(w, r.Body, limit), buf)
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {
@@ -36,6 +42,26 @@ func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, erro
 	return body, nil
 }
 
+// readAll is io.ReadAll appending to b.
+func readAll(r io.Reader, b []byte) ([]byte, error) {
+	if cap(b) == 0 {
+		b = make([]byte, 0, 512)
+	}
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if err == io.EOF {
+				err = nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
+}
+
 // decodeObject parses a JSON object body.
 func decodeObject(body []byte) (map[string]any, error) {
 	body = bytes.TrimSpace(body)
@@ -45,6 +71,12 @@ func decodeObject(body []byte) (map[string]any, error) {
 	if body[0] != '{' {
 		return nil, scim.BadRequest(scim.InvalidSyntax, "request body must be a JSON object")
 	}
+	if v, ok := schema.UnmarshalValue(body, false); ok {
+		if obj, ok := v.(map[string]any); ok {
+			return obj, nil
+		}
+	}
+	// Not decoded by the fast path: encoding/json decodes it or says why not.
 	var obj map[string]any
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&obj); err != nil {
@@ -111,7 +143,7 @@ func (p *Provider) serveGet(w http.ResponseWriter, r *http.Request, rt *Resource
 	body, ok := p.rendered.get(key)
 	if !ok {
 		var err error
-		if body, err = json.Marshal(p.render(rt.Type, res, proj)); err != nil {
+		if body, err = schema.MarshalValue(p.render(rt.Type, res, proj)); err != nil {
 			p.writeError(w, r, p.internalError(r.Context(), err))
 			return
 		}

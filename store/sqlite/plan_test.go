@@ -1,6 +1,7 @@
 package sqlite
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -65,6 +66,61 @@ func TestQueryPlans(t *testing.T) {
 			}
 			if !used {
 				t.Errorf("statement %q: plan %q uses none of %q", q, joined, wants)
+			}
+		}
+	}
+}
+
+// TestTriggerPlans checks that the statements the schema's triggers run
+// for every inserted or deleted row (resource counts, a deleted
+// resource's memberships) use an index rather than scan a table.
+func TestTriggerPlans(t *testing.T) {
+	_, path := openTemp(t)
+	raw := rawOpen(t, path)
+	rows, err := raw.QueryContext(t.Context(), `SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bodies := map[string]string{}
+	for rows.Next() {
+		var name, sql string
+		if err := rows.Scan(&name, &sql); err != nil {
+			t.Fatal(err)
+		}
+		_, body, _ := strings.Cut(sql, "BEGIN")
+		body, _, _ = strings.Cut(body, "END")
+		bodies[name] = body
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := bodies["resources_delete_memberships"]; !ok {
+		t.Fatalf("trigger resources_delete_memberships missing; triggers: %v", bodies)
+	}
+	oldNew := regexp.MustCompile(`\b(OLD|NEW)\.\w+`)
+	for name, body := range bodies {
+		for _, q := range strings.Split(body, ";") {
+			if q = strings.TrimSpace(q); q == "" {
+				continue
+			}
+			q = oldNew.ReplaceAllString(q, "?")
+			plan, err := raw.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q, make([]any, strings.Count(q, "?"))...)
+			if err != nil {
+				t.Fatalf("trigger %s: explain %q: %v", name, q, err)
+			}
+			for plan.Next() {
+				var a, b, c int
+				var detail string
+				if err := plan.Scan(&a, &b, &c, &detail); err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("trigger %s: %s: %s", name, strings.Join(strings.Fields(q), " "), detail)
+				if strings.HasPrefix(detail, "SCAN ") {
+					t.Errorf("trigger %s: statement %q scans: %s", name, q, detail)
+				}
+			}
+			if err := plan.Close(); err != nil {
+				t.Fatal(err)
 			}
 		}
 	}

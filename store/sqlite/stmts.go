@@ -36,13 +36,21 @@ const (
 	stmtPutSetting
 	stmtInsertResource
 	stmtLookupForPut
+	// stmtUpdateResource + a mask of the updated key column groups
+	// (updateUserName, updateExternalID, updateDisplayName): 8 statements.
 	stmtUpdateResource
+	_
+	_
+	_
+	_
+	_
+	_
+	_
 	stmtInsertEmail
 	stmtDeleteEmails
 	stmtDeleteResource
 	stmtTouchResource
 	stmtDeleteGroupMemberships
-	stmtDeleteMemberMemberships
 	stmtAddMember
 	stmtRemoveMember
 	stmtSavepoint
@@ -107,15 +115,22 @@ var stmtSQL = [numStmts]string{
 	stmtInsertResource: `INSERT INTO resources (instance, type, id, version, created, modified, data,
 		user_name, user_name_lower, external_id, display_name, display_name_lower, emails)
 		VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-	stmtLookupForPut: `SELECT seq, version, created, emails FROM resources WHERE instance = ? AND id = ? AND type = ?`,
-	stmtUpdateResource: `UPDATE resources SET version = ?, modified = ?, data = ?, user_name = ?, user_name_lower = ?,
-		external_id = ?, display_name = ?, display_name_lower = ?, emails = ? WHERE seq = ?`,
-	stmtInsertEmail:             `INSERT INTO resource_emails (resource, instance, type, email_lower) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
-	stmtDeleteEmails:            `DELETE FROM resource_emails WHERE resource = ?`,
-	stmtDeleteResource:          `DELETE FROM resources WHERE instance = ? AND id = ? AND type = ?`,
-	stmtTouchResource:           `UPDATE resources SET version = version + 1, modified = ? WHERE instance = ? AND id IN (SELECT value FROM json_each(?))`,
-	stmtDeleteGroupMemberships:  `DELETE FROM memberships WHERE instance = ? AND group_id = ?`,
-	stmtDeleteMemberMemberships: `DELETE FROM memberships WHERE instance = ? AND member_id = ?`,
+	stmtLookupForPut:       `SELECT seq, version, created, emails, user_name, external_id, display_name FROM resources WHERE instance = ? AND id = ? AND type = ?`,
+	stmtUpdateResource + 0: updateResourceSQL(0),
+	stmtUpdateResource + 1: updateResourceSQL(1),
+	stmtUpdateResource + 2: updateResourceSQL(2),
+	stmtUpdateResource + 3: updateResourceSQL(3),
+	stmtUpdateResource + 4: updateResourceSQL(4),
+	stmtUpdateResource + 5: updateResourceSQL(5),
+	stmtUpdateResource + 6: updateResourceSQL(6),
+	stmtUpdateResource + 7: updateResourceSQL(7),
+	stmtInsertEmail:        `INSERT INTO resource_emails (resource, instance, type, email_lower) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING`,
+	stmtDeleteEmails:       `DELETE FROM resource_emails WHERE resource = ?`,
+	// Migration 0003's trigger deletes the resource's memberships, as a
+	// group and as a member, with it.
+	stmtDeleteResource:         `DELETE FROM resources WHERE instance = ? AND id = ? AND type = ?`,
+	stmtTouchResource:          `UPDATE resources SET version = version + 1, modified = ? WHERE instance = ? AND id IN (SELECT value FROM json_each(?))`,
+	stmtDeleteGroupMemberships: `DELETE FROM memberships WHERE instance = ? AND group_id = ?`,
 	// json_each walks the array in order, so "added" keeps the request order.
 	stmtAddMember: `INSERT INTO memberships (instance, group_id, member_id, member_type)
 		SELECT ?, ?, j.value ->> '$[0]', j.value ->> '$[1]' FROM json_each(?) j WHERE true
@@ -126,6 +141,33 @@ var stmtSQL = [numStmts]string{
 	stmtSavepoint:           `SAVEPOINT fn`,
 	stmtRollbackToSavepoint: `ROLLBACK TO fn`,
 	stmtReleaseSavepoint:    `RELEASE fn`,
+}
+
+// Key column groups an update of a resource rewrites (a mask added to
+// stmtUpdateResource). SQLite rewrites the index entries of every column
+// an UPDATE sets, changed or not, so a replace that keeps userName (most
+// PATCHes) leaves its index page alone and has one page fewer to commit.
+const (
+	updateUserName    = 1 << iota // user_name, user_name_lower
+	updateExternalID              // external_id
+	updateDisplayName             // display_name, display_name_lower
+)
+
+// updateResourceSQL is the UPDATE of a resource by seq that sets version,
+// modified, data and emails, plus the key column groups in mask, in that
+// order; the last parameter is the seq.
+func updateResourceSQL(mask int) string {
+	q := `UPDATE resources SET version = ?, modified = ?, data = ?, emails = ?`
+	if mask&updateUserName != 0 {
+		q += `, user_name = ?, user_name_lower = ?`
+	}
+	if mask&updateExternalID != 0 {
+		q += `, external_id = ?`
+	}
+	if mask&updateDisplayName != 0 {
+		q += `, display_name = ?, display_name_lower = ?`
+	}
+	return q + ` WHERE seq = ?`
 }
 
 // statements are the statements prepared on one pool. database/sql keeps a

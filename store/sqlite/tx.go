@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	sqlitedriver "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -184,7 +185,9 @@ func (t *tx) DeleteInstance(ctx context.Context, name string) error {
 	} else if n == 0 {
 		return fmt.Errorf("sqlite: delete instance %q: %w", name, store.ErrNotFound)
 	}
-	for _, id := range []stmtID{stmtDeleteInstanceEmails, stmtDeleteInstanceResources, stmtDeleteInstanceMemberships, stmtDeleteInstanceCounts} {
+	// Memberships go before the resources, so the trigger that deletes a
+	// deleted resource's memberships finds none to delete.
+	for _, id := range []stmtID{stmtDeleteInstanceEmails, stmtDeleteInstanceMemberships, stmtDeleteInstanceResources, stmtDeleteInstanceCounts} {
 		if _, err := t.exec(id, name); err != nil {
 			return fmt.Errorf("sqlite: delete instance %q: %w", name, err)
 		}
@@ -324,30 +327,30 @@ func (t *tx) CreateResource(ctx context.Context, r *store.Resource) error {
 	if r == nil || r.ID == "" {
 		return errors.New("sqlite: create resource: empty id")
 	}
-	what := fmt.Sprintf("create %s %q in %q", r.Type, r.ID, r.Instance)
+	what := func() string { return fmt.Sprintf("create %s %q in %q", r.Type, r.ID, r.Instance) } // only errors need it
 	created, err := timeText(r.Created)
 	if err != nil {
-		return fmt.Errorf("sqlite: %s: %w", what, err)
+		return fmt.Errorf("sqlite: %s: %w", what(), err)
 	}
 	modified, err := timeText(r.Modified)
 	if err != nil {
-		return fmt.Errorf("sqlite: %s: %w", what, err)
+		return fmt.Errorf("sqlite: %s: %w", what(), err)
 	}
 	emails, err := emailsText(r.Emails)
 	if err != nil {
-		return fmt.Errorf("sqlite: %s: %w", what, err)
+		return fmt.Errorf("sqlite: %s: %w", what(), err)
 	}
 	res, err := t.exec(stmtInsertResource, r.Instance, r.Type, r.ID, created, modified, blob(r.Data),
 		r.UserName, fold(r.UserName), r.ExternalID, r.DisplayName, fold(r.DisplayName), emails)
 	if err != nil {
-		return writeErr(what, "id or userName taken", err)
+		return writeErr(what(), "id or userName taken", err)
 	}
 	seq, err := res.LastInsertId()
 	if err != nil {
-		return fmt.Errorf("sqlite: %s: %w", what, err)
+		return fmt.Errorf("sqlite: %s: %w", what(), err)
 	}
 	if err := t.insertEmails(seq, r); err != nil {
-		return fmt.Errorf("sqlite: %s: %w", what, err)
+		return fmt.Errorf("sqlite: %s: %w", what(), err)
 	}
 	r.Seq, r.Version = seq, 1
 	return nil
@@ -375,44 +378,61 @@ func (t *tx) PutResource(ctx context.Context, r *store.Resource, ifVersion int64
 	if r == nil {
 		return errors.New("sqlite: put resource: nil resource")
 	}
-	what := fmt.Sprintf("put %s %q in %q", r.Type, r.ID, r.Instance)
+	what := func() string { return fmt.Sprintf("put %s %q in %q", r.Type, r.ID, r.Instance) } // only errors need it
 	var (
-		seq, version     int64
-		created, emailsW string
+		seq, version                         int64
+		created, emailsW                     string
+		userNameW, externalIDW, displayNameW string
 	)
-	err := t.queryRow(stmtLookupForPut, r.Instance, r.ID, r.Type).Scan(&seq, &version, &created, &emailsW)
+	err := t.queryRow(stmtLookupForPut, r.Instance, r.ID, r.Type).Scan(&seq, &version, &created, &emailsW, &userNameW, &externalIDW, &displayNameW)
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("sqlite: %s: %w", what, store.ErrNotFound)
+		return fmt.Errorf("sqlite: %s: %w", what(), store.ErrNotFound)
 	}
 	if err != nil {
-		return fmt.Errorf("sqlite: %s: %w", what, err)
+		return fmt.Errorf("sqlite: %s: %w", what(), err)
 	}
 	if ifVersion > 0 && ifVersion != version {
-		return fmt.Errorf("sqlite: %s: stored version %d, expected %d: %w", what, version, ifVersion, store.ErrVersionMismatch)
+		return fmt.Errorf("sqlite: %s: stored version %d, expected %d: %w", what(), version, ifVersion, store.ErrVersionMismatch)
 	}
 	createdT, err := parseTime(created)
 	if err != nil {
-		return fmt.Errorf("sqlite: %s: %w", what, err)
+		return fmt.Errorf("sqlite: %s: %w", what(), err)
 	}
 	modified, err := timeText(r.Modified)
 	if err != nil {
-		return fmt.Errorf("sqlite: %s: %w", what, err)
+		return fmt.Errorf("sqlite: %s: %w", what(), err)
 	}
 	emails, err := emailsText(r.Emails)
 	if err != nil {
-		return fmt.Errorf("sqlite: %s: %w", what, err)
+		return fmt.Errorf("sqlite: %s: %w", what(), err)
 	}
-	if _, err := t.exec(stmtUpdateResource, version+1, modified, blob(r.Data), r.UserName, fold(r.UserName),
-		r.ExternalID, r.DisplayName, fold(r.DisplayName), emails, seq); err != nil {
-		return writeErr(what, "userName taken", err)
+	// Only the key columns that changed are set, so that the indexes of
+	// the others are not rewritten.
+	args := make([]any, 0, 10)
+	args = append(args, version+1, modified, blob(r.Data), emails)
+	mask := 0
+	if r.UserName != userNameW {
+		mask |= updateUserName
+		args = append(args, r.UserName, fold(r.UserName))
+	}
+	if r.ExternalID != externalIDW {
+		mask |= updateExternalID
+		args = append(args, r.ExternalID)
+	}
+	if r.DisplayName != displayNameW {
+		mask |= updateDisplayName
+		args = append(args, r.DisplayName, fold(r.DisplayName))
+	}
+	if _, err := t.exec(stmtUpdateResource+stmtID(mask), append(args, seq)...); err != nil {
+		return writeErr(what(), "userName taken", err)
 	}
 	// Most replaces keep the emails; re-index only when they changed.
 	if emails != emailsW {
 		if _, err := t.exec(stmtDeleteEmails, seq); err != nil {
-			return fmt.Errorf("sqlite: %s: %w", what, err)
+			return fmt.Errorf("sqlite: %s: %w", what(), err)
 		}
 		if err := t.insertEmails(seq, r); err != nil {
-			return fmt.Errorf("sqlite: %s: %w", what, err)
+			return fmt.Errorf("sqlite: %s: %w", what(), err)
 		}
 	}
 	r.Seq, r.Version, r.Created = seq, version+1, createdT
@@ -504,25 +524,22 @@ func (t *tx) queryIDs(ctx context.Context, id stmtID, instance string, ids []str
 }
 
 // DeleteResource deletes a resource, its email index and its memberships
-// as a group and as a member; store.ErrNotFound if missing.
+// as a group and as a member, all in one statement (the foreign key
+// cascades to the emails, migration 0003's trigger to the memberships);
+// store.ErrNotFound if missing.
 func (t *tx) DeleteResource(ctx context.Context, instance, typ, id string) error {
 	if err := t.begin(ctx, true); err != nil {
 		return err
 	}
-	what := fmt.Sprintf("delete %s %q in %q", typ, id, instance)
+	what := func() string { return fmt.Sprintf("delete %s %q in %q", typ, id, instance) } // only errors need it
 	res, err := t.exec(stmtDeleteResource, instance, id, typ)
 	if err != nil {
-		return fmt.Errorf("sqlite: %s: %w", what, err)
+		return fmt.Errorf("sqlite: %s: %w", what(), err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
-		return fmt.Errorf("sqlite: %s: %w", what, err)
+		return fmt.Errorf("sqlite: %s: %w", what(), err)
 	} else if n == 0 {
-		return fmt.Errorf("sqlite: %s: %w", what, store.ErrNotFound)
-	}
-	for _, sid := range []stmtID{stmtDeleteGroupMemberships, stmtDeleteMemberMemberships} {
-		if _, err := t.exec(sid, instance, id); err != nil {
-			return fmt.Errorf("sqlite: %s: %w", what, err)
-		}
+		return fmt.Errorf("sqlite: %s: %w", what(), store.ErrNotFound)
 	}
 	return nil
 }
@@ -669,11 +686,96 @@ func timeText(t time.Time) (string, error) {
 }
 
 func parseTime(s string) (time.Time, error) {
+	if t, ok := parseStoredTime(s); ok {
+		return t, nil
+	}
 	t, err := time.Parse(time.RFC3339Nano, s)
 	if err != nil {
 		return time.Time{}, fmt.Errorf("stored time %q: %w", s, err)
 	}
 	return t.UTC(), nil
+}
+
+// parseStoredTime reads timeLayout without time.Parse's general
+// machinery (every resource read parses two times); ok is false for any
+// other shape, which parseTime then hands to time.Parse.
+func parseStoredTime(s string) (t time.Time, ok bool) {
+	if len(s) != len(timeLayout) || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[29] != 'Z' {
+		return time.Time{}, false
+	}
+	num := func(from, to int) int {
+		n := 0
+		for i := from; i < to; i++ {
+			c := s[i]
+			if c < '0' || c > '9' {
+				ok = false
+				return 0
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n
+	}
+	ok = true
+	year, month, day := num(0, 4), num(5, 7), num(8, 10)
+	hour, minute, sec, nsec := num(11, 13), num(14, 16), num(17, 19), num(20, 29)
+	if !ok || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	t = time.Date(year, time.Month(month), day, hour, minute, sec, nsec, time.UTC)
+	if t.Day() != day { // February 30th and the like: let time.Parse report it
+		return time.Time{}, false
+	}
+	return t, true
+}
+
+// decodeStrings reads a JSON array of strings as emailsText writes it.
+// Strings without escapes are read directly; anything else goes through
+// encoding/json.
+func decodeStrings(s string) ([]string, error) {
+	if strings.IndexByte(s, '\\') < 0 && len(s) >= 2 && s[0] == '[' && s[len(s)-1] == ']' {
+		var out []string
+		rest := s[1 : len(s)-1]
+		for ok := true; ok && rest != ""; {
+			if rest[0] != '"' {
+				ok = false
+				break
+			}
+			end := strings.IndexByte(rest[1:], '"')
+			if end < 0 {
+				ok = false
+				break
+			}
+			v := rest[1 : 1+end]
+			for i := 0; i < len(v); i++ {
+				if v[i] < 0x20 {
+					ok = false
+				}
+			}
+			out = append(out, v)
+			rest = rest[end+2:]
+			if rest != "" {
+				if rest[0] != ',' || len(rest) == 1 {
+					ok = false
+					break
+				}
+				rest = rest[1:]
+			}
+			if !ok {
+				break
+			}
+			if rest == "" {
+				if !utf8.ValidString(s) {
+					break // encoding/json replaces invalid bytes
+				}
+				return out, nil
+			}
+		}
+	}
+	var out []string
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // fold is the case folding of the case-insensitive keys (RFC 7643 §2.1
@@ -740,7 +842,7 @@ func scanResource(s scanner, instance, typ string) (*store.Resource, error) {
 		return nil, err
 	}
 	if emails != "" {
-		if err := json.Unmarshal([]byte(emails), &r.Emails); err != nil {
+		if r.Emails, err = decodeStrings(emails); err != nil {
 			return nil, fmt.Errorf("stored emails: %w", err)
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/scimconnect/scimconnect/internal/jsonvalue"
 )
 
 // Response is a target's answer, its body fully read.
@@ -28,18 +30,19 @@ type Response struct {
 // DecodeJSON decodes the body into v, as json.Unmarshal does. The shapes
 // target objects are usually read as (*map[string]any,
 // *[]map[string]any, *[]any, *any) take a decoder several times cheaper
-// than encoding/json's, with the same result.
+// than encoding/json's, with the same result (see internal/jsonvalue).
 func (r *Response) DecodeJSON(v any) error {
 	return r.DecodeJSONFields(v, nil)
 }
 
 // DecodeJSONFields is DecodeJSON building only the keys keep accepts of
 // the top-level object (*map[string]any) or of each object of a
-// top-level array (*[]map[string]any): a connector skips what it never
-// maps (Okta's _links are half of a user) at almost no cost. The skipped
-// values must still be valid JSON. A nil keep keeps everything.
+// top-level array (*[]map[string]any; the same in *any and *[]any): a
+// connector skips what it never maps (Okta's _links are half of a user)
+// at almost no cost. The skipped values must still be valid JSON. A nil
+// keep keeps everything.
 func (r *Response) DecodeJSONFields(v any, keep func(key string) bool) error {
-	if err := decodeJSON(r.Body, v, keep); err != nil {
+	if err := jsonvalue.Unmarshal(r.Body, v, jsonvalue.Options{Keep: keep}); err != nil {
 		return fmt.Errorf("decode target response (HTTP %d): %w", r.Status, err)
 	}
 	return nil

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/scimconnect/scimconnect/internal/jsonvalue"
 	"github.com/scimconnect/scimconnect/scim"
 	"github.com/scimconnect/scimconnect/scim/filter"
 	"github.com/scimconnect/scimconnect/scim/patch"
@@ -155,9 +156,9 @@ func decode(r *store.Resource) (map[string]any, string, error) {
 }
 
 // schemaObject decodes a stored JSON object as json.Unmarshal does, on
-// schema.UnmarshalValue's fast path; ok is false when that cannot.
+// jsonvalue's fast path; ok is false when that cannot.
 func schemaObject(data []byte) (map[string]any, bool) {
-	v, ok := schema.UnmarshalValue(data, false)
+	v, ok := jsonvalue.Decode(data, jsonvalue.Options{})
 	m, isObj := v.(map[string]any)
 	return m, ok && isObj
 }

@@ -8,9 +8,9 @@ import (
 	"io"
 	"strings"
 
+	"github.com/scimconnect/scimconnect/internal/jsonvalue"
 	"github.com/scimconnect/scimconnect/scim"
 	"github.com/scimconnect/scimconnect/scim/filter"
-	"github.com/scimconnect/scimconnect/scim/schema"
 )
 
 // Operation names, lower-cased (RFC 7644 §3.5.2).
@@ -191,7 +191,7 @@ func parseOperation(i int, raw any) (Operation, error) {
 // decodeStrict decodes exactly one JSON value with json.Number numbers.
 func decodeStrict(data []byte, v any) error {
 	if p, isAny := v.(*any); isAny {
-		if x, ok := schema.UnmarshalValue(data, true); ok {
+		if x, ok := jsonvalue.Decode(data, jsonvalue.Options{UseNumber: true}); ok {
 			*p = x
 			return nil
 		}

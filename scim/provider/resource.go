@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/scimconnect/scimconnect/internal/jsonvalue"
 	"github.com/scimconnect/scimconnect/scim"
 	"github.com/scimconnect/scimconnect/scim/patch"
 	"github.com/scimconnect/scimconnect/scim/schema"
@@ -71,7 +72,7 @@ func decodeObject(body []byte) (map[string]any, error) {
 	if body[0] != '{' {
 		return nil, scim.BadRequest(scim.InvalidSyntax, "request body must be a JSON object")
 	}
-	if v, ok := schema.UnmarshalValue(body, false); ok {
+	if v, ok := jsonvalue.Decode(body, jsonvalue.Options{}); ok {
 		if obj, ok := v.(map[string]any); ok {
 			return obj, nil
 		}

@@ -1,4 +1,4 @@
-package httpx
+package jsonvalue
 
 import (
 	"encoding/json"
@@ -13,73 +13,36 @@ import (
 
 // errFallback makes the fast decoder hand the input to encoding/json,
 // which then produces the result or the exact error message.
-var errFallback = errors.New("httpx: decode with encoding/json")
+var errFallback = errors.New("jsonvalue: decode with encoding/json")
 
-// maxDecodeDepth is encoding/json's nesting limit.
-const maxDecodeDepth = 10000
-
-// decodeFast decodes JSON into the generic shapes target objects are read
-// as (*map[string]any, *[]map[string]any, *[]any, *any) with the same
-// result as encoding/json.Unmarshal, at a fraction of its cost: no
-// reflection, and strings without escapes are copied once. keep, when not
-// nil, selects the keys of the top-level object (*map[string]any) or of
-// each element (*[]map[string]any) to decode; the values of the others
-// are checked and skipped without being built. Other shapes ignore keep.
-//
-// It reports false when v is of another type or the input needs
-// encoding/json (invalid JSON, whose error encoding/json words; a number
-// out of range; a type mismatch; a destination already filled), and the
-// caller then decodes with encoding/json.
-func decodeFast(data []byte, v any, keep func(key string) bool) bool {
-	d := decoder{data: data}
-	var err error
-	switch p := v.(type) {
-	case *map[string]any:
-		if *p != nil {
-			return false
-		}
-		var m map[string]any
-		if m, err = d.topObject(keep); err == nil {
-			*p = m
-		}
-	case *[]map[string]any:
-		if *p != nil {
-			return false
-		}
-		var s []map[string]any
-		if s, err = d.topObjects(keep); err == nil {
-			*p = s
-		}
-	case *[]any:
-		if *p != nil {
-			return false
-		}
-		var x any
-		if x, err = d.top(); err == nil {
-			s, ok := x.([]any)
-			if !ok && x != nil {
-				return false
-			}
-			*p = s
-		}
-	case *any:
-		if *p != nil {
-			return false
-		}
-		var x any
-		if x, err = d.top(); err == nil {
-			*p = x
-		}
-	default:
-		return false
-	}
-	return err == nil
-}
+// maxDepth is far below encoding/json's nesting limit (10000), so that
+// what it refuses for depth is left to encoding/json, and the recursion
+// stays shallow.
+const maxDepth = 1000
 
 type decoder struct {
-	data  []byte
-	i     int
-	depth int
+	data      []byte
+	i         int
+	depth     int
+	useNumber bool // numbers as json.Number
+	// share makes strings without escapes slices of one copy of the
+	// whole input, text, made when the first is needed: one allocation
+	// instead of one per string. Without a key filter, most of the input
+	// ends up in the result anyway; with one, strings are copied alone,
+	// so that what was skipped is not kept alive.
+	share bool
+	text  string
+}
+
+// plain returns data[start:end], which holds no escapes, as a string.
+func (d *decoder) plain(start, end int) string {
+	if !d.share {
+		return string(d.data[start:end])
+	}
+	if d.text == "" {
+		d.text = string(d.data)
+	}
+	return d.text[start:end]
 }
 
 func (d *decoder) ws() {
@@ -102,9 +65,20 @@ func (d *decoder) end() error {
 	return nil
 }
 
-func (d *decoder) top() (any, error) {
+// top decodes the whole input as one value; keep selects the keys of a
+// top-level object or of the objects directly in a top-level array.
+func (d *decoder) top(keep func(string) bool) (any, error) {
 	d.ws()
-	v, err := d.value()
+	var v any
+	var err error
+	switch {
+	case keep != nil && d.i < len(d.data) && d.data[d.i] == '{':
+		v, err = d.object(keep)
+	case keep != nil && d.i < len(d.data) && d.data[d.i] == '[':
+		v, err = d.array(keep)
+	default:
+		v, err = d.value()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -193,7 +167,7 @@ func (d *decoder) value() (any, error) {
 	case c == '{':
 		return d.object(nil)
 	case c == '[':
-		return d.array()
+		return d.array(nil)
 	case c == '"':
 		return d.strValue()
 	case c == '-' || '0' <= c && c <= '9':
@@ -210,7 +184,7 @@ func (d *decoder) value() (any, error) {
 
 func (d *decoder) enter() error {
 	d.depth++
-	if d.depth > maxDecodeDepth {
+	if d.depth > maxDepth {
 		return errFallback
 	}
 	return nil
@@ -272,7 +246,9 @@ func (d *decoder) object(keep func(string) bool) (map[string]any, error) {
 	}
 }
 
-func (d *decoder) array() ([]any, error) {
+// array decodes the array at d.i; elemKeep selects the keys to build of
+// the objects directly in it.
+func (d *decoder) array(elemKeep func(string) bool) ([]any, error) {
 	if err := d.enter(); err != nil {
 		return nil, err
 	}
@@ -286,7 +262,13 @@ func (d *decoder) array() ([]any, error) {
 	}
 	for {
 		d.ws()
-		v, err := d.value()
+		var v any
+		var err error
+		if elemKeep != nil && d.i < len(d.data) && d.data[d.i] == '{' {
+			v, err = d.object(elemKeep)
+		} else {
+			v, err = d.value()
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -315,9 +297,13 @@ func (d *decoder) key() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	raw := d.data[d.i+1 : end]
+	start := d.i + 1
+	raw := d.data[start:end]
 	d.i = end + 1
-	if plain {
+	switch {
+	case plain && d.share:
+		return d.plain(start, end), nil
+	case plain:
 		if e := internKeys.get(raw); e != nil {
 			return e.s, nil
 		}
@@ -334,16 +320,16 @@ func (d *decoder) strValue() (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	raw := d.data[d.i+1 : end]
+	start := d.i + 1
+	raw := d.data[start:end]
 	d.i = end + 1
-	switch {
-	case plain && len(raw) <= maxInternedValue:
-		if e := internValues.get(raw); e != nil {
-			return e.v, nil
+	if plain {
+		if len(raw) <= maxInternedValue {
+			if e := internValues.get(raw); e != nil {
+				return e.v, nil
+			}
 		}
-		return string(raw), nil
-	case plain:
-		return string(raw), nil
+		return d.plain(start, end), nil
 	}
 	return unquote(raw), nil
 }
@@ -511,9 +497,41 @@ func hex4(h []byte) rune {
 	return r
 }
 
-// number decodes a number as float64, as encoding/json does for any.
+// number decodes a number as float64, as encoding/json does for any, or
+// as json.Number with useNumber.
 func (d *decoder) number() (any, error) {
 	start := d.i
+	integerDigits, err := d.scanNumber()
+	if err != nil {
+		return nil, err
+	}
+	if d.useNumber {
+		return json.Number(d.plain(start, d.i)), nil
+	}
+	f, err := d.float(start, integerDigits)
+	if err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// skipNumber checks the number at d.i without building it: a float64 out
+// of range is still an error.
+func (d *decoder) skipNumber() error {
+	start := d.i
+	integerDigits, err := d.scanNumber()
+	if err != nil || d.useNumber {
+		return err
+	}
+	_, err = d.float(start, integerDigits)
+	return err
+}
+
+// scanNumber moves past the number at d.i, checking JSON's grammar
+// -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?. integerDigits is the
+// number of digits of an integer, 0 for a number with a fraction or an
+// exponent.
+func (d *decoder) scanNumber() (integerDigits int, err error) {
 	j := d.i
 	if d.data[j] == '-' {
 		j++
@@ -529,13 +547,13 @@ func (d *decoder) number() (any, error) {
 	intStart := j
 	n := digits()
 	if n == 0 || n > 1 && d.data[intStart] == '0' {
-		return nil, errFallback
+		return 0, errFallback
 	}
 	integer := true
 	if j < len(d.data) && d.data[j] == '.' {
 		j++
 		if digits() == 0 {
-			return nil, errFallback
+			return 0, errFallback
 		}
 		integer = false
 	}
@@ -545,16 +563,24 @@ func (d *decoder) number() (any, error) {
 			j++
 		}
 		if digits() == 0 {
-			return nil, errFallback
+			return 0, errFallback
 		}
 		integer = false
 	}
 	d.i = j
+	if !integer {
+		return 0, nil
+	}
+	return n, nil
+}
+
+// float converts the number scanned from start to d.i.
+func (d *decoder) float(start, integerDigits int) (float64, error) {
 	// Up to 15 digits an integer is exact in a float64, as ParseFloat
 	// would return it.
-	if integer && n <= 15 {
+	if integerDigits > 0 && integerDigits <= 15 {
 		var x int64
-		for _, c := range d.data[intStart:j] {
+		for _, c := range d.data[d.i-integerDigits : d.i] {
 			x = x*10 + int64(c-'0')
 		}
 		f := float64(x)
@@ -563,9 +589,9 @@ func (d *decoder) number() (any, error) {
 		}
 		return f, nil
 	}
-	f, err := strconv.ParseFloat(string(d.data[start:j]), 64)
+	f, err := strconv.ParseFloat(string(d.data[start:d.i]), 64)
 	if err != nil {
-		return nil, errFallback // out of range: encoding/json's error
+		return 0, errFallback // out of range: encoding/json's error
 	}
 	return f, nil
 }
@@ -653,8 +679,7 @@ func (d *decoder) skip() error {
 	case c == '"':
 		return d.skipString()
 	case c == '-' || '0' <= c && c <= '9':
-		_, err := d.number()
-		return err
+		return d.skipNumber()
 	case d.literal("true"), d.literal("false"), d.literal("null"):
 		return nil
 	}
@@ -669,35 +694,4 @@ func (d *decoder) skipString() error {
 	}
 	d.i = end + 1
 	return nil
-}
-
-// decodeJSON decodes data into v: the fast decoder when it can, else
-// encoding/json, after which keys keep rejects are removed too, so that
-// the result does not depend on the path taken.
-func decodeJSON(data []byte, v any, keep func(string) bool) error {
-	if decodeFast(data, v, keep) {
-		return nil
-	}
-	if err := json.Unmarshal(data, v); err != nil {
-		return err
-	}
-	if keep != nil {
-		switch p := v.(type) {
-		case *map[string]any:
-			dropKeys(*p, keep)
-		case *[]map[string]any:
-			for _, m := range *p {
-				dropKeys(m, keep)
-			}
-		}
-	}
-	return nil
-}
-
-func dropKeys(m map[string]any, keep func(string) bool) {
-	for k := range m {
-		if !keep(k) {
-			delete(m, k)
-		}
-	}
 }

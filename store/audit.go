@@ -67,16 +67,22 @@ type AuditCursor struct {
 
 // AuditLogOf returns the audit log of st, looking through decorators
 // that implement Unwrap() Store (such as the metrics decorator).
-func AuditLogOf(st Store) (AuditLog, bool) {
+func AuditLogOf(st Store) (AuditLog, bool) { return find[AuditLog](st) }
+
+// find returns the first of st and the stores it decorates (through
+// Unwrap() Store) that implements T: optional capabilities of a backend
+// stay reachable behind any number of decorators.
+func find[T any](st Store) (T, bool) {
 	for st != nil {
-		if a, ok := st.(AuditLog); ok {
-			return a, true
+		if v, ok := st.(T); ok {
+			return v, true
 		}
 		u, ok := st.(interface{ Unwrap() Store })
 		if !ok {
-			return nil, false
+			break
 		}
 		st = u.Unwrap()
 	}
-	return nil, false
+	var zero T
+	return zero, false
 }

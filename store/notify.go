@@ -26,16 +26,4 @@ type Notifier interface {
 // NotifierOf returns the Notifier of st, looking through decorators that
 // implement Unwrap() Store (such as the metrics decorator); false when
 // the backend does not notify.
-func NotifierOf(st Store) (Notifier, bool) {
-	for st != nil {
-		if n, ok := st.(Notifier); ok {
-			return n, true
-		}
-		u, ok := st.(interface{ Unwrap() Store })
-		if !ok {
-			return nil, false
-		}
-		st = u.Unwrap()
-	}
-	return nil, false
-}
+func NotifierOf(st Store) (Notifier, bool) { return find[Notifier](st) }

@@ -102,19 +102,39 @@ func (a *authSettings) apply(s *gateway.InstanceSpec) error {
 	if a == nil {
 		return nil
 	}
-	s.TokenReadOnly = a.TokenReadOnly
+	cfg := config.InstanceAuth{TokenReadOnly: a.TokenReadOnly}
 	for _, c := range a.ClientCredentials {
-		hash, err := hex.DecodeString(c.ClientSecretSHA256)
-		if err != nil {
-			return fmt.Errorf("client %q: stored secret hash: %w", c.ClientID, err)
-		}
 		var ttl time.Duration
 		if c.TokenTTL != "" {
+			var err error
 			if ttl, err = time.ParseDuration(c.TokenTTL); err != nil {
 				return fmt.Errorf("client %q: token_ttl: %w", c.ClientID, err)
 			}
 		}
-		s.Clients = append(s.Clients, clientauth.Client{ID: c.ClientID, SecretHash: hash, TokenTTL: ttl, ReadOnly: c.ReadOnly})
+		cfg.ClientCredentials = append(cfg.ClientCredentials, config.Client{ClientID: c.ClientID, ClientSecretSHA256: c.ClientSecretSHA256, TokenTTL: ttl, ReadOnly: c.ReadOnly})
+	}
+	for _, j := range a.JWT {
+		cfg.JWT = append(cfg.JWT, config.JWTIssuer{Issuer: j.Issuer, Audience: j.Audience, JWKSURL: j.JWKSURL, ReadOnly: j.ReadOnly})
+	}
+	return ApplyAuth(s, cfg)
+}
+
+// ApplyAuth sets on s the credentials of a configuration file's (or the
+// API's) auth section: the read-only flag of the static token, OAuth
+// clients with their secrets hashed (or the given SHA-256), and JWT
+// issuers. Both kinds of instance go through it, so they accept exactly
+// the same credentials.
+func ApplyAuth(s *gateway.InstanceSpec, a config.InstanceAuth) error {
+	s.TokenReadOnly = a.TokenReadOnly
+	for _, c := range a.ClientCredentials {
+		hash := clientauth.HashSecret(c.ClientSecret)
+		if c.ClientSecretSHA256 != "" {
+			var err error
+			if hash, err = hex.DecodeString(c.ClientSecretSHA256); err != nil {
+				return fmt.Errorf("client %q: client_secret_sha256: %w", c.ClientID, err)
+			}
+		}
+		s.Clients = append(s.Clients, clientauth.Client{ID: c.ClientID, SecretHash: hash, TokenTTL: c.TokenTTL, ReadOnly: c.ReadOnly})
 	}
 	for _, j := range a.JWT {
 		s.JWTIssuers = append(s.JWTIssuers, clientauth.JWTIssuer{Issuer: j.Issuer, Audience: j.Audience, JWKSURL: j.JWKSURL, ReadOnly: j.ReadOnly})

@@ -13,7 +13,6 @@ import (
 	"net/http"
 
 	"github.com/scimconnect/scimconnect/admin"
-	"github.com/scimconnect/scimconnect/clientauth"
 	"github.com/scimconnect/scimconnect/config"
 	"github.com/scimconnect/scimconnect/connector/builtin"
 	"github.com/scimconnect/scimconnect/gateway"
@@ -194,19 +193,8 @@ func authSpec(in config.Instance) (gateway.InstanceSpec, error) {
 	case in.Token != "":
 		spec.TokenHash = gateway.HashToken(in.Token)
 	}
-	spec.TokenReadOnly = in.Auth.TokenReadOnly
-	for _, c := range in.Auth.ClientCredentials {
-		sh := clientauth.HashSecret(c.ClientSecret)
-		if c.ClientSecretSHA256 != "" {
-			var err error
-			if sh, err = hex.DecodeString(c.ClientSecretSHA256); err != nil {
-				return spec, fmt.Errorf("instance %q: client %q: client_secret_sha256: %w", in.Name, c.ClientID, err)
-			}
-		}
-		spec.Clients = append(spec.Clients, clientauth.Client{ID: c.ClientID, SecretHash: sh, TokenTTL: c.TokenTTL, ReadOnly: c.ReadOnly})
-	}
-	for _, j := range in.Auth.JWT {
-		spec.JWTIssuers = append(spec.JWTIssuers, clientauth.JWTIssuer{Issuer: j.Issuer, Audience: j.Audience, JWKSURL: j.JWKSURL, ReadOnly: j.ReadOnly})
+	if err := admin.ApplyAuth(&spec, in.Auth); err != nil {
+		return spec, fmt.Errorf("instance %q: %w", in.Name, err)
 	}
 	return spec, nil
 }

@@ -1,12 +1,13 @@
 package admin_test
 
 import (
+	"github.com/scimconnect/scimconnect/internal/pgtest"
+
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -136,33 +137,8 @@ func sqliteStores(t *testing.T) (store.Store, store.Store) {
 	return st, st
 }
 
-// postgresDSN returns the test server's DSN, skipping the test when none
-// answers, or failing it under CI=true.
-func postgresDSN(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("SCIMCONNECT_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		dsn = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err == nil {
-		err = conn.Ping(ctx)
-		_ = conn.Close(ctx)
-	}
-	if err != nil {
-		msg := fmt.Sprintf("no PostgreSQL answers at %s (set SCIMCONNECT_TEST_POSTGRES_DSN): %v", dsn, err)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return dsn
-}
-
 func postgresStores(t *testing.T) (store.Store, store.Store) {
-	dsn := postgresDSN(t)
+	dsn := pgtest.DSN(t)
 	b := make([]byte, 8)
 	if _, err := rand.Read(b); err != nil {
 		t.Fatal(err)

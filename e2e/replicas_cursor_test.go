@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"github.com/scimconnect/scimconnect/internal/pgtest"
+
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -22,7 +24,7 @@ import (
 // replicas are configured with). A replica of another store refuses them.
 func TestReplicasShareCursors(t *testing.T) {
 	t.Parallel()
-	dsn := postgresDSN(t)
+	dsn := pgtest.DSN(t)
 	schema := fmt.Sprintf("scimtest_cursors_%d", time.Now().UnixNano())
 	foreignSchema := schema + "_foreign"
 	dropSchemaAtEnd(t, dsn, schema)

@@ -1,6 +1,8 @@
 package e2e
 
 import (
+	"github.com/scimconnect/scimconnect/internal/pgtest"
+
 	"context"
 	"fmt"
 	"net/http"
@@ -17,10 +19,6 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// defaultPostgresDSN is the PostgreSQL the replica test uses when
-// SCIMCONNECT_TEST_POSTGRES_DSN is unset.
-const defaultPostgresDSN = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-
 const (
 	// replicaCount is how many serve processes share the schema.
 	replicaCount = 3
@@ -33,35 +31,6 @@ const (
 	// collisionNames is how many userNames every worker races for.
 	collisionNames = 8
 )
-
-// postgresDSN returns a DSN of a PostgreSQL that answers. Without one it
-// skips the test, or fails it under CI=true, where a missing server is a
-// broken environment rather than a reason to skip.
-func postgresDSN(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("SCIMCONNECT_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		dsn = defaultPostgresDSN
-	}
-	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
-	defer cancel()
-	err := func() error {
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			return fmt.Errorf("connect: %w", err)
-		}
-		defer func() { _ = conn.Close(ctx) }()
-		return conn.Ping(ctx)
-	}()
-	if err != nil {
-		msg := fmt.Sprintf("no PostgreSQL answers (set SCIMCONNECT_TEST_POSTGRES_DSN; default %s): %v", defaultPostgresDSN, err)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return dsn
-}
 
 // dropSchemaAtEnd drops schema with everything in it when the test ends,
 // after the replicas (registered later) have stopped.
@@ -274,7 +243,7 @@ type workerLog struct {
 // clients saw only retryable errors (issue 4, PostgreSQL and scale-out).
 func TestReplicasSurviveKill(t *testing.T) {
 	t.Parallel()
-	dsn := postgresDSN(t)
+	dsn := pgtest.DSN(t)
 	schema := fmt.Sprintf("scimtest_replicas_%d", time.Now().UnixNano())
 	dropSchemaAtEnd(t, dsn, schema)
 	token := fmt.Sprintf("scim_replicas-%d", time.Now().UnixNano())

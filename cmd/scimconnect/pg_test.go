@@ -2,43 +2,10 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 )
-
-// defaultTestPostgresDSN is the test database when
-// SCIMCONNECT_TEST_POSTGRES_DSN is unset.
-const defaultTestPostgresDSN = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-
-// testPostgresDSN returns the DSN of a test database that answers. Without
-// one it skips the test, or fails it under CI=true, where a missing server
-// is a broken environment rather than a reason to skip.
-func testPostgresDSN(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("SCIMCONNECT_TEST_POSTGRES_DSN")
-	if dsn == "" {
-		dsn = defaultTestPostgresDSN
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	conn, err := pgx.Connect(ctx, dsn)
-	if err == nil {
-		err = conn.Ping(ctx)
-		_ = conn.Close(ctx)
-	}
-	if err != nil {
-		msg := fmt.Sprintf("no PostgreSQL answers (set SCIMCONNECT_TEST_POSTGRES_DSN; default %s): %v", defaultTestPostgresDSN, err)
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return dsn
-}
 
 // dropSchema removes a test schema.
 func dropSchema(t *testing.T, dsn, schema string) {

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/scimconnect/scimconnect/internal/pgtest"
+
 	"bytes"
 	"context"
 	"encoding/base64"
@@ -153,7 +155,7 @@ func sqliteScanStore(t *testing.T, data string) scanStore {
 // postgresScanStore is a fresh schema of the test database; the test is
 // skipped when none answers (failed under CI=true).
 func postgresScanStore(t *testing.T, _ string) scanStore {
-	dsn := testPostgresDSN(t)
+	dsn := pgtest.DSN(t)
 	schema := fmt.Sprintf("scimtest_secrets_%d", time.Now().UnixNano())
 	t.Cleanup(func() { dropSchema(t, dsn, schema) })
 	return scanStore{

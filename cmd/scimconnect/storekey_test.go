@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/scimconnect/scimconnect/internal/pgtest"
+
 	"bytes"
 	"context"
 	"fmt"
@@ -138,7 +140,7 @@ func TestCursorKeyKeptSealed(t *testing.T) {
 // PostgreSQL schema: they must all end up with the same key, the one the
 // store keeps.
 func TestCursorKeyOneForAllReplicas(t *testing.T) {
-	dsn := testPostgresDSN(t)
+	dsn := pgtest.DSN(t)
 	schema := fmt.Sprintf("scimtest_storekey_%d", time.Now().UnixNano())
 	t.Cleanup(func() { dropSchema(t, dsn, schema) })
 	ctx := context.Background()

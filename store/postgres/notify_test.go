@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"github.com/scimconnect/scimconnect/internal/pgtest"
+
 	"context"
 	"errors"
 	"testing"
@@ -43,7 +45,7 @@ func drain(ch <-chan struct{}) bool {
 // counting what arrived shows exactly which writes notified.
 func TestChangesNotify(t *testing.T) {
 	schema, other := newSchemaName(t), newSchemaName(t)
-	testDSN(t)
+	pgtest.DSN(t)
 	dropSchemaOnCleanup(t, schema)
 	dropSchemaOnCleanup(t, other)
 	a, b, c := openSchema(t, schema), openSchema(t, schema), openSchema(t, other)
@@ -138,7 +140,7 @@ func TestChangesNotify(t *testing.T) {
 // subscribers, and delivers the next change.
 func TestChangesSurviveListenerLoss(t *testing.T) {
 	schema := newSchemaName(t)
-	testDSN(t)
+	pgtest.DSN(t)
 	dropSchemaOnCleanup(t, schema)
 	a, b := openSchema(t, schema), openSchema(t, schema)
 	ctx := t.Context()

@@ -1,6 +1,8 @@
 package postgres
 
 import (
+	"github.com/scimconnect/scimconnect/internal/pgtest"
+
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -8,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -21,45 +22,6 @@ import (
 	"github.com/scimconnect/scimconnect/store"
 	"github.com/scimconnect/scimconnect/store/storetest"
 )
-
-// defaultTestDSN is the PostgreSQL the tests use when
-// SCIMCONNECT_TEST_POSTGRES_DSN is unset.
-const defaultTestDSN = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-
-var (
-	probeOnce sync.Once
-	probeDSN  string
-	probeErr  error
-)
-
-// testDSN returns the DSN of the test server. Without one it skips the
-// test, or fails it under CI=true: there a missing server is a failure.
-func testDSN(tb testing.TB) string {
-	tb.Helper()
-	probeOnce.Do(func() {
-		probeDSN = os.Getenv("SCIMCONNECT_TEST_POSTGRES_DSN")
-		if probeDSN == "" {
-			probeDSN = defaultTestDSN
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		conn, err := pgx.Connect(ctx, probeDSN)
-		if err != nil {
-			probeErr = err
-			return
-		}
-		probeErr = conn.Ping(ctx)
-		_ = conn.Close(ctx)
-	})
-	if probeErr != nil {
-		msg := fmt.Sprintf("no PostgreSQL answers (set SCIMCONNECT_TEST_POSTGRES_DSN; default %s): %v", defaultTestDSN, probeErr)
-		if os.Getenv("CI") == "true" {
-			tb.Fatal(msg)
-		}
-		tb.Skip(msg)
-	}
-	return probeDSN
-}
 
 // newSchemaName returns a schema name no other test uses.
 func newSchemaName(tb testing.TB) string {
@@ -76,7 +38,7 @@ func adminExec(tb testing.TB, sql string, args ...any) {
 	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	conn, err := pgx.Connect(ctx, testDSN(tb))
+	conn, err := pgx.Connect(ctx, pgtest.DSN(tb))
 	if err != nil {
 		tb.Fatalf("admin connect: %v", err)
 	}
@@ -96,7 +58,7 @@ func dropSchemaOnCleanup(tb testing.TB, schema string) {
 // openSchema opens a store on schema, closed when the test ends.
 func openSchema(tb testing.TB, schema string, opts ...Option) *DB {
 	tb.Helper()
-	db, err := Open(context.Background(), testDSN(tb), append([]Option{WithSchema(schema)}, opts...)...)
+	db, err := Open(context.Background(), pgtest.DSN(tb), append([]Option{WithSchema(schema)}, opts...)...)
 	if err != nil {
 		tb.Fatalf("Open: %v", err)
 	}
@@ -109,7 +71,7 @@ func openSchema(tb testing.TB, schema string, opts ...Option) *DB {
 func openTest(tb testing.TB, opts ...Option) *DB {
 	tb.Helper()
 	schema := newSchemaName(tb)
-	testDSN(tb) // skip before registering cleanups
+	pgtest.DSN(tb) // skip before registering cleanups
 	dropSchemaOnCleanup(tb, schema)
 	db := openSchema(tb, schema, opts...)
 	tb.Cleanup(func() {
@@ -183,7 +145,7 @@ func TestMigrations(t *testing.T) {
 		all = append(all, m.Version)
 	}
 	schema := newSchemaName(t)
-	testDSN(t)
+	pgtest.DSN(t)
 	dropSchemaOnCleanup(t, schema)
 
 	// Replicas starting together on an empty schema: the advisory lock
@@ -193,7 +155,7 @@ func TestMigrations(t *testing.T) {
 	errs := make([]error, replicas)
 	var wg sync.WaitGroup
 	for i := range replicas {
-		wg.Go(func() { dbs[i], errs[i] = Open(t.Context(), testDSN(t), WithSchema(schema)) })
+		wg.Go(func() { dbs[i], errs[i] = Open(t.Context(), pgtest.DSN(t), WithSchema(schema)) })
 	}
 	wg.Wait()
 	for i, err := range errs {
@@ -228,7 +190,7 @@ func TestMigrations(t *testing.T) {
 			if st.prepare != "" {
 				adminExec(t, st.prepare)
 			}
-			db, err := Open(t.Context(), testDSN(t), WithSchema(schema))
+			db, err := Open(t.Context(), pgtest.DSN(t), WithSchema(schema))
 			if st.wantErr != nil {
 				if !errors.Is(err, st.wantErr) {
 					t.Fatalf("Open = %v, want %v", err, st.wantErr)
@@ -293,7 +255,7 @@ func TestLoadMigrations(t *testing.T) {
 // sharing the database would.
 func TestReplicas(t *testing.T) {
 	schema := newSchemaName(t)
-	testDSN(t)
+	pgtest.DSN(t)
 	dropSchemaOnCleanup(t, schema)
 	a, b := openSchema(t, schema), openSchema(t, schema)
 	ctx := t.Context()
@@ -666,7 +628,7 @@ func (p *proxy) close() {
 }
 
 func TestPingFailsWhenServerUnreachable(t *testing.T) {
-	cfg, err := pgx.ParseConfig(testDSN(t))
+	cfg, err := pgx.ParseConfig(pgtest.DSN(t))
 	if err != nil {
 		t.Fatalf("parse DSN: %v", err)
 	}

@@ -31,12 +31,25 @@ var ErrReadOnly = errors.New("sqlite: write in a read-only transaction")
 // commit takes.
 const DefaultMaxBatch = 128
 
+// DefaultCheckpointInterval is the default pause between two background
+// WAL checkpoints while writes go on.
+const DefaultCheckpointInterval = 100 * time.Millisecond
+
+// writerCheckpointPages is the WAL size (in pages) from which the writer
+// checkpoints itself after a commit when the background checkpointer is
+// on. The background checkpointer has copied most frames by then, so the
+// writer copies and syncs only the tail, and its full checkpoint lets the
+// next transaction restart the WAL from the beginning (a checkpoint that
+// runs beside a busy writer never catches up with it).
+const writerCheckpointPages = 4096
+
 // config is what the Options set.
 type config struct {
-	maxBatch     int
-	readConns    int
-	busyTimeout  time.Duration
-	cacheSizeKiB int
+	maxBatch           int
+	readConns          int
+	busyTimeout        time.Duration
+	cacheSizeKiB       int
+	checkpointInterval time.Duration
 }
 
 // Option configures Open.
@@ -78,6 +91,17 @@ func WithCacheSize(kib int) Option {
 	}
 }
 
+// WithCheckpointInterval sets the pause between two background WAL
+// checkpoints while writes go on (default DefaultCheckpointInterval). A
+// checkpoint copies committed pages from the WAL into the database file
+// and syncs both; in the background it costs the writer nothing, and it
+// bounds what a power loss can take to about the last interval's
+// commits. d <= 0 turns the background checkpointer off: SQLite then
+// checkpoints on the writer's connection every 1,000 pages of WAL.
+func WithCheckpointInterval(d time.Duration) Option {
+	return func(c *config) { c.checkpointInterval = d }
+}
+
 // DB is a Store in one SQLite file. It is safe for concurrent use.
 //
 // Writes go through a single connection (SQLite has one writer) and reads
@@ -87,6 +111,7 @@ type DB struct {
 	path   string
 	rdb    *sql.DB
 	wdb    *sql.DB
+	cdb    *sql.DB // the background checkpointer's connection; nil when off
 	rstmts *statements
 	wstmts *statements
 
@@ -95,10 +120,14 @@ type DB struct {
 
 	lock *os.File // exclusive lock file; nil where locks are unavailable
 
-	closeOnce  sync.Once
-	closing    chan struct{}
-	writerDone chan struct{}
-	closeErr   error
+	wrote              chan struct{} // a commit happened; cap 1, to the checkpointer
+	checkpointInterval time.Duration
+
+	closeOnce        sync.Once
+	closing          chan struct{}
+	writerDone       chan struct{}
+	checkpointerDone chan struct{}
+	closeErr         error
 }
 
 // Open opens (creating if needed, with its parent directory) the database
@@ -106,10 +135,11 @@ type DB struct {
 // It refuses a database written by a newer schema with ErrSchemaTooNew.
 func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	cfg := config{
-		maxBatch:     DefaultMaxBatch,
-		readConns:    max(4, 2*runtime.GOMAXPROCS(0)),
-		busyTimeout:  5 * time.Second,
-		cacheSizeKiB: 16 << 10,
+		maxBatch:           DefaultMaxBatch,
+		readConns:          max(4, 2*runtime.GOMAXPROCS(0)),
+		busyTimeout:        5 * time.Second,
+		cacheSizeKiB:       16 << 10,
+		checkpointInterval: DefaultCheckpointInterval,
 	}
 	for _, o := range opts {
 		o(&cfg)
@@ -128,7 +158,15 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 		return nil, err
 	}
 
-	d := &DB{path: path, maxBatch: cfg.maxBatch, closing: make(chan struct{}), writerDone: make(chan struct{})}
+	d := &DB{
+		path:               path,
+		maxBatch:           cfg.maxBatch,
+		checkpointInterval: cfg.checkpointInterval,
+		wrote:              make(chan struct{}, 1),
+		closing:            make(chan struct{}),
+		writerDone:         make(chan struct{}),
+		checkpointerDone:   make(chan struct{}),
+	}
 	ok := false
 	defer func() {
 		if !ok {
@@ -142,7 +180,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 
 	// One connection writes: BEGIN IMMEDIATE takes the write lock at once,
 	// so a transaction never fails half-way on a lock upgrade.
-	d.wdb, err = sql.Open("sqlite", dsn(path, cfg, false))
+	d.wdb, err = sql.Open("sqlite", dsn(path, cfg, connWriter))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -154,7 +192,7 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
 
-	d.rdb, err = sql.Open("sqlite", dsn(path, cfg, true))
+	d.rdb, err = sql.Open("sqlite", dsn(path, cfg, connReader))
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
 	}
@@ -168,6 +206,21 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	}
 	if d.rstmts, err = prepare(ctx, d.rdb, firstWriteStmt); err != nil {
 		return nil, err
+	}
+	if d.checkpointInterval > 0 {
+		if d.cdb, err = sql.Open("sqlite", dsn(path, cfg, connCheckpointer)); err != nil {
+			return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+		}
+		d.cdb.SetMaxOpenConns(1)
+		d.cdb.SetMaxIdleConns(1)
+		d.cdb.SetConnMaxLifetime(0)
+		d.cdb.SetConnMaxIdleTime(0)
+		if err := d.cdb.PingContext(ctx); err != nil {
+			return nil, fmt.Errorf("sqlite: open %s: checkpointer: %w", path, err)
+		}
+		go d.checkpointer()
+	} else {
+		close(d.checkpointerDone)
 	}
 	if d.maxBatch > 1 {
 		d.reqs = make(chan *updateReq)
@@ -186,15 +239,23 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 // a crash of the process (the data is in the OS page cache). A power loss
 // or OS crash may lose the transactions committed since the last WAL
 // checkpoint sync, but never corrupts the database.
-func dsn(path string, cfg config, readOnly bool) string {
+func dsn(path string, cfg config, role connRole) string {
 	q := url.Values{}
 	q.Add("_pragma", "busy_timeout("+strconv.FormatInt(cfg.busyTimeout.Milliseconds(), 10)+")")
 	q.Add("_pragma", "journal_mode(WAL)")
 	q.Add("_pragma", "synchronous(NORMAL)")
 	q.Add("_pragma", "foreign_keys(ON)")
 	q.Add("_pragma", "temp_store(MEMORY)")
-	q.Add("_pragma", "cache_size(-"+strconv.Itoa(cfg.cacheSizeKiB)+")")
-	if readOnly {
+	if role == connCheckpointer {
+		// It reads nothing but the WAL: no page cache to speak of.
+		q.Add("_pragma", "cache_size(-64)")
+	} else {
+		q.Add("_pragma", "cache_size(-"+strconv.Itoa(cfg.cacheSizeKiB)+")")
+	}
+	if role == connWriter && cfg.checkpointInterval > 0 {
+		q.Add("_pragma", "wal_autocheckpoint("+strconv.Itoa(writerCheckpointPages)+")")
+	}
+	if role == connReader {
 		// query_only backs up ErrReadOnly: even a write that slipped
 		// through would fail in SQLite.
 		q.Add("_query_only", "1")
@@ -203,6 +264,51 @@ func dsn(path string, cfg config, readOnly bool) string {
 		q.Add("_txlock", "immediate")
 	}
 	return path + "?" + q.Encode()
+}
+
+// connRole is what a connection pool is for.
+type connRole int
+
+const (
+	connWriter connRole = iota
+	connReader
+	connCheckpointer
+)
+
+// checkpointer copies committed WAL frames into the database file in the
+// background, off the writer's path: a checkpoint syncs the WAL and the
+// database file, which takes milliseconds, and on the writer's connection
+// (SQLite's default, every 1,000 pages) every Update waiting would wait
+// for it too. It runs a PASSIVE checkpoint, which never blocks the writer
+// or the readers, after a commit and at most once per interval. A failed
+// checkpoint is left to the next one and to the writer's own (see
+// writerCheckpointPages): nothing committed depends on it.
+func (d *DB) checkpointer() {
+	defer close(d.checkpointerDone)
+	pause := time.NewTimer(0)
+	defer pause.Stop()
+	for {
+		select {
+		case <-d.closing:
+			return
+		case <-d.wrote:
+		}
+		_, _ = d.cdb.ExecContext(context.Background(), `PRAGMA wal_checkpoint(PASSIVE)`)
+		pause.Reset(d.checkpointInterval)
+		select {
+		case <-d.closing:
+			return
+		case <-pause.C:
+		}
+	}
+}
+
+// committed tells the checkpointer that the WAL grew.
+func (d *DB) committed() {
+	select {
+	case d.wrote <- struct{}{}:
+	default:
+	}
 }
 
 // Ping checks that the database answers on both pools.
@@ -225,6 +331,7 @@ func (d *DB) Close() error {
 	d.closeOnce.Do(func() {
 		close(d.closing)
 		<-d.writerDone
+		<-d.checkpointerDone
 		d.closeErr = d.closeHandles()
 	})
 	return d.closeErr
@@ -237,7 +344,7 @@ func (d *DB) closeHandles() error {
 			errs = append(errs, st.close())
 		}
 	}
-	for _, db := range []*sql.DB{d.rdb, d.wdb} {
+	for _, db := range []*sql.DB{d.cdb, d.rdb, d.wdb} {
 		if db != nil {
 			errs = append(errs, db.Close())
 		}
@@ -350,6 +457,7 @@ func (d *DB) updateAlone(ctx context.Context, fn func(store.Tx) error) (err erro
 		return fmt.Errorf("sqlite: update: commit: %w", err)
 	}
 	committed = true
+	d.committed()
 	return nil
 }
 
@@ -468,7 +576,9 @@ func (d *DB) runBatch(batch []*updateReq) {
 	}
 	if err := sqlTx.Commit(); err != nil {
 		failAll(batch, fmt.Errorf("sqlite: update: commit: %w", err))
+		return
 	}
+	d.committed()
 }
 
 // runFn runs r.fn, recording its error or panic.

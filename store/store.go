@@ -138,9 +138,18 @@ type Tx interface {
 	// If ifVersion > 0 and the stored version differs, ErrVersionMismatch.
 	// ErrNotFound if missing; ErrConflict on a duplicate userName.
 	PutResource(ctx context.Context, r *Resource, ifVersion int64) error
+	// ReplaceResource is PutResource(ctx, r, prev.Version) for a caller
+	// that holds prev, the stored resource at that version as the store
+	// returned or set it (Seq, Created, Version and the key fields), so the
+	// backend need not read it again. ErrVersionMismatch if the stored
+	// version is not prev.Version; a resource that is gone may also give
+	// ErrVersionMismatch instead of ErrNotFound.
+	ReplaceResource(ctx context.Context, r, prev *Resource) error
 	// DeleteResource deletes a resource and every membership it has, as a
-	// group or as a member. ErrNotFound if missing.
-	DeleteResource(ctx context.Context, instance, typ, id string) error
+	// group or as a member. If ifVersion > 0 and the stored version
+	// differs, ErrVersionMismatch and nothing is deleted. ErrNotFound if
+	// missing.
+	DeleteResource(ctx context.Context, instance, typ, id string, ifVersion int64) error
 	// TouchResources increments the Version and sets Modified of the
 	// resources with the given ids that exist (others are skipped): their
 	// computed attributes (User.groups, Group.members) changed. Created

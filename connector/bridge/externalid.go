@@ -238,7 +238,7 @@ func (x *StoreExternalIDs) Put(ctx context.Context, typ, id, ext string) error {
 		case err != nil:
 			return err
 		case ext == "":
-			return tx.DeleteResource(ctx, x.Instance, rowType(typ), id)
+			return tx.DeleteResource(ctx, x.Instance, rowType(typ), id, 0)
 		}
 		cur.ExternalID = ext
 		cur.Modified = time.Now().UTC()

@@ -509,18 +509,28 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 		}
 	}
 	need := wants(want, b.computed())
+	// A PATCH of a cached resource is worked out before the write, outside
+	// the store's single writer; the write then only checks that the
+	// cached version is still the stored one.
+	var pre *patched
+	if len(changes) == 0 && len(ops) > 0 {
+		if v := b.d.cache.get(resourceKey(b.name(), id)); v != nil {
+			var err error
+			if pre, err = b.patchCached(v, ops, cond); err != nil {
+				return nil, b.storeError(err, id)
+			}
+		}
+	}
 	var res *provider.Resource
 	complete := false // res holds the computed attribute if the response needs it
 	err := b.d.update(ctx, func(tx store.Tx, ws *writeSet) error {
-		if len(changes) == 0 && len(ops) > 0 {
-			if v := b.d.cache.get(resourceKey(b.name(), id)); v != nil {
-				nv, err := b.patchCached(ctx, tx, ws, v, ops, cond, need)
-				if err != nil || nv != nil {
-					if nv != nil {
-						res, complete = nv.resource(b.computed(), need), !need || nv.hasComputed
-					}
-					return err
+		if pre != nil {
+			nv, err := b.writePatched(ctx, tx, ws, pre, need)
+			if err != nil || nv != nil {
+				if nv != nil {
+					res, complete = nv.resource(b.computed(), need), !need || nv.hasComputed
 				}
+				return err
 			}
 		}
 		cur, attrs, pw, err := b.current(ctx, tx, id, cond)
@@ -595,46 +605,58 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 	return b.withComputed(ctx, res, want)
 }
 
+// patched is a PATCH without member changes applied to a cached copy.
+type patched struct {
+	v     *cached        // the copy it was applied to
+	next  store.Resource // the record to write over v.rec
+	shown map[string]any // the attributes next holds
+	pw    string         // the password hash next keeps or sets
+}
+
 // patchCached applies a PATCH without member changes to the cached copy v
-// instead of reading the resource, and writes the result on condition that
-// the stored version is still v's. It returns nil, and has written
-// nothing, when the store must decide: v is not current (the store's
-// PutResource checks the version before writing), the operations fail or
-// change nothing on v (errors and no-ops are answered from the stored
-// resource), or the client's precondition does not hold for v. Once the
-// write succeeded, v was current, its computed attribute included, so the
-// resources that show this one and the response's computed attribute need
-// no store reads either.
-func (b *backend) patchCached(ctx context.Context, tx store.Tx, ws *writeSet, v *cached, ops []patch.Operation, cond provider.Precondition, need bool) (*cached, error) {
+// instead of reading the resource. It returns nil when the store must
+// decide: the operations fail or change nothing on v (errors and no-ops
+// are answered from the stored resource), or the client's precondition
+// does not hold for v.
+func (b *backend) patchCached(v *cached, ops []patch.Operation, cond provider.Precondition) (*patched, error) {
 	if provider.CheckPrecondition(cond, strconv.FormatInt(v.rec.Version, 10)) != nil {
 		return nil, nil
 	}
-	patched, err := patch.Apply(v.attrs, ops, b.typ)
+	attrs, err := patch.Apply(v.attrs, ops, b.typ)
 	if err != nil {
 		return nil, nil
 	}
-	valid, err := b.typ.Validate(patched, schema.Patched, v.attrs)
+	valid, err := b.typ.Validate(attrs, schema.Patched, v.attrs)
 	if err != nil {
 		return nil, nil
 	}
-	next := v.rec
-	shown, pw, err := b.toRecord(&next, valid, v.password)
-	if err != nil {
+	p := &patched{v: v, next: v.rec}
+	if p.shown, p.pw, err = b.toRecord(&p.next, valid, v.password); err != nil {
 		return nil, err
 	}
-	if _, newPassword := valid["password"]; !newPassword && sameValue(shown, v.attrs) {
+	if _, newPassword := valid["password"]; !newPassword && sameValue(p.shown, v.attrs) {
 		return nil, nil
 	}
-	next.Modified = time.Now().UTC()
-	if err := tx.PutResource(ctx, &next, v.rec.Version); errors.Is(err, store.ErrVersionMismatch) {
+	p.next.Modified = time.Now().UTC()
+	return p, nil
+}
+
+// writePatched writes p on condition that the stored version is still the
+// one p was applied to; it returns nil, having written nothing, when it is
+// not. Once the write succeeded, the cached copy was current, its computed
+// attribute included, so the resources that show this one and the
+// response's computed attribute need no store reads either.
+func (b *backend) writePatched(ctx context.Context, tx store.Tx, ws *writeSet, p *patched, need bool) (*cached, error) {
+	next := p.next // a retried fn starts from p again
+	if err := tx.ReplaceResource(ctx, &next, &p.v.rec); errors.Is(err, store.ErrVersionMismatch) {
 		return nil, nil
 	} else if err != nil {
 		return nil, err
 	}
-	ws.addKeys(&v.rec) // the pre-image's lookups, as recordingTx.GetResource notes them
-	if displayChanged(&v.rec, &next) {
-		related, ok := v.related()
+	if displayChanged(&p.v.rec, &next) {
+		related, ok := p.v.related()
 		if !ok {
+			var err error
 			if related, err = b.related(ctx, tx, next.ID); err != nil {
 				return nil, err
 			}
@@ -643,9 +665,10 @@ func (b *backend) patchCached(ctx context.Context, tx store.Tx, ws *writeSet, v 
 			return nil, err
 		}
 	}
-	nv := newCached(&next, shown, pw, b.computed())
-	nv.computed, nv.hasComputed = v.computed, v.hasComputed
+	nv := newCached(&next, p.shown, p.pw, b.computed())
+	nv.computed, nv.hasComputed = p.v.computed, p.v.hasComputed
 	if need && !nv.hasComputed && b.kind == kindUser {
+		var err error
 		if nv.computed, err = b.groupsOf(ctx, tx, next.ID); err != nil {
 			return nil, err
 		}
@@ -858,7 +881,26 @@ func (b *backend) related(ctx context.Context, tx store.Tx, id string) ([]string
 }
 
 func (b *backend) Delete(ctx context.Context, id string, cond provider.Precondition) error {
-	err := b.d.update(ctx, func(tx store.Tx, _ *writeSet) error {
+	// A cached copy that knows the related resources lets the write skip
+	// reading the resource: it deletes on condition that the stored
+	// version is still the cached one.
+	v := b.d.cache.get(resourceKey(b.name(), id))
+	if v != nil && provider.CheckPrecondition(cond, strconv.FormatInt(v.rec.Version, 10)) != nil {
+		v = nil
+	}
+	err := b.d.update(ctx, func(tx store.Tx, ws *writeSet) error {
+		if v != nil {
+			if related, ok := v.related(); ok {
+				err := tx.DeleteResource(ctx, b.d.instance, b.name(), id, v.rec.Version)
+				if err == nil {
+					ws.addKeys(&v.rec) // the pre-image's lookups, as GetResource notes them
+					return b.touchShowing(ctx, tx, related)
+				}
+				if !errors.Is(err, store.ErrVersionMismatch) {
+					return err
+				}
+			}
+		}
 		cur, err := tx.GetResource(ctx, b.d.instance, b.name(), id)
 		if err != nil {
 			return err
@@ -877,7 +919,7 @@ func (b *backend) Delete(ctx context.Context, id string, cond provider.Precondit
 				return err
 			}
 		}
-		if err := tx.DeleteResource(ctx, b.d.instance, b.name(), id); err != nil {
+		if err := tx.DeleteResource(ctx, b.d.instance, b.name(), id, cur.Version); err != nil {
 			return err
 		}
 		return b.touchShowing(ctx, tx, related)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -349,6 +350,96 @@ func TestCachedGroupsDriveWrites(t *testing.T) {
 	if ms, _ := gGone.Attrs["members"].([]any); len(ms) != 1 || ms[0].(map[string]any)["value"] != peer.ID {
 		t.Errorf("members after a member was deleted: %v", gGone.Attrs["members"])
 	}
+}
+
+// TestDeleteFromCacheReadsNothing: a DELETE of a cached user whose groups
+// the cache knows reads nothing from the store, and its lookups stop
+// finding it.
+func TestDeleteFromCacheReadsNothing(t *testing.T) {
+	ctx := context.Background()
+	f := newWriteFixture(t)
+	u := f.user(t, "doomed")
+	if _, err := f.users.Get(ctx, u.ID, nil); err != nil { // caches the user with its (no) groups
+		t.Fatal(err)
+	}
+	before := f.st.reads()
+	if err := f.users.Delete(ctx, u.ID, provider.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.st.reads() - before; n != 0 {
+		t.Errorf("DELETE of a cached user made %d store reads", n)
+	}
+	if _, err := f.users.Get(ctx, u.ID, nil); scimStatus(err) != http.StatusNotFound {
+		t.Errorf("GET after DELETE = %v, want not found", err)
+	}
+	list, err := f.users.List(ctx, &provider.ListQuery{Filter: mustFilter(t, `userName eq "doomed"`), StartIndex: 1, Count: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if list.TotalResults != 0 || len(list.Resources) != 0 {
+		t.Errorf("userName lookup after DELETE found %d: %v", list.TotalResults, list.Resources)
+	}
+}
+
+// TestDeleteFromStaleCacheUsesTheStore: when another writer changed the
+// user behind the cache, the DELETE is decided by the stored user: it
+// deletes unconditionally, honours an If-Match of the stored version, and
+// refuses one of the stale cached version.
+func TestDeleteFromStaleCacheUsesTheStore(t *testing.T) {
+	ctx := context.Background()
+	f := newWriteFixture(t)
+	for _, tc := range []struct {
+		name    string
+		ifMatch string // "" for none
+		wantErr int    // SCIM status, 0 for success
+	}{
+		{"unconditional", "", 0},
+		{"if-match stored version", "2", 0},
+		{"if-match stale cached version", "1", http.StatusPreconditionFailed},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u := f.user(t, "stale-"+strings.ReplaceAll(tc.name, " ", "-"))
+			if _, err := f.users.Get(ctx, u.ID, nil); err != nil { // cached at version 1
+				t.Fatal(err)
+			}
+			if _, err := f.patch(t, f.other.users, u.ID, `[{"op":"replace","path":"title","value":"Boss"}]`, provider.Precondition{}); err != nil {
+				t.Fatal(err)
+			}
+			var cond provider.Precondition
+			if tc.ifMatch != "" {
+				cond.IfMatch = `W/"` + tc.ifMatch + `"`
+			}
+			err := f.users.Delete(ctx, u.ID, cond)
+			if tc.wantErr == 0 {
+				if err != nil {
+					t.Fatalf("DELETE: %v", err)
+				}
+				err := f.db.View(ctx, func(tx store.Tx) error {
+					_, err := tx.GetResource(ctx, "w", "User", u.ID)
+					return err
+				})
+				if !errors.Is(err, store.ErrNotFound) {
+					t.Errorf("reading the deleted user from the store: %v, want ErrNotFound", err)
+				}
+				return
+			}
+			if scimStatus(err) != tc.wantErr {
+				t.Fatalf("DELETE = %v, want status %d", err, tc.wantErr)
+			}
+			if got := f.stored(t, u.ID); got.Version != 2 {
+				t.Errorf("a refused DELETE left version %d, want 2", got.Version)
+			}
+		})
+	}
+}
+
+// scimStatus is the status of a *scim.Error, 0 for any other error.
+func scimStatus(err error) int {
+	var se *scim.Error
+	if errors.As(err, &se) {
+		return se.Status
+	}
+	return 0
 }
 
 // TestWriteThroughNeverCachesAnOlderState: of two writes of the same

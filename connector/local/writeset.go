@@ -73,9 +73,16 @@ func (t recordingTx) PutResource(ctx context.Context, r *store.Resource, ifVersi
 	return t.Tx.PutResource(ctx, r, ifVersion)
 }
 
-func (t recordingTx) DeleteResource(ctx context.Context, instance, typ, id string) error {
+func (t recordingTx) ReplaceResource(ctx context.Context, r, prev *store.Resource) error {
+	t.ws.ids = append(t.ws.ids, r.ID)
+	t.ws.addKeys(prev) // the pre-image's lookups, as GetResource notes them
+	t.ws.addKeys(r)
+	return t.Tx.ReplaceResource(ctx, r, prev)
+}
+
+func (t recordingTx) DeleteResource(ctx context.Context, instance, typ, id string, ifVersion int64) error {
 	t.ws.ids = append(t.ws.ids, id)
-	return t.Tx.DeleteResource(ctx, instance, typ, id)
+	return t.Tx.DeleteResource(ctx, instance, typ, id, ifVersion)
 }
 
 func (t recordingTx) TouchResources(ctx context.Context, instance string, ids []string, modified time.Time) error {

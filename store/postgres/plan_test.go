@@ -86,7 +86,7 @@ func TestQueryPlans(t *testing.T) {
 		{"PutResource", sqlPutResource, []any{"i1", "u1", "User", int64(0), now, []byte{}, "x", "x", "", "", "", []string{}, []string{}},
 			[]string{"resources_pkey"}, false},
 		{"ResourceVersion", sqlResourceVersion, []any{"i1", "u1", "User"}, []string{"resources_pkey"}, false},
-		{"DeleteResource", sqlDeleteResource, []any{"i1", "u1", "User"}, []string{"resources_pkey"}, false},
+		{"DeleteResource", sqlDeleteResource, []any{"i1", "u1", "User", int64(0)}, []string{"resources_pkey"}, false},
 		{"TouchResources", sqlTouchResources, []any{"i1", ids, now}, []string{"resources_pkey"}, false},
 		{"TypesOf", sqlTypesOf, []any{"i1", ids}, []string{"resources_pkey"}, false},
 		// Sorts the group's rows by when they were added: the sort is

@@ -85,7 +85,8 @@ const (
 	sqlResourceVersion = `SELECT version FROM resources WHERE instance = $1 AND id = $2 AND type = $3`
 	// The resource, its email index and its memberships as a group and as
 	// a member, in one statement; memberships go only if the resource did.
-	sqlDeleteResource = `WITH r AS (DELETE FROM resources WHERE instance = $1 AND id = $2 AND type = $3 RETURNING 1),
+	sqlDeleteResource = `WITH r AS (DELETE FROM resources WHERE instance = $1 AND id = $2 AND type = $3
+			AND ($4::bigint = 0 OR version = $4::bigint) RETURNING 1),
 		e AS (DELETE FROM resource_emails WHERE instance = $1 AND id = $2 AND EXISTS (SELECT 1 FROM r)),
 		m AS (DELETE FROM memberships WHERE instance = $1 AND (group_id = $2 OR member_id = $2) AND EXISTS (SELECT 1 FROM r))
 		SELECT count(*) FROM r`

@@ -419,21 +419,36 @@ func (t *tx) PutResource(ctx context.Context, r *store.Resource, ifVersion int64
 		r.UserName, fold(r.UserName), r.ExternalID, r.DisplayName, fold(r.DisplayName), texts(r.Emails), emailKeys(r.Emails)},
 		&seq, &version, &created)
 	if errors.Is(err, pgx.ErrNoRows) {
-		var stored int64
-		err := t.queryRow(ctx, sqlResourceVersion, []any{r.Instance, r.ID, r.Type}, &stored)
-		if errors.Is(err, pgx.ErrNoRows) {
-			return fmt.Errorf("postgres: %s: %w", what, store.ErrNotFound)
-		}
-		if err != nil {
-			return fmt.Errorf("postgres: %s: %w", what, err)
-		}
-		return fmt.Errorf("postgres: %s: stored version %d, expected %d: %w", what, stored, ifVersion, store.ErrVersionMismatch)
+		return t.versionMismatch(ctx, what, r.Instance, r.Type, r.ID, ifVersion)
 	}
 	if err != nil {
 		return writeErr(what, "userName taken", err)
 	}
 	r.Seq, r.Version, r.Created = seq, version, created.UTC()
 	return nil
+}
+
+// versionMismatch explains a conditional write that changed nothing: the
+// resource is missing, or its stored version is not ifVersion.
+func (t *tx) versionMismatch(ctx context.Context, what, instance, typ, id string, ifVersion int64) error {
+	var stored int64
+	err := t.queryRow(ctx, sqlResourceVersion, []any{instance, id, typ}, &stored)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return fmt.Errorf("postgres: %s: %w", what, store.ErrNotFound)
+	}
+	if err != nil {
+		return fmt.Errorf("postgres: %s: %w", what, err)
+	}
+	return fmt.Errorf("postgres: %s: stored version %d, expected %d: %w", what, stored, ifVersion, store.ErrVersionMismatch)
+}
+
+// ReplaceResource is PutResource with ifVersion prev.Version: the UPDATE
+// checks the version itself, so knowing prev saves nothing here.
+func (t *tx) ReplaceResource(ctx context.Context, r, prev *store.Resource) error {
+	if prev == nil || prev.Version <= 0 {
+		return errors.New("postgres: replace resource: no previous version")
+	}
+	return t.PutResource(ctx, r, prev.Version)
 }
 
 // TouchResources bumps the version and modification time of the existing
@@ -478,14 +493,17 @@ func (t *tx) TypesOf(ctx context.Context, instance string, ids []string) (map[st
 // DeleteResource deletes a resource, its email index and its memberships
 // as a group and as a member, in one statement; store.ErrNotFound if
 // missing.
-func (t *tx) DeleteResource(ctx context.Context, instance, typ, id string) error {
+func (t *tx) DeleteResource(ctx context.Context, instance, typ, id string, ifVersion int64) error {
 	if err := t.check(ctx, true); err != nil {
 		return err
 	}
 	what := fmt.Sprintf("delete %s %q in %q", typ, id, instance)
 	var n int64
-	if err := t.queryRow(ctx, sqlDeleteResource, []any{instance, id, typ}, &n); err != nil {
+	if err := t.queryRow(ctx, sqlDeleteResource, []any{instance, id, typ, max(ifVersion, 0)}, &n); err != nil {
 		return writeErr(what, "", err)
+	}
+	if n == 0 && ifVersion > 0 {
+		return t.versionMismatch(ctx, what, instance, typ, id, ifVersion)
 	}
 	if n == 0 {
 		return fmt.Errorf("postgres: %s: %w", what, store.ErrNotFound)

@@ -128,7 +128,7 @@ var stmtSQL = [numStmts]string{
 	stmtDeleteEmails:       `DELETE FROM resource_emails WHERE resource = ?`,
 	// Migration 0003's trigger deletes the resource's memberships, as a
 	// group and as a member, with it.
-	stmtDeleteResource:         `DELETE FROM resources WHERE instance = ? AND id = ? AND type = ?`,
+	stmtDeleteResource:         `DELETE FROM resources WHERE instance = ? AND id = ? AND type = ? AND (?4 = 0 OR version = ?4)`,
 	stmtTouchResource:          `UPDATE resources SET version = version + 1, modified = ? WHERE instance = ? AND id IN (SELECT value FROM json_each(?))`,
 	stmtDeleteGroupMemberships: `DELETE FROM memberships WHERE instance = ? AND group_id = ?`,
 	// json_each walks the array in order, so "added" keeps the request order.
@@ -155,7 +155,7 @@ const (
 
 // updateResourceSQL is the UPDATE of a resource by seq that sets version,
 // modified, data and emails, plus the key column groups in mask, in that
-// order; the last parameter is the seq.
+// order; the last two parameters are the seq and the version it must have.
 func updateResourceSQL(mask int) string {
 	q := `UPDATE resources SET version = ?, modified = ?, data = ?, emails = ?`
 	if mask&updateUserName != 0 {
@@ -167,7 +167,7 @@ func updateResourceSQL(mask int) string {
 	if mask&updateDisplayName != 0 {
 		q += `, display_name = ?, display_name_lower = ?`
 	}
-	return q + ` WHERE seq = ?`
+	return q + ` WHERE seq = ? AND version = ?`
 }
 
 // statements are the statements prepared on one pool. database/sql keeps a

@@ -378,64 +378,96 @@ func (t *tx) PutResource(ctx context.Context, r *store.Resource, ifVersion int64
 	if r == nil {
 		return errors.New("sqlite: put resource: nil resource")
 	}
-	what := func() string { return fmt.Sprintf("put %s %q in %q", r.Type, r.ID, r.Instance) } // only errors need it
 	var (
-		seq, version                         int64
-		created, emailsW                     string
-		userNameW, externalIDW, displayNameW string
+		stored  store.Resource
+		created string
+		emails  string
 	)
-	err := t.queryRow(stmtLookupForPut, r.Instance, r.ID, r.Type).Scan(&seq, &version, &created, &emailsW, &userNameW, &externalIDW, &displayNameW)
+	err := t.queryRow(stmtLookupForPut, r.Instance, r.ID, r.Type).Scan(&stored.Seq, &stored.Version, &created, &emails, &stored.UserName, &stored.ExternalID, &stored.DisplayName)
 	if errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("sqlite: %s: %w", what(), store.ErrNotFound)
+		return fmt.Errorf("sqlite: %s: %w", putWhat(r), store.ErrNotFound)
 	}
 	if err != nil {
-		return fmt.Errorf("sqlite: %s: %w", what(), err)
+		return fmt.Errorf("sqlite: %s: %w", putWhat(r), err)
 	}
-	if ifVersion > 0 && ifVersion != version {
-		return fmt.Errorf("sqlite: %s: stored version %d, expected %d: %w", what(), version, ifVersion, store.ErrVersionMismatch)
+	if ifVersion > 0 && ifVersion != stored.Version {
+		return fmt.Errorf("sqlite: %s: stored version %d, expected %d: %w", putWhat(r), stored.Version, ifVersion, store.ErrVersionMismatch)
 	}
-	createdT, err := parseTime(created)
+	if stored.Created, err = parseTime(created); err != nil {
+		return fmt.Errorf("sqlite: %s: %w", putWhat(r), err)
+	}
+	return t.replace(r, &stored, emails)
+}
+
+// ReplaceResource is PutResource for a caller that holds the stored
+// resource prev: the UPDATE itself checks the version, so nothing is read.
+func (t *tx) ReplaceResource(ctx context.Context, r, prev *store.Resource) error {
+	if err := t.begin(ctx, true); err != nil {
+		return err
+	}
+	if r == nil || prev == nil || prev.Seq <= 0 || prev.Version <= 0 {
+		return errors.New("sqlite: replace resource: nil resource or no stored position and version")
+	}
+	emails, err := emailsText(prev.Emails)
 	if err != nil {
-		return fmt.Errorf("sqlite: %s: %w", what(), err)
+		return fmt.Errorf("sqlite: %s: %w", putWhat(r), err)
 	}
+	return t.replace(r, prev, emails)
+}
+
+func putWhat(r *store.Resource) string {
+	return fmt.Sprintf("put %s %q in %q", r.Type, r.ID, r.Instance)
+}
+
+// replace writes r over the stored resource, which is prev (its Seq,
+// Version, Created and key columns; storedEmails as stored) unless the
+// stored version moved on: then it writes nothing and answers
+// store.ErrVersionMismatch.
+func (t *tx) replace(r, prev *store.Resource, storedEmails string) error {
 	modified, err := timeText(r.Modified)
 	if err != nil {
-		return fmt.Errorf("sqlite: %s: %w", what(), err)
+		return fmt.Errorf("sqlite: %s: %w", putWhat(r), err)
 	}
 	emails, err := emailsText(r.Emails)
 	if err != nil {
-		return fmt.Errorf("sqlite: %s: %w", what(), err)
+		return fmt.Errorf("sqlite: %s: %w", putWhat(r), err)
 	}
 	// Only the key columns that changed are set, so that the indexes of
 	// the others are not rewritten.
-	args := make([]any, 0, 10)
-	args = append(args, version+1, modified, blob(r.Data), emails)
+	args := make([]any, 0, 12)
+	args = append(args, prev.Version+1, modified, blob(r.Data), emails)
 	mask := 0
-	if r.UserName != userNameW {
+	if r.UserName != prev.UserName {
 		mask |= updateUserName
 		args = append(args, r.UserName, fold(r.UserName))
 	}
-	if r.ExternalID != externalIDW {
+	if r.ExternalID != prev.ExternalID {
 		mask |= updateExternalID
 		args = append(args, r.ExternalID)
 	}
-	if r.DisplayName != displayNameW {
+	if r.DisplayName != prev.DisplayName {
 		mask |= updateDisplayName
 		args = append(args, r.DisplayName, fold(r.DisplayName))
 	}
-	if _, err := t.exec(stmtUpdateResource+stmtID(mask), append(args, seq)...); err != nil {
-		return writeErr(what(), "userName taken", err)
+	res, err := t.exec(stmtUpdateResource+stmtID(mask), append(args, prev.Seq, prev.Version)...)
+	if err != nil {
+		return writeErr(putWhat(r), "userName taken", err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fmt.Errorf("sqlite: %s: %w", putWhat(r), err)
+	} else if n == 0 {
+		return fmt.Errorf("sqlite: %s: stored version is not %d: %w", putWhat(r), prev.Version, store.ErrVersionMismatch)
 	}
 	// Most replaces keep the emails; re-index only when they changed.
-	if emails != emailsW {
-		if _, err := t.exec(stmtDeleteEmails, seq); err != nil {
-			return fmt.Errorf("sqlite: %s: %w", what(), err)
+	if emails != storedEmails {
+		if _, err := t.exec(stmtDeleteEmails, prev.Seq); err != nil {
+			return fmt.Errorf("sqlite: %s: %w", putWhat(r), err)
 		}
-		if err := t.insertEmails(seq, r); err != nil {
-			return fmt.Errorf("sqlite: %s: %w", what(), err)
+		if err := t.insertEmails(prev.Seq, r); err != nil {
+			return fmt.Errorf("sqlite: %s: %w", putWhat(r), err)
 		}
 	}
-	r.Seq, r.Version, r.Created = seq, version+1, createdT
+	r.Seq, r.Version, r.Created = prev.Seq, prev.Version+1, prev.Created
 	return nil
 }
 
@@ -527,21 +559,34 @@ func (t *tx) queryIDs(ctx context.Context, id stmtID, instance string, ids []str
 // as a group and as a member, all in one statement (the foreign key
 // cascades to the emails, migration 0003's trigger to the memberships);
 // store.ErrNotFound if missing.
-func (t *tx) DeleteResource(ctx context.Context, instance, typ, id string) error {
+func (t *tx) DeleteResource(ctx context.Context, instance, typ, id string, ifVersion int64) error {
 	if err := t.begin(ctx, true); err != nil {
 		return err
 	}
 	what := func() string { return fmt.Sprintf("delete %s %q in %q", typ, id, instance) } // only errors need it
-	res, err := t.exec(stmtDeleteResource, instance, id, typ)
+	res, err := t.exec(stmtDeleteResource, instance, id, typ, max(ifVersion, 0))
 	if err != nil {
 		return fmt.Errorf("sqlite: %s: %w", what(), err)
 	}
-	if n, err := res.RowsAffected(); err != nil {
+	n, err := res.RowsAffected()
+	if err != nil {
 		return fmt.Errorf("sqlite: %s: %w", what(), err)
-	} else if n == 0 {
-		return fmt.Errorf("sqlite: %s: %w", what(), store.ErrNotFound)
 	}
-	return nil
+	if n > 0 {
+		return nil
+	}
+	if ifVersion > 0 {
+		// Missing, or another version: tell which.
+		var version int64
+		err := t.queryRow(stmtLookupForPut, instance, id, typ).Scan(new(int64), &version, new(string), new(string), new(string), new(string), new(string))
+		if err == nil {
+			return fmt.Errorf("sqlite: %s: stored version %d, expected %d: %w", what(), version, ifVersion, store.ErrVersionMismatch)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("sqlite: %s: %w", what(), err)
+		}
+	}
+	return fmt.Errorf("sqlite: %s: %w", what(), store.ErrNotFound)
 }
 
 // Memberships.

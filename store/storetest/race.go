@@ -75,14 +75,14 @@ func testConcurrentDeleteAndMemberAdd(t *testing.T, s store.Store) {
 					return err
 				}
 				if tc.deleteFirst {
-					if err := tx.DeleteResource(ctx, in, tc.victimType, victim); err != nil {
+					if err := tx.DeleteResource(ctx, in, tc.victimType, victim, 0); err != nil {
 						return err
 					}
 					reached()
 					return nil
 				}
 				reached()
-				return tx.DeleteResource(ctx, in, tc.victimType, victim)
+				return tx.DeleteResource(ctx, in, tc.victimType, victim, 0)
 			}
 			first, second := add, del
 			if tc.deleteFirst {

@@ -26,6 +26,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ResourceConflicts", testResourceConflicts},
 		{"ClearUserName", testClearUserName},
 		{"IfVersion", testIfVersion},
+		{"ReplaceResource", testReplaceResource},
+		{"DeleteIfVersion", testDeleteIfVersion},
 		{"TouchResources", testTouchResources},
 		{"TypesOf", testTypesOf},
 		{"GroupsOfMany", testGroupsOfMany},
@@ -415,13 +417,13 @@ func testResourceCRUD(t *testing.T, s store.Store) {
 		t.Run("get "+tc.name, func(t *testing.T) { wantNotFound(t, s, tc.instance, tc.typ, tc.id) })
 	}
 
-	update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteResource(ctx, "i1", "User", "u1") })
+	update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteResource(ctx, "i1", "User", "u1", 0) })
 	wantNotFound(t, s, "i1", "User", "u1")
 	errCases := []struct {
 		name string
 		fn   func(tx store.Tx) error
 	}{
-		{"delete missing", func(tx store.Tx) error { return tx.DeleteResource(ctx, "i1", "User", "u1") }},
+		{"delete missing", func(tx store.Tx) error { return tx.DeleteResource(ctx, "i1", "User", "u1", 0) }},
 		{"put missing", func(tx store.Tx) error { return tx.PutResource(ctx, user("i1", "u1", "x"), 0) }},
 	}
 	for _, tc := range errCases {
@@ -596,6 +598,81 @@ func testIfVersion(t *testing.T, s store.Store) {
 	}
 }
 
+// testReplaceResource: a replace from the stored pre-image writes like
+// PutResource (keys re-indexed, Seq and Created kept), and one from a
+// stale pre-image writes nothing.
+func testReplaceResource(t *testing.T, s store.Store) {
+	u := user("i", "u1", "alice")
+	u.ExternalID, u.DisplayName, u.Emails = "x1", "Alice", []string{"alice@example.com"}
+	create(t, s, u, user("i", "u2", "bob"))
+	prev := mustGet(t, s, "i", "User", "u1")
+
+	next := user("i", "u1", "alicia")
+	next.ExternalID, next.DisplayName, next.Emails = "x2", "Alicia", []string{"alicia@example.com"}
+	next.Modified = at(2)
+	update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.ReplaceResource(ctx, next, prev) })
+	if next.Seq != prev.Seq || next.Version != prev.Version+1 || !next.Created.Equal(prev.Created) {
+		t.Errorf("after replace r has Seq %d Version %d Created %v, want %d %d %v", next.Seq, next.Version, next.Created, prev.Seq, prev.Version+1, prev.Created)
+	}
+	got := mustGet(t, s, "i", "User", "u1")
+	if got.Version != prev.Version+1 || got.UserName != "alicia" || got.ExternalID != "x2" || got.DisplayName != "Alicia" || !cmp.Equal(got.Emails, next.Emails) {
+		t.Errorf("stored %+v, want the replacement at version %d", got, prev.Version+1)
+	}
+	for _, k := range []struct {
+		key   store.Key
+		value string
+		want  []string
+	}{
+		{store.KeyUserName, "alice", []string{}},
+		{store.KeyUserName, "ALICIA", []string{"u1"}},
+		{store.KeyExternalID, "x1", []string{}},
+		{store.KeyExternalID, "x2", []string{"u1"}},
+		{store.KeyEmail, "alice@example.com", []string{}},
+		{store.KeyEmail, "Alicia@Example.com", []string{"u1"}},
+	} {
+		if got := ids(find(t, s, "i", "User", k.key, k.value)); !cmp.Equal(got, k.want) {
+			t.Errorf("find %v %q = %v, want %v", k.key, k.value, got, k.want)
+		}
+	}
+
+	// prev is stale now.
+	stale := user("i", "u1", "mallory")
+	err := tryUpdate(t, s, func(ctx context.Context, tx store.Tx) error { return tx.ReplaceResource(ctx, stale, prev) })
+	if !errors.Is(err, store.ErrVersionMismatch) {
+		t.Fatalf("ReplaceResource from a stale version = %v, want ErrVersionMismatch", err)
+	}
+	if got := mustGet(t, s, "i", "User", "u1"); got.UserName != "alicia" || got.Version != prev.Version+1 {
+		t.Errorf("stale replace changed the resource: %+v", got)
+	}
+
+	// Taking another's userName is a conflict, as with PutResource.
+	cur := mustGet(t, s, "i", "User", "u1")
+	err = tryUpdate(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.ReplaceResource(ctx, user("i", "u1", "BOB"), cur)
+	})
+	if !errors.Is(err, store.ErrConflict) {
+		t.Errorf("ReplaceResource onto a taken userName = %v, want ErrConflict", err)
+	}
+}
+
+// testDeleteIfVersion: a conditional delete deletes only the version it
+// names, and tells a missing resource from another version.
+func testDeleteIfVersion(t *testing.T, s store.Store) {
+	create(t, s, user("i", "u1", "a"))
+	update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.PutResource(ctx, user("i", "u1", "a"), 0) }) // version 2
+	err := tryUpdate(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteResource(ctx, "i", "User", "u1", 1) })
+	if !errors.Is(err, store.ErrVersionMismatch) {
+		t.Fatalf("DeleteResource(ifVersion=1) of version 2 = %v, want ErrVersionMismatch", err)
+	}
+	mustGet(t, s, "i", "User", "u1")
+	update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteResource(ctx, "i", "User", "u1", 2) })
+	wantNotFound(t, s, "i", "User", "u1")
+	err = tryUpdate(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteResource(ctx, "i", "User", "u1", 2) })
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("DeleteResource(ifVersion=2) of a deleted resource = %v, want ErrNotFound", err)
+	}
+}
+
 func testFindResources(t *testing.T, s store.Store) {
 	u1 := user("i", "u1", "Alice")
 	u1.ExternalID, u1.DisplayName, u1.Emails = "EXT-1", "Alice Smith", []string{"Alice@Example.com", "a2@example.com"}
@@ -719,7 +796,7 @@ func testListAndCount(t *testing.T, s store.Store) {
 	// Keyset paging is stable under writes: deleting a listed resource does
 	// not shift the next page, and a new resource comes after all others.
 	first := page(0, 10)
-	update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteResource(ctx, "i", "User", "u03") })
+	update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteResource(ctx, "i", "User", "u03", 0) })
 	create(t, s, user("i", "u99", "late"))
 	second := page(first[len(first)-1].Seq, 10)
 	if diff := cmp.Diff(want[10:20], ids(second)); diff != "" {
@@ -839,7 +916,7 @@ func testDeleteResourceMemberships(t *testing.T, s store.Store) {
 		return tx.AddMembers(ctx, "i", "g2", []store.Member{{ID: "u1", Type: "User"}, {ID: "g1", Type: "Group"}})
 	})
 
-	update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteResource(ctx, "i", "User", "u1") })
+	update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteResource(ctx, "i", "User", "u1", 0) })
 	if diff := cmp.Diff([]string{"u2"}, memberIDs(members(t, s, "i", "g1"))); diff != "" {
 		t.Errorf("Members(g1) after deleting u1 mismatch (-want +got):\n%s", diff)
 	}
@@ -847,7 +924,7 @@ func testDeleteResourceMemberships(t *testing.T, s store.Store) {
 		t.Errorf("Members(g2) after deleting u1 mismatch (-want +got):\n%s", diff)
 	}
 
-	update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteResource(ctx, "i", "Group", "g1") })
+	update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteResource(ctx, "i", "Group", "g1", 0) })
 	if got := members(t, s, "i", "g2"); len(got) != 0 {
 		t.Errorf("Members(g2) after deleting member group g1 = %v, want none", got)
 	}
@@ -1061,7 +1138,14 @@ func testViewRefusesWrites(t *testing.T, s store.Store) {
 		{"PutSetting", func(tx store.Tx) error { return tx.PutSetting(ctx, "k", []byte("v")) }},
 		{"CreateResource", func(tx store.Tx) error { return tx.CreateResource(ctx, user("i", "u2", "b")) }},
 		{"PutResource", func(tx store.Tx) error { return tx.PutResource(ctx, user("i", "u1", "changed"), 0) }},
-		{"DeleteResource", func(tx store.Tx) error { return tx.DeleteResource(ctx, "i", "User", "u1") }},
+		{"ReplaceResource", func(tx store.Tx) error {
+			prev, err := tx.GetResource(ctx, "i", "User", "u1")
+			if err != nil {
+				return err
+			}
+			return tx.ReplaceResource(ctx, user("i", "u1", "changed"), prev)
+		}},
+		{"DeleteResource", func(tx store.Tx) error { return tx.DeleteResource(ctx, "i", "User", "u1", 0) }},
 		{"AddMembers", func(tx store.Tx) error {
 			return tx.AddMembers(ctx, "i", "g1", []store.Member{{ID: "x", Type: "User"}})
 		}},

@@ -405,8 +405,11 @@ func (t *tx) ReplaceResource(ctx context.Context, r, prev *store.Resource) error
 	if err := t.begin(ctx, true); err != nil {
 		return err
 	}
-	if r == nil || prev == nil || prev.Seq <= 0 || prev.Version <= 0 {
-		return errors.New("sqlite: replace resource: nil resource or no stored position and version")
+	if r == nil || prev == nil || prev.Version <= 0 {
+		return errors.New("sqlite: replace resource: nil resource or no stored version")
+	}
+	if prev.Seq <= 0 { // a pre-image that does not know its row: look it up
+		return t.PutResource(ctx, r, prev.Version)
 	}
 	emails, err := emailsText(prev.Emails)
 	if err != nil {

@@ -9,9 +9,9 @@ import (
 	"time"
 
 	"github.com/scimconnect/scimconnect/audit"
+	"github.com/scimconnect/scimconnect/internal/cputime"
 	"github.com/scimconnect/scimconnect/store"
 	"github.com/scimconnect/scimconnect/store/sqlite"
-	"github.com/scimconnect/scimconnect/store/storetest"
 )
 
 // BenchmarkSQLiteCreates measures what the audit log costs SCIM writes
@@ -37,7 +37,7 @@ func BenchmarkSQLiteCreates(b *testing.B) {
 			var next atomic.Int64
 			b.ReportAllocs()
 			b.SetParallelism(16)
-			stop := storetest.CPUPerOp(b)
+			stop := cputime.PerOp(b)
 			b.RunParallel(func(pb *testing.PB) {
 				ctx := context.Background()
 				for pb.Next() {

@@ -9,8 +9,8 @@ import (
 
 	"github.com/scimconnect/scimconnect/audit"
 	"github.com/scimconnect/scimconnect/gateway"
+	"github.com/scimconnect/scimconnect/internal/cputime"
 	"github.com/scimconnect/scimconnect/metrics"
-	"github.com/scimconnect/scimconnect/store/storetest"
 )
 
 // BenchmarkAuditHotPath measures the cached GET of one user through
@@ -52,7 +52,7 @@ func BenchmarkAuditHotPath(b *testing.B) {
 			req := httptest.NewRequest("GET", path, nil)
 			req.Header.Set("Authorization", "Bearer "+tok)
 			b.ReportAllocs()
-			stop := storetest.CPUPerOp(b)
+			stop := cputime.PerOp(b)
 			for b.Loop() {
 				clear(dw.h)
 				dw.status = 0

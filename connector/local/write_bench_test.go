@@ -13,10 +13,10 @@ import (
 	"testing"
 
 	"github.com/scimconnect/scimconnect/connector"
+	"github.com/scimconnect/scimconnect/internal/cputime"
 	"github.com/scimconnect/scimconnect/scim"
 	"github.com/scimconnect/scimconnect/scim/provider"
 	"github.com/scimconnect/scimconnect/store/sqlite"
-	"github.com/scimconnect/scimconnect/store/storetest"
 )
 
 // benchStack is the write path of the demo without the network: the
@@ -119,7 +119,7 @@ func BenchmarkWrite(b *testing.B) {
 			var next atomic.Int64
 			b.ReportAllocs()
 			b.ResetTimer()
-			defer storetest.CPUPerOp(b)()
+			defer cputime.PerOp(b)()
 			if clients == 1 {
 				for i := range int64(b.N) {
 					op(i)

@@ -23,6 +23,7 @@ import (
 	"github.com/scimconnect/scimconnect/connector/okta"
 	"github.com/scimconnect/scimconnect/connector/okta/oktasim"
 	"github.com/scimconnect/scimconnect/gateway"
+	"github.com/scimconnect/scimconnect/internal/cputime"
 	"github.com/scimconnect/scimconnect/scim/provider"
 	"github.com/scimconnect/scimconnect/store"
 	"github.com/scimconnect/scimconnect/store/sqlite"
@@ -181,13 +182,13 @@ func BenchmarkGatewayVsProxy(b *testing.B) {
 			b.Run(op.name+"/"+p.name, func(b *testing.B) {
 				var n atomic.Int64
 				conns := e.simConns.Load()
-				start, cpu := time.Now(), processCPU()
+				start, cpu := time.Now(), cputime.Process()
 				b.RunParallel(func(pb *testing.PB) {
 					for pb.Next() {
 						e.get(b, p.url(int(n.Add(1))), p.auth)
 					}
 				})
-				el, used := time.Since(start), processCPU()-cpu
+				el, used := time.Since(start), cputime.Process()-cpu
 				perOp[p.name] = el / time.Duration(b.N)
 				cpuPerOp[p.name] = used / time.Duration(b.N)
 				b.ReportMetric(float64(b.N)/el.Seconds(), "req/s")
@@ -206,12 +207,12 @@ func BenchmarkGatewayVsProxy(b *testing.B) {
 			next := 0
 			for range rounds {
 				for k, p := range paths {
-					start, cpu := time.Now(), processCPU()
+					start, cpu := time.Now(), cputime.Process()
 					if err := e.phase(p.url, p.auth, next, per); err != nil {
 						b.Fatal(err)
 					}
 					alt[k].wall += time.Since(start)
-					alt[k].cpu += processCPU() - cpu
+					alt[k].cpu += cputime.Process() - cpu
 				}
 				next += per
 			}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/scimconnect/scimconnect/internal/cputime"
 )
 
 // serve runs one request through the handler without a network.
@@ -103,7 +105,7 @@ func BenchmarkWrite(b *testing.B) {
 		b.ReportAllocs()
 		b.SetParallelism(clients / runtime.GOMAXPROCS(0))
 		b.ResetTimer()
-		defer cpuPerOp(b)()
+		defer cputime.PerOp(b)()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
 				op(next.Add(1) - 1)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/scimconnect/scimconnect/internal/cputime"
 	"github.com/scimconnect/scimconnect/store"
 )
 
@@ -199,7 +200,7 @@ func BenchmarkAuditAppend(b *testing.B) {
 			recs := make([]store.AuditRecord, batch)
 			n := 0
 			b.ReportAllocs()
-			cpu := processCPU()
+			cpu := cputime.Process()
 			for b.Loop() {
 				for i := range recs {
 					n++
@@ -213,7 +214,7 @@ func BenchmarkAuditAppend(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			b.ReportMetric(float64(processCPU()-cpu)/float64(n), "cpu-ns/record")
+			b.ReportMetric(float64(cputime.Process()-cpu)/float64(n), "cpu-ns/record")
 		})
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"sync/atomic"
 	"testing"
 
+	"github.com/scimconnect/scimconnect/internal/cputime"
 	"github.com/scimconnect/scimconnect/store"
 )
 
@@ -80,7 +81,7 @@ func benchGet(b *testing.B, st store.Store, n int) {
 	var next atomic.Int64
 	b.ReportAllocs()
 	b.ResetTimer()
-	defer CPUPerOp(b)()
+	defer cputime.PerOp(b)()
 	b.RunParallel(func(pb *testing.PB) {
 		ctx := context.Background()
 		for pb.Next() {
@@ -101,7 +102,7 @@ func benchFind(b *testing.B, st store.Store, n int) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
-	defer CPUPerOp(b)()
+	defer cputime.PerOp(b)()
 	for i := 0; b.Loop(); i++ {
 		name := fmt.Sprintf("USER%d", (i*7919)%n)
 		err := st.View(ctx, func(tx store.Tx) error {
@@ -125,7 +126,7 @@ func BenchCreateParallel(b *testing.B, st store.Store) {
 	b.ReportAllocs()
 	b.SetParallelism(16)
 	b.ResetTimer()
-	defer CPUPerOp(b)()
+	defer cputime.PerOp(b)()
 	b.RunParallel(func(pb *testing.PB) {
 		ctx := context.Background()
 		for pb.Next() {
@@ -158,7 +159,7 @@ func benchAddMember(b *testing.B, st store.Store, groupSize int) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	defer CPUPerOp(b)()
+	defer cputime.PerOp(b)()
 	for i := 0; b.Loop(); i++ {
 		id := fmt.Sprintf("new%d", i)
 		err := st.Update(ctx, func(tx store.Tx) error {
@@ -189,7 +190,7 @@ func benchListPage(b *testing.B, st store.Store, n int) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	defer CPUPerOp(b)()
+	defer cputime.PerOp(b)()
 	for i := 0; b.Loop(); i++ {
 		after := seqs[(i*37)%len(seqs)]
 		err := st.View(ctx, func(tx store.Tx) error {
@@ -213,7 +214,7 @@ func benchMembers(b *testing.B, st store.Store, n int) {
 	ctx := context.Background()
 	b.ReportAllocs()
 	b.ResetTimer()
-	defer CPUPerOp(b)()
+	defer cputime.PerOp(b)()
 	for b.Loop() {
 		err := st.View(ctx, func(tx store.Tx) error {
 			got, err := tx.Members(ctx, "i", "g")

@@ -40,22 +40,7 @@ func TestAuditQueryPlans(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			q, args := tc.sql(tc.q)
-			rows, err := raw.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q, args...)
-			if err != nil {
-				t.Fatalf("explain %q: %v", q, err)
-			}
-			var plan []string
-			for rows.Next() {
-				var a, b, c int
-				var detail string
-				if err := rows.Scan(&a, &b, &c, &detail); err != nil {
-					t.Fatalf("scan plan: %v", err)
-				}
-				plan = append(plan, detail)
-			}
-			if err := rows.Close(); err != nil {
-				t.Fatal(err)
-			}
+			plan := queryPlan(t, raw, q, args...)
 			joined := strings.Join(plan, "; ")
 			t.Logf("%s: %s", q, joined)
 			// An ordered walk of an index is what a page needs: it stops

@@ -1,10 +1,34 @@
 package sqlite
 
 import (
+	"database/sql"
 	"regexp"
 	"strings"
 	"testing"
 )
+
+// queryPlan is the detail column of SQLite's EXPLAIN QUERY PLAN of q.
+func queryPlan(t *testing.T, raw *sql.DB, q string, args ...any) []string {
+	t.Helper()
+	rows, err := raw.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q, args...)
+	if err != nil {
+		t.Fatalf("explain %q: %v", q, err)
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var a, b, c int
+		var detail string
+		if err := rows.Scan(&a, &b, &c, &detail); err != nil {
+			t.Fatalf("scan plan: %v", err)
+		}
+		plan = append(plan, detail)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatalf("plan rows: %v", err)
+	}
+	return plan
+}
 
 // TestQueryPlans checks that no statement scans a whole table, that the
 // statements whose cost must not grow with a group use their index, and
@@ -32,22 +56,7 @@ func TestQueryPlans(t *testing.T) {
 		if strings.HasPrefix(q, "SAVEPOINT") || strings.HasPrefix(q, "ROLLBACK") || strings.HasPrefix(q, "RELEASE") {
 			continue
 		}
-		rows, err := raw.QueryContext(t.Context(), "EXPLAIN QUERY PLAN "+q, make([]any, strings.Count(q, "?"))...)
-		if err != nil {
-			t.Fatalf("explain %q: %v", q, err)
-		}
-		var plan []string
-		for rows.Next() {
-			var a, b, c int
-			var detail string
-			if err := rows.Scan(&a, &b, &c, &detail); err != nil {
-				t.Fatalf("scan plan: %v", err)
-			}
-			plan = append(plan, detail)
-		}
-		if err := rows.Close(); err != nil {
-			t.Fatalf("plan rows: %v", err)
-		}
+		plan := queryPlan(t, raw, q, make([]any, strings.Count(q, "?"))...)
 		joined := strings.Join(plan, "\n    ")
 		t.Logf("%s\n    %s", strings.Join(strings.Fields(q), " "), joined)
 		for _, step := range plan {

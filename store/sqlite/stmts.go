@@ -36,6 +36,7 @@ const (
 	stmtPutSetting
 	stmtInsertResource
 	stmtLookupForPut
+	stmtResourceVersion
 	// stmtUpdateResource + a mask of the updated key column groups
 	// (updateUserName, updateExternalID, updateDisplayName): 8 statements.
 	stmtUpdateResource
@@ -115,7 +116,10 @@ var stmtSQL = [numStmts]string{
 	stmtInsertResource: `INSERT INTO resources (instance, type, id, version, created, modified, data,
 		user_name, user_name_lower, external_id, display_name, display_name_lower, emails)
 		VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-	stmtLookupForPut:       `SELECT seq, version, created, emails, user_name, external_id, display_name FROM resources WHERE instance = ? AND id = ? AND type = ?`,
+	stmtLookupForPut: `SELECT seq, version, created, emails, user_name, external_id, display_name FROM resources WHERE instance = ? AND id = ? AND type = ?`,
+	// Run only when a conditional delete deleted nothing, to tell a
+	// missing resource from another version.
+	stmtResourceVersion:    `SELECT version FROM resources WHERE instance = ? AND id = ? AND type = ?`,
 	stmtUpdateResource + 0: updateResourceSQL(0),
 	stmtUpdateResource + 1: updateResourceSQL(1),
 	stmtUpdateResource + 2: updateResourceSQL(2),

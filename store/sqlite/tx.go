@@ -581,7 +581,7 @@ func (t *tx) DeleteResource(ctx context.Context, instance, typ, id string, ifVer
 	if ifVersion > 0 {
 		// Missing, or another version: tell which.
 		var version int64
-		err := t.queryRow(stmtLookupForPut, instance, id, typ).Scan(new(int64), &version, new(string), new(string), new(string), new(string), new(string))
+		err := t.queryRow(stmtResourceVersion, instance, id, typ).Scan(&version)
 		if err == nil {
 			return fmt.Errorf("sqlite: %s: stored version %d, expected %d: %w", what(), version, ifVersion, store.ErrVersionMismatch)
 		}

@@ -40,7 +40,7 @@
 // schema_migrations table. Open refuses a database whose schema is newer
 // than the binary (ErrSchemaTooNew). Every lookup the store.Tx contract
 // promises is an indexed one: resources by (instance, id), by userName,
-// externalId, displayName and email; lists page on seq (keyset, never
+// externalId and email, groups by displayName; lists page on seq (keyset, never
 // OFFSET); membership changes cost a fixed number of b-tree operations per
 // member changed, whatever the group's size; CountResources reads a
 // counter kept by triggers.
@@ -50,5 +50,6 @@
 // the argument); FindResources with an empty value finds nothing;
 // ListResources with limit <= 0 returns nothing; GroupsOf lists only
 // groups whose resource exists; resources do not require their instance
-// to be registered.
+// to be registered. A displayName lookup among users walks the instance's
+// users: indexing it cost user PATCHes an index page each (migration 0004).
 package sqlite

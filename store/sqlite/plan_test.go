@@ -36,17 +36,18 @@ func queryPlan(t *testing.T, raw *sql.DB, q string, args ...any) []string {
 func TestQueryPlans(t *testing.T) {
 	// Each listed statement must use one of the given indexes.
 	mustUse := map[stmtID][]string{
-		stmtMembers:        {"memberships_order"},
-		stmtGroupsOf:       {"memberships_member"},
-		stmtHasMember:      {"(instance=? AND group_id=? AND member_id=?)"},
-		stmtRemoveMember:   {"(instance=? AND group_id=? AND member_id=?)", "(instance=? AND member_id=? AND group_id=?)"},
-		stmtTypesOf:        {"(instance=? AND id=?)"},
-		stmtGroupsOfMany:   {"memberships_member"},
-		stmtTouchResource:  {"(instance=? AND id=?)"},
-		stmtGetResource:    {"(instance=? AND id=?)"},
-		stmtListResources:  {"resources_list (instance=? AND type=? AND seq>?)"},
-		stmtFindByUserName: {"resources_user_name"},
-		stmtFindByEmail:    {"resource_emails_lookup"},
+		stmtMembers:                {"memberships_order"},
+		stmtGroupsOf:               {"memberships_member"},
+		stmtHasMember:              {"(instance=? AND group_id=? AND member_id=?)"},
+		stmtRemoveMember:           {"(instance=? AND group_id=? AND member_id=?)", "(instance=? AND member_id=? AND group_id=?)"},
+		stmtTypesOf:                {"(instance=? AND id=?)"},
+		stmtGroupsOfMany:           {"memberships_member"},
+		stmtTouchResource:          {"(instance=? AND id=?)"},
+		stmtGetResource:            {"(instance=? AND id=?)"},
+		stmtListResources:          {"resources_list (instance=? AND type=? AND seq>?)"},
+		stmtFindByUserName:         {"resources_user_name"},
+		stmtFindByEmail:            {"resource_emails_lookup"},
+		stmtFindGroupByDisplayName: {"resources_group_display_name"},
 	}
 	maySort := map[stmtID]bool{stmtFindByEmail: true, stmtGroupsOf: true, stmtGroupsOfMany: true} // sorts the matches only
 	_, path := openTemp(t)

@@ -18,6 +18,7 @@ const (
 	stmtFindByUserName
 	stmtFindByExternalID
 	stmtFindByDisplayName
+	stmtFindGroupByDisplayName
 	stmtFindByEmail
 	stmtListResources
 	stmtCountResources
@@ -65,6 +66,10 @@ const (
 // prepare them.
 const firstWriteStmt = stmtCreateInstance
 
+// groupType is the store.Resource Type of groups, which migration 0004
+// indexes by displayName.
+const groupType = "Group"
+
 // resourceColumns is what scanResource reads, in order.
 const resourceColumns = `r.seq, r.id, r.version, r.created, r.modified, r.data, r.user_name, r.external_id, r.display_name, r.emails`
 
@@ -80,6 +85,9 @@ var stmtSQL = [numStmts]string{
 	stmtFindByUserName:    `SELECT ` + resourceColumns + ` FROM resources r WHERE r.instance = ? AND r.type = ? AND r.user_name_lower = ? AND r.user_name_lower <> '' ORDER BY r.seq`,
 	stmtFindByExternalID:  `SELECT ` + resourceColumns + ` FROM resources r WHERE r.instance = ? AND r.type = ? AND r.external_id = ? AND r.external_id <> '' ORDER BY r.seq`,
 	stmtFindByDisplayName: `SELECT ` + resourceColumns + ` FROM resources r WHERE r.instance = ? AND r.type = ? AND r.display_name_lower = ? AND r.display_name_lower <> '' ORDER BY r.seq`,
+	// The literal type lets SQLite use the partial index of groups'
+	// displayNames (migration 0004); a bound type cannot.
+	stmtFindGroupByDisplayName: `SELECT ` + resourceColumns + ` FROM resources r WHERE r.instance = ? AND r.type = 'Group' AND r.display_name_lower = ? AND r.display_name_lower <> '' ORDER BY r.seq`,
 	stmtFindByEmail: `SELECT ` + resourceColumns + ` FROM resource_emails e JOIN resources r ON r.seq = e.resource
 		WHERE e.instance = ? AND e.type = ? AND e.email_lower = ? ORDER BY r.seq`,
 	stmtListResources:  `SELECT ` + resourceColumns + ` FROM resources r WHERE r.instance = ? AND r.type = ? AND r.seq > ? ORDER BY r.seq LIMIT ?`,

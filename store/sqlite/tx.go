@@ -253,6 +253,12 @@ func (t *tx) FindResources(ctx context.Context, instance, typ string, key store.
 		id = stmtFindByExternalID
 	case store.KeyDisplayName:
 		id, value = stmtFindByDisplayName, fold(value)
+		if typ == groupType {
+			if value == "" {
+				return nil, nil
+			}
+			return t.queryResources(ctx, "find resources", instance, typ, stmtFindGroupByDisplayName, instance, value)
+		}
 	case store.KeyEmail:
 		id, value = stmtFindByEmail, fold(value)
 	default:

@@ -35,7 +35,9 @@ type Store interface {
 	View(ctx context.Context, fn func(Tx) error) error
 	// Update runs fn in a read-write transaction that commits if fn
 	// returns nil and rolls back otherwise. A committed Update survives a
-	// crash of the process.
+	// crash of the process. fn may run more than once (a backend retries
+	// a transaction that lost a race, or that shared a group commit with
+	// a failing one): it must not keep effects outside the Tx across runs.
 	Update(ctx context.Context, fn func(Tx) error) error
 	// Ping checks that the backend answers.
 	Ping(ctx context.Context) error

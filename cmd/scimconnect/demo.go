@@ -52,10 +52,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *statePath == "" {
 		*statePath = filepath.Join(*data, "demo.json")
 	}
-	log, err := newLogger(stderr, *logFormat, *logLevel)
+	log, closeLog, err := newLogger(stderr, *logFormat, *logLevel)
 	if err != nil {
 		return err
 	}
+	defer closeLog()
 	st, err := openStore(ctx, *data)
 	if err != nil {
 		return err

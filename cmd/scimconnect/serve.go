@@ -37,10 +37,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return fmt.Errorf("%s: instances[%d].type: unknown connector type %q (see 'scimconnect connectors')", *path, i, in.Type)
 		}
 	}
-	log, err := newLogger(stderr, cfg.Log.Format, cfg.Log.Level)
+	log, closeLog, err := newLogger(stderr, cfg.Log.Format, cfg.Log.Level)
 	if err != nil {
 		return err
 	}
+	defer closeLog()
 	listen := cfg.Listen
 	if listen == "" {
 		listen = "127.0.0.1:8080"

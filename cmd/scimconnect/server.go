@@ -18,6 +18,7 @@ import (
 	"github.com/scimconnect/scimconnect/config"
 	"github.com/scimconnect/scimconnect/connector/builtin"
 	"github.com/scimconnect/scimconnect/gateway"
+	"github.com/scimconnect/scimconnect/internal/logbuf"
 	"github.com/scimconnect/scimconnect/metrics"
 	"github.com/scimconnect/scimconnect/scim/filter"
 	"github.com/scimconnect/scimconnect/scim/provider"
@@ -26,22 +27,28 @@ import (
 	"github.com/scimconnect/scimconnect/store/sqlite"
 )
 
-// newLogger builds the process logger: text or JSON on stderr.
-func newLogger(w io.Writer, format, level string) (*slog.Logger, error) {
+// newLogger builds the process logger: text or JSON on w, written out in
+// batches (logbuf: at most 100 ms late, at once from level Warn). The
+// returned func writes out what is buffered; call it before exiting.
+func newLogger(w io.Writer, format, level string) (*slog.Logger, func() error, error) {
 	var lvl slog.Level
 	if level != "" {
 		if err := lvl.UnmarshalText([]byte(level)); err != nil {
-			return nil, fmt.Errorf("log level %q: %w", level, err)
+			return nil, nil, fmt.Errorf("log level %q: %w", level, err)
 		}
 	}
 	opts := &slog.HandlerOptions{Level: lvl}
+	out := logbuf.New(w, logbuf.DefaultInterval, logbuf.DefaultSize)
+	var h slog.Handler
 	switch format {
 	case "", "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		h = slog.NewTextHandler(out, opts)
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		h = slog.NewJSONHandler(out, opts)
+	default:
+		return nil, nil, fmt.Errorf("log format %q: must be text or json", format)
 	}
-	return nil, fmt.Errorf("log format %q: must be text or json", format)
+	return slog.New(logbuf.Handler(h, out)), out.Close, nil
 }
 
 // providerConfig turns configured limits into provider settings.

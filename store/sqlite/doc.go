@@ -21,12 +21,15 @@
 // WAL, never wait for the writer and each see one snapshot.
 //
 // By default concurrent Updates are group-committed: one writer goroutine
-// takes the Updates waiting (up to WithMaxBatch, 128 by default) and runs
-// each fn inside its own SAVEPOINT of one transaction, then commits once.
-// A fn that fails or panics is rolled back to its savepoint and its caller
-// alone gets the error (or the panic); every caller returns only after the
-// COMMIT, and if the COMMIT fails they all get its error. A lone Update is
-// never delayed waiting for company.
+// takes the Updates waiting (up to WithMaxBatch, 128 by default), runs
+// their fns one after another in one transaction, then commits once. If a
+// fn fails or panics, that transaction rolls back and the batch runs again
+// with each fn inside its own SAVEPOINT: the failing fn is rolled back to
+// its savepoint and its caller alone gets the error (or the panic). So a
+// fn may run twice, which the store.Store contract allows; savepoints are
+// paid for only by batches that need them. Every caller returns only
+// after the COMMIT, and if the COMMIT fails they all get its error. A lone
+// Update is never delayed waiting for company.
 //
 // Cancellation: SQLite answers an interrupted write by rolling back the
 // whole transaction, which with group commit would undo other callers'

@@ -197,6 +197,22 @@ func TestLoadMigrations(t *testing.T) {
 	}
 }
 
+// holdWriter keeps the writer busy with an Update until release is
+// closed, so that the Updates started meanwhile queue up into batches.
+func holdWriter(t *testing.T, db *DB) (release chan struct{}) {
+	release = make(chan struct{})
+	blocked := make(chan struct{})
+	go func() {
+		_ = db.Update(t.Context(), func(store.Tx) error {
+			close(blocked)
+			<-release
+			return nil
+		})
+	}()
+	<-blocked
+	return release
+}
+
 // TestGroupCommitIsolatesFailures drives many concurrent Updates through
 // one batch-sized writer and checks that a failing fn in a batch loses
 // only its own writes while its batch-mates commit. A fn that succeeds
@@ -204,17 +220,7 @@ func TestLoadMigrations(t *testing.T) {
 func TestGroupCommitIsolatesFailures(t *testing.T) {
 	db, _ := openTemp(t, WithMaxBatch(8))
 	ctx := t.Context()
-	release := make(chan struct{})
-	blocked := make(chan struct{})
-	// Hold the writer so the following Updates queue up into batches.
-	go func() {
-		_ = db.Update(ctx, func(store.Tx) error {
-			close(blocked)
-			<-release
-			return nil
-		})
-	}()
-	<-blocked
+	release := holdWriter(t, db)
 	const n = 32
 	errs := make(chan error, n)
 	for i := range n {
@@ -276,16 +282,7 @@ func TestGroupCommitRunsOnceWithoutFailures(t *testing.T) {
 		t.Run(fmt.Sprintf("failing=%t", failing), func(t *testing.T) {
 			db, _ := openTemp(t, WithMaxBatch(64))
 			ctx := t.Context()
-			release := make(chan struct{})
-			blocked := make(chan struct{})
-			go func() {
-				_ = db.Update(ctx, func(store.Tx) error {
-					close(blocked)
-					<-release
-					return nil
-				})
-			}()
-			<-blocked
+			release := holdWriter(t, db)
 			const n = 16
 			var runs [n]atomic.Int32
 			errs := make(chan error, n)

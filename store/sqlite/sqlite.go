@@ -540,97 +540,72 @@ func (d *DB) writer() {
 // take the other callers' work with it. Callers' contexts are checked
 // between statements instead.
 func (d *DB) runBatch(batch []*updateReq) {
-	if len(batch) > 1 && d.runTogether(batch) {
-		return
+	if d.runTx(batch, false) {
+		d.runTx(batch, true)
 	}
-	d.runApart(batch)
 }
 
-// runTogether runs the batch's fns in one transaction without savepoints
-// and commits. It returns false, having rolled back and reset every
-// outcome, as soon as one fn fails.
-func (d *DB) runTogether(batch []*updateReq) bool {
+// runTx runs the batch's fns in one transaction and commits it. Without
+// savepoints, a failing fn rolls back the whole transaction: if it was
+// alone, its outcome is the one to report; otherwise runTx resets every
+// outcome and answers again, and the batch must run again with
+// savepoints. With savepoints, a failing fn is rolled back to its own and
+// the others commit.
+func (d *DB) runTx(batch []*updateReq, savepoints bool) (again bool) {
 	bg := context.Background()
 	sqlTx, err := d.wdb.BeginTx(bg, nil)
 	if err != nil {
 		failAll(batch, fmt.Errorf("sqlite: update: begin: %w", err))
-		return true
+		return false
 	}
 	bound := &boundStmts{tx: sqlTx, parent: d.wstmts}
+	// exec runs a savepoint statement; if it fails, so does the batch.
+	exec := func(id stmtID, what string) bool {
+		if _, err := bound.get(id).ExecContext(bg); err != nil {
+			_ = sqlTx.Rollback()
+			failAll(batch, fmt.Errorf("sqlite: update: %s: %w", what, err))
+			return false
+		}
+		return true
+	}
 	for _, r := range batch {
 		if err := r.ctx.Err(); err != nil {
 			r.err = err // fn never ran: nothing of it to undo
 			continue
 		}
+		if savepoints && !exec(stmtSavepoint, "savepoint") {
+			return false
+		}
 		runFn(r, &tx{ctx: r.ctx, stmts: bound})
-		if r.err != nil || r.panicked {
+		failed := r.err != nil || r.panicked
+		if !savepoints {
+			if !failed {
+				continue
+			}
 			_ = sqlTx.Rollback()
+			if len(batch) == 1 {
+				return false
+			}
 			for _, r := range batch {
 				r.err, r.panicked, r.panicVal = nil, false, nil
 			}
+			return true
+		}
+		if failed && !exec(stmtRollbackToSavepoint, "rollback to savepoint") {
+			return false
+		}
+		// RELEASE also fails if SQLite rolled the whole transaction back
+		// under fn (for example on SQLITE_FULL), which fails the batch.
+		if !exec(stmtReleaseSavepoint, "release savepoint") {
 			return false
 		}
 	}
 	if err := sqlTx.Commit(); err != nil {
 		failAll(batch, fmt.Errorf("sqlite: update: commit: %w", err))
-		return true
+		return false
 	}
 	d.committed()
-	return true
-}
-
-// runApart runs the batch's fns in one transaction, each inside its own
-// savepoint (a lone fn needs none: its failure rolls back everything).
-func (d *DB) runApart(batch []*updateReq) {
-	bg := context.Background()
-	sqlTx, err := d.wdb.BeginTx(bg, nil)
-	if err != nil {
-		failAll(batch, fmt.Errorf("sqlite: update: begin: %w", err))
-		return
-	}
-	bound := &boundStmts{tx: sqlTx, parent: d.wstmts}
-	alone := len(batch) == 1
-	for _, r := range batch {
-		if err := r.ctx.Err(); err != nil {
-			r.err = err
-			continue
-		}
-		if !alone {
-			if _, err := bound.get(stmtSavepoint).ExecContext(bg); err != nil {
-				_ = sqlTx.Rollback()
-				failAll(batch, fmt.Errorf("sqlite: update: savepoint: %w", err))
-				return
-			}
-		}
-		runFn(r, &tx{ctx: r.ctx, stmts: bound})
-		failed := r.err != nil || r.panicked
-		if alone {
-			if failed {
-				_ = sqlTx.Rollback() // fn's outcome is the one to report
-				return
-			}
-			break
-		}
-		if failed {
-			if _, err := bound.get(stmtRollbackToSavepoint).ExecContext(bg); err != nil {
-				_ = sqlTx.Rollback()
-				failAll(batch, fmt.Errorf("sqlite: update: rollback to savepoint: %w", err))
-				return
-			}
-		}
-		// RELEASE also fails if SQLite rolled the whole transaction back
-		// under fn (for example on SQLITE_FULL), which fails the batch.
-		if _, err := bound.get(stmtReleaseSavepoint).ExecContext(bg); err != nil {
-			_ = sqlTx.Rollback()
-			failAll(batch, fmt.Errorf("sqlite: update: release savepoint: %w", err))
-			return
-		}
-	}
-	if err := sqlTx.Commit(); err != nil {
-		failAll(batch, fmt.Errorf("sqlite: update: commit: %w", err))
-		return
-	}
-	d.committed()
+	return false
 }
 
 // runFn runs r.fn, recording its error or panic.

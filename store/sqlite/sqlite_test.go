@@ -163,6 +163,51 @@ func TestMigrations(t *testing.T) {
 	}
 }
 
+// TestUpgradeIndexesGroupDisplayNames opens a database written by schema
+// 0003, holding a user and a group of the same displayName, and checks
+// that migration 0004 indexes the group's and both are still found.
+func TestUpgradeIndexesGroupDisplayNames(t *testing.T) {
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "old.db")
+	ms, err := loadMigrations(migrationFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := rawOpen(t, path)
+	if err := migrate(ctx, raw, ms[:3]); err != nil {
+		t.Fatalf("schema 0003: %v", err)
+	}
+	for _, r := range []struct{ typ, id string }{{"User", "u1"}, {"Group", "g1"}} {
+		if _, err := raw.ExecContext(ctx, `INSERT INTO resources (instance, type, id, version, created, modified, data,
+			user_name, user_name_lower, external_id, display_name, display_name_lower, emails)
+			VALUES ('i', ?, ?, 1, '2026-01-02T03:04:05.000000000Z', '2026-01-02T03:04:05.000000000Z', x'7b7d', '', '', '', 'Sales Team', 'sales team', '')`, r.typ, r.id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open upgrades: %v", err)
+	}
+	defer db.Close()
+	var n int
+	if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM resources INDEXED BY resources_group_display_name
+		WHERE instance = 'i' AND type = 'Group' AND display_name_lower = 'sales team' AND display_name_lower <> ''`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("groups in the new index: %d, %v; want 1", n, err)
+	}
+	for _, typ := range []string{"User", "Group"} {
+		err := db.View(ctx, func(tx store.Tx) error {
+			rs, err := tx.FindResources(ctx, "i", typ, store.KeyDisplayName, "SALES team")
+			if err == nil && len(rs) != 1 {
+				err = fmt.Errorf("found %d", len(rs))
+			}
+			return err
+		})
+		if err != nil {
+			t.Errorf("%s by displayName after the upgrade: %v", typ, err)
+		}
+	}
+}
+
 func TestLoadMigrations(t *testing.T) {
 	file := func(s string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(s)} }
 	cases := []struct {

@@ -86,8 +86,9 @@ var stmtSQL = [numStmts]string{
 	stmtFindByExternalID:  `SELECT ` + resourceColumns + ` FROM resources r WHERE r.instance = ? AND r.type = ? AND r.external_id = ? AND r.external_id <> '' ORDER BY r.seq`,
 	stmtFindByDisplayName: `SELECT ` + resourceColumns + ` FROM resources r WHERE r.instance = ? AND r.type = ? AND r.display_name_lower = ? AND r.display_name_lower <> '' ORDER BY r.seq`,
 	// The literal type lets SQLite use the partial index of groups'
-	// displayNames (migration 0004); a bound type cannot.
-	stmtFindGroupByDisplayName: `SELECT ` + resourceColumns + ` FROM resources r WHERE r.instance = ? AND r.type = 'Group' AND r.display_name_lower = ? AND r.display_name_lower <> '' ORDER BY r.seq`,
+	// displayNames (migration 0004); a bound one cannot. The bound one is
+	// kept so that both statements take the same arguments.
+	stmtFindGroupByDisplayName: `SELECT ` + resourceColumns + ` FROM resources r WHERE r.instance = ? AND r.type = ? AND r.type = 'Group' AND r.display_name_lower = ? AND r.display_name_lower <> '' ORDER BY r.seq`,
 	stmtFindByEmail: `SELECT ` + resourceColumns + ` FROM resource_emails e JOIN resources r ON r.seq = e.resource
 		WHERE e.instance = ? AND e.type = ? AND e.email_lower = ? ORDER BY r.seq`,
 	stmtListResources:  `SELECT ` + resourceColumns + ` FROM resources r WHERE r.instance = ? AND r.type = ? AND r.seq > ? ORDER BY r.seq LIMIT ?`,

@@ -254,10 +254,7 @@ func (t *tx) FindResources(ctx context.Context, instance, typ string, key store.
 	case store.KeyDisplayName:
 		id, value = stmtFindByDisplayName, fold(value)
 		if typ == groupType {
-			if value == "" {
-				return nil, nil
-			}
-			return t.queryResources(ctx, "find resources", instance, typ, stmtFindGroupByDisplayName, instance, value)
+			id = stmtFindGroupByDisplayName
 		}
 	case store.KeyEmail:
 		id, value = stmtFindByEmail, fold(value)

@@ -215,11 +215,12 @@ func (b *backend) pageInMemory(ctx context.Context, q *provider.ListQuery, objs 
 	}
 	var kept []int
 	for i, r := range mapped {
-		r.Attrs["id"] = r.ID
+		r.Attrs["id"], r.Attrs["meta"] = r.ID, r.Meta(b.rt.Name)
 		if m.Match(r.Attrs) {
 			kept = append(kept, i)
 		}
 		delete(r.Attrs, "id")
+		delete(r.Attrs, "meta")
 	}
 	start := q.StartIndex - 1
 	if q.Cursor {

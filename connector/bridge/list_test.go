@@ -210,6 +210,12 @@ func TestFilters(t *testing.T) {
 		{name: "not read from target", s: s, filter: `nickName eq "x"`, status: 400, scimType: scim.InvalidFilter, calls: 0},
 		{name: "not read, inside or", s: s, filter: `title eq "t0" or displayName pr`, status: 400, scimType: scim.InvalidFilter, calls: 0},
 		{name: "groups", s: s, filter: `groups.value eq "g"`, status: 400, scimType: scim.InvalidFilter, calls: 0},
+		// meta as the responses show it (every seeded user is created at 2024-01-02T03:04:05Z)
+		{name: "meta.created after", s: s, filter: `meta.created gt "2024-01-01T00:00:00Z"`, want: seeded, status: 200, calls: -1},
+		{name: "meta.created before", s: s, filter: `meta.created lt "2024-01-01T00:00:00Z"`, want: nil, status: 200, calls: -1},
+		{name: "meta.lastModified with offset", s: s, filter: `meta.lastModified eq "2024-01-02T04:04:05+01:00" and title eq "t2"`, want: []string{seeded[2], seeded[5]}, status: 200, calls: -1},
+		{name: "meta.resourceType", s: s, filter: `meta.resourceType eq "User" and title eq "t1"`, want: []string{seeded[1], seeded[4]}, status: 200, calls: -1},
+		{name: "meta.resourceType of another type", s: s, filter: `meta.resourceType eq "Group"`, want: nil, status: 200, calls: -1},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f.resetCalls()

@@ -215,20 +215,35 @@ func paging(t *testing.T, s *Server, h Harness) {
 
 func filterUserName(t *testing.T, s *Server, h Harness) {
 	var names []string
+	var lastModified bool
 	for i := range 3 {
 		u := h.User(200 + i)
-		create(t, s, "/Users", u)
+		res := create(t, s, "/Users", u)
 		names = append(names, u["userName"].(string))
+		meta, _ := res["meta"].(map[string]any)
+		_, lastModified = meta["lastModified"]
 	}
-	for _, tc := range []struct {
+	one := `userName eq "` + esc(names[1]) + `"`
+	type filterCase struct {
 		name, filter string
 		want         int
-	}{
-		{"exact", `userName eq "` + esc(names[1]) + `"`, 1},
+	}
+	cases := []filterCase{
+		{"exact", one, 1},
 		{"other case", `userName eq "` + esc(strings.ToUpper(names[1])) + `"`, 1},
 		{"missing", `userName eq "nobody@example.com"`, 0},
 		{"quote in value", `userName eq "a\" or userName pr or \"b@example.com"`, 0},
-	} {
+		// meta as responses show it, whether the target or the gateway
+		// evaluates the filter
+		{"resourceType", one + ` and meta.resourceType eq "User"`, 1},
+		{"other resourceType", one + ` and meta.resourceType eq "Group"`, 0},
+	}
+	if lastModified { // delta synchronisation
+		cases = append(cases,
+			filterCase{"modified since", one + ` and meta.lastModified gt "2000-01-01T00:00:00Z"`, 1},
+			filterCase{"modified before", one + ` and meta.lastModified lt "2000-01-01T00:00:00+01:00"`, 0})
+	}
+	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			code, page := s.Do(t, "GET", "/Users?filter="+url.QueryEscape(tc.filter), nil)
 			expect(t, "filter", code, 200, page)

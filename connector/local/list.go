@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/scimconnect/scimconnect/scim"
 	"github.com/scimconnect/scimconnect/scim/filter"
@@ -243,12 +242,8 @@ func (b *backend) fullOf(r *store.Resource, attrs map[string]any) map[string]any
 		full[k] = v
 	}
 	full["id"] = r.ID
-	full["meta"] = map[string]any{
-		"resourceType": b.name(),
-		"created":      r.Created.UTC().Format(time.RFC3339Nano),
-		"lastModified": r.Modified.UTC().Format(time.RFC3339Nano),
-		"version":      `W/"` + strconv.FormatInt(r.Version, 10) + `"`,
-	}
+	view := provider.Resource{Created: r.Created, Modified: r.Modified, Version: strconv.FormatInt(r.Version, 10)}
+	full["meta"] = view.Meta(b.name())
 	return full
 }
 

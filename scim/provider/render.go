@@ -73,6 +73,26 @@ func etag(version string) string {
 	return `W/"` + version + `"`
 }
 
+// Meta is res's meta attribute (RFC 7643 §3.1) as a response shows it,
+// but for location, which depends on the URL the client used. Backends
+// that filter or sort in memory match against it, so that filters on
+// meta.created, meta.lastModified, meta.resourceType and meta.version see
+// what clients see.
+func (res *Resource) Meta(resourceType string) map[string]any {
+	meta := make(map[string]any, 5)
+	meta["resourceType"] = resourceType
+	if !res.Created.IsZero() {
+		meta["created"] = res.Created.UTC().Format(time.RFC3339Nano)
+	}
+	if !res.Modified.IsZero() {
+		meta["lastModified"] = res.Modified.UTC().Format(time.RFC3339Nano)
+	}
+	if res.Version != "" {
+		meta["version"] = etag(res.Version)
+	}
+	return meta
+}
+
 // render builds the JSON object of a resource: schemas, id, meta, the
 // attributes, $ref values, then the projection.
 func (p *Provider) render(rt *schema.ResourceType, res *Resource, proj *schema.Projection) map[string]any {
@@ -88,19 +108,8 @@ func (p *Provider) render(rt *schema.ResourceType, res *Resource, proj *schema.P
 	}
 	out["schemas"] = schemas
 	out["id"] = res.ID
-	meta := map[string]any{
-		"resourceType": rt.Name,
-		"location":     p.location(rt, res.ID),
-	}
-	if !res.Created.IsZero() {
-		meta["created"] = res.Created.UTC().Format(time.RFC3339Nano)
-	}
-	if !res.Modified.IsZero() {
-		meta["lastModified"] = res.Modified.UTC().Format(time.RFC3339Nano)
-	}
-	if res.Version != "" {
-		meta["version"] = etag(res.Version)
-	}
+	meta := res.Meta(rt.Name)
+	meta["location"] = p.location(rt, res.ID)
 	out["meta"] = meta
 	p.fillRefs(rt, out)
 	return proj.Apply(out)

@@ -411,7 +411,7 @@ func (g *Gateway) refuse(w http.ResponseWriter, r *http.Request, obs *metrics.Ob
 		writeError(w, scim.Errorf(http.StatusTooManyRequests, "", "too many failed authentications from this address; retry after %s", wait))
 		return
 	}
-	unauthorized(w)
+	unauthorized(w, r)
 }
 
 // failure records a failed authentication from the request's address in
@@ -482,8 +482,15 @@ func authorized(r *http.Request, want []byte) bool {
 	return ok && tokenMatches(token, want)
 }
 
-func unauthorized(w http.ResponseWriter) {
-	w.Header().Set("WWW-Authenticate", `Bearer realm="scimconnect", error="invalid_token"`)
+// unauthorized answers 401. A request without credentials gets the
+// challenge without an error code (RFC 6750 §3.1); one with a token that
+// failed gets invalid_token.
+func unauthorized(w http.ResponseWriter, r *http.Request) {
+	challenge := `Bearer realm="scimconnect"`
+	if r.Header.Get("Authorization") != "" {
+		challenge += `, error="invalid_token"`
+	}
+	w.Header().Set("WWW-Authenticate", challenge)
 	writeError(w, scim.Errorf(http.StatusUnauthorized, "", "missing or invalid bearer token for this SCIM endpoint"))
 }
 

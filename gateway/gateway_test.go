@@ -109,8 +109,13 @@ func TestAuthentication(t *testing.T) {
 				t.Errorf("Content-Type %q", ct)
 			}
 			if tt.status == 401 {
-				if !strings.HasPrefix(w.Header().Get("WWW-Authenticate"), "Bearer") {
-					t.Errorf("401 without WWW-Authenticate: %v", w.Header())
+				// RFC 6750 §3.1: an error code only when credentials were sent.
+				want := `Bearer realm="scimconnect", error="invalid_token"`
+				if tt.token == "" {
+					want = `Bearer realm="scimconnect"`
+				}
+				if got := w.Header().Get("WWW-Authenticate"); got != want {
+					t.Errorf("WWW-Authenticate %q, want %q", got, want)
 				}
 				if !strings.Contains(w.Body.String(), `"status":"401"`) || !strings.Contains(w.Body.String(), "urn:ietf:params:scim:api:messages:2.0:Error") {
 					t.Errorf("401 body is not a SCIM error: %s", w.Body)

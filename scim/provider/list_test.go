@@ -258,8 +258,8 @@ func TestSearch(t *testing.T) {
 	}
 }
 
-// TestRootSearch: POST /.search searches every resource type (RFC 7644
-// §3.4.3); paging runs over the concatenation (users, then groups).
+// TestRootSearch: POST /.search and GET on the base URL search every
+// resource type (RFC 7644 §3.4.3, §3.4.2.1); paging runs over the concatenation (users, then groups).
 func TestRootSearch(t *testing.T) {
 	f := newFixture(t)
 	f.seedUsers(t, 3)
@@ -284,15 +284,23 @@ func TestRootSearch(t *testing.T) {
 		{"sortBy of one type keeps the others", url.Values{"sortBy": {"userName"}, "count": {"0"}}, 5, 1, nil},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			p := listPage(t, f.do(t, "POST", "/.search", searchBody(t, tt.body)))
-			if p.total != tt.total || p.start != tt.start {
-				t.Errorf("totalResults, startIndex = %d, %d, want %d, %d", p.total, p.start, tt.total, tt.start)
-			}
-			if !cmp.Equal(p.names, tt.names) {
-				t.Errorf("resources = %v, want %v", p.names, tt.names)
-			}
-		})
+		// The same query as POST /.search and as GET on the base URL
+		// (RFC 7644 §3.4.2.1).
+		for _, how := range []string{"POST /.search", "GET /"} {
+			t.Run(how+" "+tt.name, func(t *testing.T) {
+				res := f.do(t, "GET", "/?"+tt.body.Encode(), "")
+				if how == "POST /.search" {
+					res = f.do(t, "POST", "/.search", searchBody(t, tt.body))
+				}
+				p := listPage(t, res)
+				if p.total != tt.total || p.start != tt.start {
+					t.Errorf("totalResults, startIndex = %d, %d, want %d, %d", p.total, p.start, tt.total, tt.start)
+				}
+				if !cmp.Equal(p.names, tt.names) {
+					t.Errorf("resources = %v, want %v", p.names, tt.names)
+				}
+			})
+		}
 	}
 	t.Run("resource types rendered", func(t *testing.T) {
 		p := listPage(t, f.do(t, "POST", "/.search", searchBody(t, url.Values{"startIndex": {"3"}, "count": {"2"}})))
@@ -311,9 +319,10 @@ func TestRootSearch(t *testing.T) {
 		{"sortOrder": {"sideways"}},
 	} {
 		t.Run("error "+body.Encode(), func(t *testing.T) {
-			res := f.do(t, "POST", "/.search", searchBody(t, body))
-			if res.Status != 400 {
-				t.Errorf("status = %d, want 400: %s", res.Status, res.Body)
+			for _, res := range []response{f.do(t, "POST", "/.search", searchBody(t, body)), f.do(t, "GET", "/?"+body.Encode(), "")} {
+				if res.Status != 400 {
+					t.Errorf("status = %d, want 400: %s", res.Status, res.Body)
+				}
 			}
 		})
 	}

@@ -190,8 +190,17 @@ func (p *Provider) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.writeError(w, r, scim.Errorf(http.StatusNotImplemented, "", "the /Me endpoint is not supported by this service provider"))
 		return
 	}
+	if first == "" {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			w.Header().Set("Allow", "GET, HEAD")
+			p.writeError(w, r, methodNotAllowed(r, "/"))
+			return
+		}
+		p.serveRootQuery(w, r)
+		return
+	}
 	rt := p.byPath[strings.ToLower(first)]
-	if rt == nil || first == "" {
+	if rt == nil {
 		p.writeError(w, r, scim.NotFound("no such endpoint %q", "/"+path))
 		return
 	}

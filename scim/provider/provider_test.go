@@ -32,7 +32,7 @@ func TestRouting(t *testing.T) {
 		{"GET", "/uSeRs/" + id + "/", 200, ""},
 		{"GET", "/Users/missing", 404, ""},
 		{"GET", "/Users/" + id + "/extra", 404, ""},
-		{"GET", "/", 404, ""},
+		{"POST", "/", 405, "GET, HEAD"},
 		{"GET", "/Nope", 404, ""},
 		{"GET", "/Nope/1", 404, ""},
 		{"GET", "/Bulk/x", 404, ""},

@@ -8,15 +8,32 @@ import (
 )
 
 // serveRootSearch answers POST /.search across every resource type
-// (RFC 7644 §3.4.3). Resource types whose schema cannot answer the filter
-// (it names attributes they do not have) are skipped; if none can, the
-// filter error is returned. Only index paging is offered here.
+// (RFC 7644 §3.4.3).
 func (p *Provider) serveRootSearch(w http.ResponseWriter, r *http.Request) {
 	sp, err := p.paramsFromBody(w, r)
 	if err != nil {
 		p.writeError(w, r, err)
 		return
 	}
+	p.searchAll(w, r, sp)
+}
+
+// serveRootQuery answers GET on the base URL with query parameters: the
+// same query across every resource type (RFC 7644 §3.4.2.1).
+func (p *Provider) serveRootQuery(w http.ResponseWriter, r *http.Request) {
+	sp, err := paramsFromQuery(r)
+	if err != nil {
+		p.writeError(w, r, err)
+		return
+	}
+	p.searchAll(w, r, sp)
+}
+
+// searchAll runs a query across every resource type. Resource types whose
+// schema cannot answer the filter (it names attributes they do not have)
+// are skipped; if none can, the filter error is returned. Only index
+// paging is offered here.
+func (p *Provider) searchAll(w http.ResponseWriter, r *http.Request, sp *searchParams) {
 	if sp.Cursor != nil {
 		p.writeError(w, r, scim.BadRequest(scim.InvalidValue, "cursor paging is not offered for searches across all resource types; use startIndex and count"))
 		return

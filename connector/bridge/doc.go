@@ -104,6 +104,11 @@
 // names, in any case, or a \u escape), so other requests are parsed once.
 // Bulk POST and PUT bodies are not stripped.
 //
+// Attributes that no rule of a resource type's table maps
+// (mapping.Table.Unmapped) are disabled the same way, so /Schemas
+// describes what the target stores; the Resource's Mandatory paths are
+// marked required there.
+//
 // # Memberships
 //
 // Member changes run in batches of Resource.MemberBatch ids,

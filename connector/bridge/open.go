@@ -153,6 +153,22 @@ func plan(c *Connector, custom []mapping.CustomAttribute, disabled []string, ver
 			}
 			table = table.Without(mine)
 		}
+		// The schema describes what the target stores: attributes no rule
+		// maps are treated as disabled. They leave /Schemas and requests
+		// naming them are accepted with them ignored, as the seeds do for
+		// disabled attributes: identity providers send standard attributes
+		// by default (Entra sends name.formatted), and refusing them would
+		// fail every provisioning of such a user. The mandatory paths are
+		// marked required.
+		if unmapped := table.Unmapped(rt, d.Members); len(unmapped) > 0 {
+			var err error
+			if rt, err = mapping.DisableAttributes(rt, unmapped); err != nil {
+				errs = append(errs, fmt.Errorf("%s: unmapped attributes: %w", c.Name, err))
+				continue
+			}
+			mine = append(mine, unmapped...)
+		}
+		markRequired(rt, d.Mandatory)
 		plans = append(plans, resourcePlan{decl: d, rt: rt, table: table, disabled: mine})
 	}
 	for j, ok := range used {
@@ -161,6 +177,28 @@ func plan(c *Connector, custom []mapping.CustomAttribute, disabled []string, ver
 		}
 	}
 	return plans, errors.Join(errs...)
+}
+
+// markRequired marks the mandatory paths of a resource type required in
+// its schema, so that discovery says what a create must carry. A
+// mandatory sub-attribute ("name.givenName") makes its single-valued
+// parent required too: the schema checks required sub-attributes only in
+// a value that is present. Paths rt does not define are left alone (the
+// backend's own check reports them).
+func markRequired(rt *schema.ResourceType, mandatory []string) {
+	for _, p := range mandatory {
+		r, ok := rt.ResolvePath(strings.TrimSpace(p))
+		if !ok || r.Schema == nil || r.Attr == nil {
+			continue
+		}
+		if r.Sub != nil {
+			if r.Attr.MultiValued {
+				continue
+			}
+			r.Sub.Required = true
+		}
+		r.Attr.Required = true
+	}
 }
 
 // ResourceTypes implements connector.Instance.

@@ -558,33 +558,49 @@ func (v *validator) checkListed(out map[string]any, given any) *scim.Error {
 }
 
 // checkRequired checks the required top-level attributes of the core schema
-// and of every extension that has data or is required.
+// and of every extension that has data or is required. Every missing
+// attribute is named in one error; a missing complex attribute with
+// required sub-attributes is named by them ("name.familyName").
 func (v *validator) checkRequired(out map[string]any) *scim.Error {
-	if err := requiredIn(v.rt.Schema, out, loc{}); err != nil {
-		return err
-	}
+	missing := requiredIn(v.rt.Schema, out, loc{}, nil)
 	for _, e := range v.rt.Extensions {
 		ext, ok := out[e.Schema.ID].(map[string]any)
 		if !ok {
-			if e.Required {
+			if e.Required && len(missing) == 0 {
 				return scim.BadRequest(scim.InvalidValue, "extension %q is required", e.Schema.ID)
 			}
 			continue
 		}
-		if err := requiredIn(e.Schema, ext, loc{urn: e.Schema.ID}); err != nil {
-			return err
-		}
+		missing = requiredIn(e.Schema, ext, loc{urn: e.Schema.ID}, missing)
 	}
-	return nil
+	switch len(missing) {
+	case 0:
+		return nil
+	case 1:
+		return scim.BadRequest(scim.InvalidValue, "attribute %s is required", missing[0])
+	}
+	return scim.BadRequest(scim.InvalidValue, "attributes %s are required", strings.Join(missing, ", "))
 }
 
-func requiredIn(s *Schema, m map[string]any, l loc) *scim.Error {
+func requiredIn(s *Schema, m map[string]any, l loc, missing []string) []string {
 	for _, a := range s.Attributes {
-		if a.Required && a.Mutability != ReadOnly && !assigned(m[a.Name]) {
-			return scim.BadRequest(scim.InvalidValue, "attribute %q is required", l.path(a.Name))
+		if !a.Required || a.Mutability == ReadOnly || assigned(m[a.Name]) {
+			continue
+		}
+		n := len(missing)
+		if a.Type == Complex && !a.MultiValued {
+			inner := loc{urn: l.urn, parent: a.Name}
+			for _, sa := range a.SubAttributes {
+				if sa.Required && sa.Mutability != ReadOnly {
+					missing = append(missing, strconv.Quote(inner.path(sa.Name)))
+				}
+			}
+		}
+		if len(missing) == n {
+			missing = append(missing, strconv.Quote(l.path(a.Name)))
 		}
 	}
-	return nil
+	return missing
 }
 
 // assigned reports whether a canonical value counts as present for a

@@ -1,7 +1,6 @@
 package audit_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/scimconnect/scimconnect/audit"
+	"github.com/scimconnect/scimconnect/internal/syncbuf"
 	"github.com/scimconnect/scimconnect/metrics"
 	"github.com/scimconnect/scimconnect/metrics/metricstest"
 	"github.com/scimconnect/scimconnect/store"
@@ -189,28 +189,10 @@ func TestRecorderCloseWritesEverything(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log destination safe for concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 func TestRecorderDropsWhenFull(t *testing.T) {
 	log := &fakeLog{entered: make(chan struct{}, 100), release: make(chan struct{})}
 	m := metrics.New()
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	r := newRecorder(t, audit.RecorderOptions{
 		Log: log, QueueSize: 4, BatchSize: 1, FlushInterval: time.Hour,
 		Registerer: m.Registry(), Logger: slog.New(slog.NewTextHandler(&logs, nil)),
@@ -254,7 +236,7 @@ func TestRecorderStoreFailure(t *testing.T) {
 	defer audit.SetWriteBackoff(time.Millisecond)()
 	log := &fakeLog{fail: errors.New("disk on fire")}
 	m := metrics.New()
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	r := newRecorder(t, audit.RecorderOptions{Log: log, BatchSize: 10, FlushInterval: time.Hour, Registerer: m.Registry(), Logger: slog.New(slog.NewTextHandler(&logs, nil))})
 	for i := range 3 {
 		r.Record(rec(i))

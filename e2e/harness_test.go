@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/scimconnect/scimconnect/internal/syncbuf"
 )
 
 // SCIM URNs used by the tests (RFC 7643 §8.7, RFC 7644 §3.12).
@@ -88,24 +90,6 @@ func buildBinary(out string) error {
 	return nil
 }
 
-// lockedBuffer collects a process's output from several goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // demo is one running `scimconnect demo` process.
 type demo struct {
 	DataDir   string
@@ -115,7 +99,7 @@ type demo struct {
 	Token     string
 
 	cmd      *exec.Cmd
-	output   *lockedBuffer
+	output   *syncbuf.Buffer
 	exited   chan struct{}
 	exitErr  error
 	stopOnce sync.Once
@@ -174,7 +158,7 @@ func startDemo(t *testing.T, dataDir, statePath string) *demo {
 		DataDir:   dataDir,
 		StateFile: statePath,
 		Origin:    "http://" + addr,
-		output:    &lockedBuffer{},
+		output:    &syncbuf.Buffer{},
 		exited:    make(chan struct{}),
 		client:    &http.Client{Timeout: 20 * time.Second},
 	}

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"github.com/scimconnect/scimconnect/internal/pgtest"
+	"github.com/scimconnect/scimconnect/internal/syncbuf"
 
 	"context"
 	"fmt"
@@ -86,7 +87,7 @@ instances:
 		Origin:  "http://" + addr,
 		BaseURL: "http://" + addr + "/scim/local/v2",
 		Token:   token,
-		output:  &lockedBuffer{},
+		output:  &syncbuf.Buffer{},
 		exited:  make(chan struct{}),
 		client:  &http.Client{Timeout: 10 * time.Second},
 	}

@@ -10,28 +10,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/scimconnect/scimconnect/internal/syncbuf"
 )
-
-// lockedBuffer collects a command's output safely across goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
@@ -55,7 +38,7 @@ func TestServeFromConfig(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	stdout, stderr := &lockedBuffer{}, &lockedBuffer{}
+	stdout, stderr := &syncbuf.Buffer{}, &syncbuf.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"serve", "--config", path}, stdout, stderr) }()
 
@@ -140,22 +123,22 @@ func TestServeRejectsBadConfig(t *testing.T) {
 	if err := os.WriteFile(path, []byte("instances:\n  - {name: x, type: nope, token: 0123456789abcdef}\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	err := run(context.Background(), []string{"serve", "--config", path}, &lockedBuffer{}, &lockedBuffer{})
+	err := run(context.Background(), []string{"serve", "--config", path}, &syncbuf.Buffer{}, &syncbuf.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), `instances[0].type: unknown connector type "nope"`) {
 		t.Errorf("err = %v", err)
 	}
 }
 
 func TestCommands(t *testing.T) {
-	out := &lockedBuffer{}
+	out := &syncbuf.Buffer{}
 	if err := run(context.Background(), []string{"version"}, out, out); err != nil || !strings.HasPrefix(out.String(), "scimconnect ") {
 		t.Errorf("version: %v %q", err, out)
 	}
-	out = &lockedBuffer{}
+	out = &syncbuf.Buffer{}
 	if err := run(context.Background(), []string{"connectors"}, out, out); err != nil || !strings.Contains(out.String(), "local") || !strings.Contains(out.String(), "1.0") {
 		t.Errorf("connectors: %v %q", err, out)
 	}
-	if err := run(context.Background(), []string{"frobnicate"}, &lockedBuffer{}, &lockedBuffer{}); err == nil {
+	if err := run(context.Background(), []string{"frobnicate"}, &syncbuf.Buffer{}, &syncbuf.Buffer{}); err == nil {
 		t.Error("unknown command accepted")
 	}
 }
@@ -185,9 +168,9 @@ func TestServeOnPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	stderr := &lockedBuffer{}
+	stderr := &syncbuf.Buffer{}
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"serve", "--config", path}, &lockedBuffer{}, stderr) }()
+	go func() { done <- run(ctx, []string{"serve", "--config", path}, &syncbuf.Buffer{}, stderr) }()
 	t.Cleanup(func() {
 		cancel()
 		<-done
@@ -249,8 +232,8 @@ instances:
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	stderr := &lockedBuffer{}
-	go func() { done <- run(ctx, []string{"serve", "--config", path}, &lockedBuffer{}, stderr) }()
+	stderr := &syncbuf.Buffer{}
+	go func() { done <- run(ctx, []string{"serve", "--config", path}, &syncbuf.Buffer{}, stderr) }()
 	t.Cleanup(func() { cancel(); <-done })
 
 	token := func(id, secret string) string {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"github.com/scimconnect/scimconnect/internal/pgtest"
+	"github.com/scimconnect/scimconnect/internal/syncbuf"
 
 	"bytes"
 	"context"
@@ -207,7 +208,7 @@ func testSecretScan(t *testing.T, backend func(t *testing.T, data string) scanSt
 	}
 	writeConfig("  key_file: " + oldKeyFile + "\n")
 
-	logs := &lockedBuffer{}
+	logs := &syncbuf.Buffer{}
 	rec := &recorder{t: t}
 	stop := serveLogged(t, path, base+"/healthz", logs)
 

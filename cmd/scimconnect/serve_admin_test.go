@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/scimconnect/scimconnect/internal/syncbuf"
 )
 
 // TestServeAdminAPI runs serve with the admin API, creates an instance
@@ -66,7 +68,7 @@ func TestServeAdminAPI(t *testing.T) {
 func startServe(t *testing.T, path, health string) func() {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	stdout, stderr := &lockedBuffer{}, &lockedBuffer{}
+	stdout, stderr := &syncbuf.Buffer{}, &syncbuf.Buffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, []string{"serve", "--config", path}, stdout, stderr) }()
 	deadline := time.Now().Add(10 * time.Second)

@@ -1,7 +1,6 @@
 package logbuf
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,30 +8,12 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/scimconnect/scimconnect/internal/syncbuf"
 )
 
-// lockedBuffer is an io.Writer safe for the timer's goroutine.
-type lockedBuffer struct {
-	mu     sync.Mutex
-	b      bytes.Buffer
-	writes int
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	l.writes++
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func TestHoldsLinesUntilFlush(t *testing.T) {
-	var out lockedBuffer
+	var out syncbuf.Buffer
 	w := New(&out, time.Hour, 1024)
 	fmt.Fprint(w, "one\n")
 	fmt.Fprint(w, "two\n")
@@ -42,13 +23,13 @@ func TestHoldsLinesUntilFlush(t *testing.T) {
 	if err := w.Flush(); err != nil {
 		t.Fatal(err)
 	}
-	if got := out.String(); got != "one\ntwo\n" || out.writes != 1 {
-		t.Fatalf("after Flush: %q in %d writes, want both lines in one", got, out.writes)
+	if got := out.String(); got != "one\ntwo\n" || out.Writes() != 1 {
+		t.Fatalf("after Flush: %q in %d writes, want both lines in one", got, out.Writes())
 	}
 }
 
 func TestWritesOutAfterInterval(t *testing.T) {
-	var out lockedBuffer
+	var out syncbuf.Buffer
 	w := New(&out, 10*time.Millisecond, 1024)
 	fmt.Fprint(w, "line\n")
 	// Wait for the timer; the deadline only bounds a broken timer.
@@ -64,7 +45,7 @@ func TestWritesOutAfterInterval(t *testing.T) {
 }
 
 func TestFullBufferWritesOutWholeLines(t *testing.T) {
-	var out lockedBuffer
+	var out syncbuf.Buffer
 	w := New(&out, time.Hour, 10)
 	fmt.Fprint(w, "aaaa\n")
 	fmt.Fprint(w, "bbbb\n") // fills the buffer exactly
@@ -79,7 +60,7 @@ func TestFullBufferWritesOutWholeLines(t *testing.T) {
 }
 
 func TestHandlerFlushesOnWarn(t *testing.T) {
-	var out lockedBuffer
+	var out syncbuf.Buffer
 	w := New(&out, time.Hour, 1024)
 	log := slog.New(Handler(slog.NewTextHandler(w, nil), w)).With("instance", "a")
 	log.Info("request")
@@ -94,7 +75,7 @@ func TestHandlerFlushesOnWarn(t *testing.T) {
 }
 
 func TestCloseWritesThrough(t *testing.T) {
-	var out lockedBuffer
+	var out syncbuf.Buffer
 	w := New(&out, time.Hour, 1024)
 	fmt.Fprint(w, "before\n")
 	if err := w.Close(); err != nil {
@@ -107,7 +88,7 @@ func TestCloseWritesThrough(t *testing.T) {
 }
 
 func TestConcurrentWritesStayWhole(t *testing.T) {
-	var out lockedBuffer
+	var out syncbuf.Buffer
 	w := New(&out, time.Millisecond, 512)
 	var wg sync.WaitGroup
 	for g := range 8 {

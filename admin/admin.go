@@ -149,7 +149,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeError(w, &apiError{http.StatusTooManyRequests, "too_many_failures", fmt.Sprintf("too many failed authentications from this address; retry after %s", wait), ""})
 			return
 		}
-		w.Header().Set("WWW-Authenticate", `Bearer realm="scimconnect-admin", error="invalid_token"`)
+		w.Header().Set("WWW-Authenticate", gateway.BearerChallenge(r, "scimconnect-admin"))
 		writeError(w, &apiError{http.StatusUnauthorized, "unauthorized", "missing or invalid admin bearer token", ""})
 		return
 	}

@@ -187,8 +187,13 @@ func TestAuthentication(t *testing.T) {
 				if e := errorOf(t, w); e.Error.Code != "unauthorized" {
 					t.Errorf("code %q", e.Error.Code)
 				}
-				if !strings.HasPrefix(w.Header().Get("WWW-Authenticate"), "Bearer") {
-					t.Errorf("no WWW-Authenticate: %v", w.Header())
+				// RFC 6750 §3.1: an error code only when credentials were sent.
+				want := `Bearer realm="scimconnect-admin", error="invalid_token"`
+				if tt.token == "" {
+					want = `Bearer realm="scimconnect-admin"`
+				}
+				if got := w.Header().Get("WWW-Authenticate"); got != want {
+					t.Errorf("WWW-Authenticate %q, want %q", got, want)
 				}
 			}
 		})

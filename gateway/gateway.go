@@ -475,6 +475,17 @@ func (g *Gateway) checkReady(ctx context.Context) error {
 	return nil
 }
 
+// BearerChallenge is the WWW-Authenticate value of a 401 to r: a request
+// without credentials gets the challenge without an error code (RFC 6750
+// §3.1), one whose credentials failed gets invalid_token.
+func BearerChallenge(r *http.Request, realm string) string {
+	challenge := `Bearer realm="` + realm + `"`
+	if r.Header.Get("Authorization") != "" {
+		challenge += `, error="invalid_token"`
+	}
+	return challenge
+}
+
 // authorized checks "Authorization: Bearer <token>" against the stored
 // hash in constant time.
 func authorized(r *http.Request, want []byte) bool {
@@ -482,15 +493,8 @@ func authorized(r *http.Request, want []byte) bool {
 	return ok && tokenMatches(token, want)
 }
 
-// unauthorized answers 401. A request without credentials gets the
-// challenge without an error code (RFC 6750 §3.1); one with a token that
-// failed gets invalid_token.
 func unauthorized(w http.ResponseWriter, r *http.Request) {
-	challenge := `Bearer realm="scimconnect"`
-	if r.Header.Get("Authorization") != "" {
-		challenge += `, error="invalid_token"`
-	}
-	w.Header().Set("WWW-Authenticate", challenge)
+	w.Header().Set("WWW-Authenticate", BearerChallenge(r, "scimconnect"))
 	writeError(w, scim.Errorf(http.StatusUnauthorized, "", "missing or invalid bearer token for this SCIM endpoint"))
 }
 

@@ -578,6 +578,24 @@ func TestValidateErrors(t *testing.T) {
 			detail:   `attribute "urn:example:scim:schemas:WidgetExt:size" is required`,
 		},
 		{
+			name:     "every missing required attribute named at once",
+			rt:       widgetType(),
+			body:     `{"schemas": ["urn:example:scim:schemas:Widget", "urn:example:scim:schemas:WidgetExt"], "urn:example:scim:schemas:WidgetExt": {"color": "red"}}`,
+			scimType: scim.InvalidValue,
+			detail:   `attributes "label", "urn:example:scim:schemas:WidgetExt:size" are required`,
+		},
+		{
+			name: "missing required complex attribute named by its required sub-attributes",
+			rt: func() *ResourceType {
+				rt := widgetType()
+				rt.Schema.Attr("card").Required = true
+				return rt
+			}(),
+			body:     `{` + widget + `}`,
+			scimType: scim.InvalidValue,
+			detail:   `attribute "card.code" is required`,
+		},
+		{
 			name: "required extension missing",
 			rt: func() *ResourceType {
 				rt := UserResourceType()

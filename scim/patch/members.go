@@ -1,6 +1,7 @@
 package patch
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -108,7 +109,17 @@ func (s *splitter) split(op *Operation) ([]MemberChange, *Operation, error) {
 	if s.attr.Mutability == schema.ReadOnly {
 		return nil, nil, scim.BadRequest(scim.Mutability, "attribute %q is readOnly", s.attr.Name)
 	}
-	if p.Path.Sub != "" || p.FilterSub != "" {
+	if sub := cmp.Or(p.Path.Sub, p.FilterSub); sub != "" {
+		sa := s.attr.Sub(sub)
+		if sa == nil {
+			return nil, nil, scim.BadRequest(scim.InvalidPath, "%q is not a sub-attribute of %q", sub, s.attr.Name)
+		}
+		// A member's sub-attributes describe the member (RFC 7643 §8.7.1
+		// makes them immutable): changing one would change who is a
+		// member, which is a remove and an add.
+		if sa.Mutability == schema.Immutable || sa.Mutability == schema.ReadOnly {
+			return nil, nil, scim.BadRequest(scim.Mutability, "%s.%s is %s: membership changes add or remove whole members", s.attr.Name, sa.Name, sa.Mutability)
+		}
 		return nil, nil, scim.BadRequest(scim.InvalidPath, "membership changes add or remove whole members; a path to a member's sub-attribute is not supported")
 	}
 	if p.Filter != nil {

@@ -185,9 +185,11 @@ func TestSplitMembersErrors(t *testing.T) {
 		fragments []string
 	}{
 		{"filter on an unknown sub-attribute", `[{"op":"remove","path":"members[nope eq \"x\"]"}]`, scim.InvalidPath, []string{`operation 1 (remove "members[nope eq \"x\"]")`, "invalid member filter"}},
-		{"sub-attribute after filter", `[{"op":"remove","path":"members[value eq \"x\"].display"}]`, scim.InvalidPath, []string{"sub-attribute"}},
-		{"sub-attribute path", `[{"op":"replace","path":"members.display","value":"x"}]`, scim.InvalidPath, nil},
-		{"filter with add", `[{"op":"add","path":"members[value eq \"x\"].display","value":"x"}]`, scim.InvalidPath, nil},
+		{"sub-attribute after filter", `[{"op":"remove","path":"members[value eq \"x\"].display"}]`, scim.Mutability, []string{"members.display is immutable", "whole members"}},
+		{"sub-attribute path", `[{"op":"replace","path":"members.display","value":"x"}]`, scim.Mutability, []string{"members.display is immutable"}},
+		{"filter with add", `[{"op":"add","path":"members[value eq \"x\"].display","value":"x"}]`, scim.Mutability, nil},
+		{"replace a member's value", `[{"op":"replace","path":"members[value eq \"x\"].value","value":"y"}]`, scim.Mutability, []string{"members.value is immutable"}},
+		{"unknown sub-attribute after filter", `[{"op":"replace","path":"members[value eq \"x\"].nosuch","value":"y"}]`, scim.InvalidPath, []string{`"nosuch" is not a sub-attribute of "members"`}},
 		{"replace with filter", `[{"op":"replace","path":"members[value eq \"x\"]","value":{"value":"y"}}]`, scim.InvalidPath, []string{"only to remove"}},
 		{"member without value", `[{"op":"replace","path":"displayName","value":"A"},{"op":"add","path":"members","value":[{"display":"x"}]}]`, scim.InvalidValue, []string{"operation 2", `has no "value"`}},
 		{"member value not a string", `[{"op":"add","path":"members","value":[{"value":5}]}]`, scim.InvalidValue, []string{"non-empty string"}},

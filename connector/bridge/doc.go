@@ -104,10 +104,11 @@
 // names, in any case, or a \u escape), so other requests are parsed once.
 // Bulk POST and PUT bodies are not stripped.
 //
-// Attributes that no rule of a resource type's table maps
-// (mapping.Table.Unmapped) are disabled the same way, so /Schemas
-// describes what the target stores; the Resource's Mandatory paths are
-// marked required there.
+// Attributes and sub-attributes that no rule of a resource type's table
+// maps (mapping.Table.Unmapped) are disabled the same way, so /Schemas
+// describes what the target stores: Okta keeps the work address's parts
+// but not addresses.formatted, an e-mail's value but not its display. The
+// Resource's Mandatory paths are marked required there.
 //
 // # Memberships
 //

@@ -496,6 +496,22 @@ func (c *multiToSingle) pick(v any) int {
 	return 0
 }
 
+// elementSubAttributes: what an element keeps through the target (see
+// Table.Unmapped). A display name, for one, is lost.
+func (c *multiToSingle) elementSubAttributes() []string {
+	if c.sub == "" {
+		return nil // simple values
+	}
+	kept := []string{c.sub}
+	if c.typ != "" {
+		kept = append(kept, "type")
+	}
+	if c.primary {
+		kept = append(kept, "primary")
+	}
+	return kept
+}
+
 func (c *multiToSingle) ToTarget(v any) (any, error) {
 	a, ok := v.([]any)
 	if !ok {

@@ -16,13 +16,13 @@ import (
 // It is cautious: the common attributes (id, externalId, meta, schemas),
 // required attributes and the attributes named in keep (such as a
 // membership attribute changed through separate target calls) are never
-// returned; a rule naming an attribute without a sub-attribute maps all of
-// it; and the sub-attributes of a multi-valued complex attribute are kept
-// as soon as one rule maps one of them (a table mapping only the "work"
-// address still describes addresses whole), since their selectors and
-// primary flags are part of how the elements are written. Only the
-// sub-attributes of single-valued complex attributes (name.formatted) are
-// pruned one by one.
+// returned, and a rule naming an attribute without a sub-attribute maps all
+// of it. Sub-attributes are pruned one by one: of a single-valued complex
+// attribute (name.formatted), those no rule names; of a multi-valued one,
+// those no rule names, selects elements by (the "type" of
+// addresses[type eq "work"].locality) or carries through its transform
+// (multiToSingle carries its "sub", "type" and "primary"): a table mapping
+// only the work address's parts leaves addresses.formatted out.
 func (t Table) Unmapped(rt *schema.ResourceType, keep ...string) []string {
 	type key struct{ schema, attr string }
 	whole := map[key]bool{}           // attribute mapped as a whole
@@ -46,9 +46,31 @@ func (t Table) Unmapped(rt *schema.ResourceType, keep ...string) []string {
 		}
 		subs[k][strings.ToLower(lp.sub)] = true
 	}
+	markSub := func(path, sub string) {
+		lp := splitLoose(path)
+		if lp.attr != "" {
+			mark(loosePathString(lp.urn, lp.attr, sub))
+		}
+	}
 	for _, r := range t {
-		if r.SCIM != "" {
+		if r.SCIM == "" {
+			continue
+		}
+		p, err := parseSCIMPath(r.SCIM, rt)
+		if err != nil {
 			mark(r.SCIM)
+			continue
+		}
+		for _, c := range p.sel {
+			markSub(r.SCIM, c.sub)
+		}
+		switch kept := elementSubAttributes(r); {
+		case p.sub != "" || kept == nil:
+			mark(r.SCIM)
+		default:
+			for _, sub := range kept {
+				markSub(r.SCIM, sub)
+			}
 		}
 	}
 	for _, p := range keep {
@@ -74,7 +96,7 @@ func (t Table) Unmapped(rt *schema.ResourceType, keep ...string) []string {
 				continue
 			case mapped == nil:
 				out = append(out, prefix+a.Name)
-			case a.Type == schema.Complex && !a.MultiValued:
+			case a.Type == schema.Complex:
 				for _, sa := range a.SubAttributes {
 					if !sa.Required && !mapped[strings.ToLower(sa.Name)] {
 						out = append(out, prefix+a.Name+"."+sa.Name)
@@ -84,4 +106,33 @@ func (t Table) Unmapped(rt *schema.ResourceType, keep ...string) []string {
 		}
 	}
 	return out
+}
+
+// elementSubAttributes returns the sub-attributes that the transform of a
+// rule mapping a whole multi-valued complex attribute carries, or nil when
+// it carries them all (or the rule has no such transform).
+func elementSubAttributes(r Rule) []string {
+	if r.Transform == "" {
+		return nil
+	}
+	c, err := newConverter(r.Transform, r.Args, Options{}, strings.Count(r.Target, "+")+1)
+	if err != nil {
+		return nil
+	}
+	if k, ok := c.(interface{ elementSubAttributes() []string }); ok {
+		return k.elementSubAttributes()
+	}
+	return nil
+}
+
+// loosePathString joins a path's parts as splitLoose reads them.
+func loosePathString(urn, attr, sub string) string {
+	p := attr
+	if sub != "" {
+		p += "." + sub
+	}
+	if urn != "" {
+		p = urn + ":" + p
+	}
+	return p
 }

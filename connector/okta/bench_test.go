@@ -43,7 +43,9 @@ type benchEnv struct {
 
 func newBenchEnv(b *testing.B, users int) *benchEnv {
 	b.Helper()
-	sim := oktasim.New(oktasim.WithRateLimit(0, time.Minute))
+	// Unthrottled, and no per-org concurrency limit: the direct path runs
+	// GOMAXPROCS requests at once, which can exceed Okta's 75.
+	sim := oktasim.New(oktasim.WithRateLimit(0, time.Minute), oktasim.WithConcurrencyLimit(0))
 	e := &benchEnv{sim: sim}
 	for i := range users {
 		login := fmt.Sprintf("bench%d@example.com", i)

@@ -88,12 +88,12 @@ func (c *client) do(ctx context.Context, op string, req *httpx.Request, out any)
 
 // readFields are the top-level fields of Okta objects the connector
 // reads: the roots of the target paths its tables read from, and those
-// the client uses itself (status for lifecycle calls, the timestamps the
-// ETags come from, profile for custom attributes). Decoding skips the
-// rest (_links alone is half of a user's JSON; credentials, type, and
-// the other timestamps).
+// the client uses itself (status and transitioningToStatus for lifecycle
+// calls, the timestamps the ETags come from, profile for custom
+// attributes). Decoding skips the rest (_links alone is half of a user's
+// JSON; credentials, type, and the other timestamps).
 var readFields = func() map[string]bool {
-	m := map[string]bool{"id": true, "status": true, "profile": true, "lastUpdated": true, "lastMembershipUpdated": true}
+	m := map[string]bool{"id": true, "status": true, "transitioningToStatus": true, "profile": true, "lastUpdated": true, "lastMembershipUpdated": true}
 	for _, t := range []mapping.Table{userTable, groupTable} {
 		for _, r := range t {
 			if r.Dir == mapping.ToTarget {
@@ -278,7 +278,24 @@ func (u *users) Version(obj map[string]any) string {
 }
 
 func (u *users) Get(ctx context.Context, id string) (map[string]any, error) {
-	return u.c.getByID(ctx, "get user", userPath(id), id, "User")
+	obj, err := u.c.getByID(ctx, "get user", userPath(id), id, "User")
+	if err != nil {
+		return nil, err
+	}
+	return settled(obj), nil
+}
+
+// settled reads a user in the middle of a lifecycle change as its
+// outcome. Okta activates asynchronously: until it is done the user keeps
+// its old status and carries transitioningToStatus (NOTES §8, spec
+// activateUser), so the read right after a successful activation would
+// otherwise say active=false, and the next lifecycle call would start
+// from the wrong status.
+func settled(obj map[string]any) map[string]any {
+	if to, _ := obj["transitioningToStatus"].(string); to != "" {
+		obj["status"] = to
+	}
+	return obj
 }
 
 // checkLogin enforces the seed's "UserName should be in the format of email id".
@@ -319,7 +336,7 @@ func (u *users) Create(ctx context.Context, w *bridge.Write) (map[string]any, er
 	if _, err := u.c.do(ctx, "create user", &httpx.Request{Method: http.MethodPost, Path: "/api/v1/users", Query: q, Body: body}, &obj); err != nil {
 		return nil, err
 	}
-	return obj, nil
+	return settled(obj), nil
 }
 
 // Update applies a partial profile update (POST /users/{id}: omitted
@@ -400,7 +417,14 @@ func (u *users) Delete(ctx context.Context, id string) error {
 }
 
 func (u *users) List(ctx context.Context, q *bridge.Query) (*bridge.Page, error) {
-	return u.c.list(ctx, "list users", "/api/v1/users", q)
+	p, err := u.c.list(ctx, "list users", "/api/v1/users", q)
+	if err != nil {
+		return nil, err
+	}
+	for _, obj := range p.Objects {
+		settled(obj)
+	}
+	return p, nil
 }
 
 // Expand adds the user's groups when the response asks for them.

@@ -20,7 +20,9 @@
 //     an ACTIVE user (reversible, keeps group memberships) and deactivates
 //     any other; active=true unsuspends a SUSPENDED user and activates
 //     (sendEmail=false) a STAGED or DEPROVISIONED one. Creating with
-//     active=false creates a STAGED user.
+//     active=false creates a STAGED user. Okta activates asynchronously: a
+//     user that carries transitioningToStatus is read with that status, so
+//     the read after active=true says true (see settled).
 //   - Emails.value ↔ email (the seed's cell is empty): the work email,
 //     written as Okta's email. Okta requires an email: when a request has
 //     none, the userName (an email) is used. PhoneNumbers.value ↔
@@ -58,12 +60,16 @@
 //     goes through httpx (404, 400 invalidValue, 429/5xx → retries then 503).
 //   - Filters pushed down as search expressions (Okta compares values
 //     case-insensitively, like SCIM caseExact=false attributes): eq, sw, pr
-//     on profile attributes, co on userName/name/email, active eq true,
+//     on profile attributes (groups: eq, sw; Okta's group search has no
+//     pr), co on userName/name/email, active eq true,
 //     meta.created/lastModified orderings (as a superset, re-checked) and
 //     and/or. ne, not, value paths and id (caseExact in SCIM) are evaluated
 //     in the gateway. Values are quoted with \" and \\ escaped (Okta takes a
 //     backslash as escaping the next character), so a quote or backslash can
-//     never end the literal.
+//     never end the literal. Dates are rewritten in Okta's only accepted
+//     form, UTC with milliseconds ("2011-05-13T04:42:34.000Z"; Okta answers
+//     "2011-05-13T04:42:34Z" with 400 E0000030), rounded so that Okta's
+//     answer is a superset.
 //   - Paging: limit=200 (Okta's users maximum), the cursor taken from the
 //     rel="next" Link header's after parameter; Okta gives no total, so
 //     totalResults follows bridge's lower-bound rule.

@@ -35,6 +35,16 @@ func TestPush(t *testing.T) {
 		{`active eq true`, `(status eq "ACTIVE" or status eq "PROVISIONED" or status eq "RECOVERY" or status eq "LOCKED_OUT" or status eq "PASSWORD_EXPIRED")`, true},
 		{`userName eq "a@x.io" or title ne "x"`, "", false},
 		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "R&D"`, `profile.department eq "R&D"`, true},
+		{`name.givenName pr`, `profile.firstName pr`, true},
+		// Okta's search takes dates only as yyyy-MM-dd'T'HH:mm:ss.SSSZZ
+		// (400 E0000030 otherwise): UTC milliseconds, rounded to a superset.
+		{`meta.lastModified gt "2011-05-13T04:42:34Z"`, `lastUpdated gt "2011-05-13T04:42:34.000Z"`, false},
+		{`meta.lastModified ge "2011-05-13T06:42:34.1239+02:00"`, `lastUpdated ge "2011-05-13T04:42:34.123Z"`, false},
+		{`meta.lastModified lt "2011-05-13T04:42:34.1231Z"`, `lastUpdated lt "2011-05-13T04:42:34.124Z"`, false},
+		{`meta.created le "2011-05-13T04:42:34.5Z"`, `created le "2011-05-13T04:42:34.500Z"`, false},
+		{`meta.created eq "2011-05-13T04:42:34-01:00"`, `created eq "2011-05-13T05:42:34.000Z"`, true},
+		{`meta.created eq "2011-05-13T04:42:34.0001Z"`, `created eq "2011-05-13T04:42:34.000Z"`, false},
+		{`meta.created pr`, `created pr`, true},
 	} {
 		t.Run(tc.filter, func(t *testing.T) {
 			f, err := filter.Parse(tc.filter)
@@ -42,6 +52,38 @@ func TestPush(t *testing.T) {
 				t.Fatal(err)
 			}
 			native, exact := u.Push(f, m)
+			if diff := cmp.Diff(tc.native, native); diff != "" || exact != tc.exact {
+				t.Errorf("Push = %q, %v; want %q, %v (-want +got):\n%s", native, exact, tc.native, tc.exact, diff)
+			}
+		})
+	}
+}
+
+// TestPushGroups checks group filters: Okta's group search has eq, sw and
+// co but no pr (spec listGroups search), so pr is left to the gateway.
+func TestPushGroups(t *testing.T) {
+	m, err := groupTable.Compile(mapping.Options{ResourceType: groupType()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &groups{}
+	for _, tc := range []struct {
+		filter, native string
+		exact          bool
+	}{
+		{`displayName eq "Eng"`, `profile.name eq "Eng"`, true},
+		{`displayName sw "E"`, `profile.name sw "E"`, true},
+		{`displayName pr`, "", false},
+		{`meta.created pr`, "", false},
+		{`displayName sw "E" and ` + GroupExtension + `:description pr`, `profile.name sw "E"`, false},
+		{`meta.lastModified gt "2011-05-13T04:42:34Z"`, `lastUpdated gt "2011-05-13T04:42:34.000Z"`, false},
+	} {
+		t.Run(tc.filter, func(t *testing.T) {
+			f, err := filter.Parse(tc.filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			native, exact := g.Push(f, m)
 			if diff := cmp.Diff(tc.native, native); diff != "" || exact != tc.exact {
 				t.Errorf("Push = %q, %v; want %q, %v (-want +got):\n%s", native, exact, tc.native, tc.exact, diff)
 			}
@@ -210,5 +252,36 @@ func TestDecodeSkipsOnlyUnmapped(t *testing.T) {
 				t.Error("the version depends on skipped fields")
 			}
 		})
+	}
+}
+
+// TestSettled reads a user whose activation is still in progress (Okta
+// activates asynchronously) as activated, with the version it has once
+// the activation is done.
+func TestSettled(t *testing.T) {
+	m, err := userTable.Compile(mapping.Options{ResourceType: userType()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const profile = `"profile":{"login":"ada@example.com","email":"ada@example.com","firstName":"Ada","lastName":"Lovelace"}`
+	read := func(body string) map[string]any {
+		var obj map[string]any
+		resp := &httpx.Response{Status: 200, Body: []byte(body)}
+		if err := resp.DecodeJSONFields(&obj, isReadField); err != nil {
+			t.Fatal(err)
+		}
+		return settled(obj)
+	}
+	activating := read(`{"id":"00u1","status":"DEPROVISIONED","transitioningToStatus":"ACTIVE","lastUpdated":"2026-01-03T03:04:05.000Z",` + profile + `}`)
+	done := read(`{"id":"00u1","status":"ACTIVE","lastUpdated":"2026-01-03T03:04:05.000Z",` + profile + `}`)
+	res, err := m.FromTarget(activating)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res["active"] != true {
+		t.Errorf("active = %v while the activation is in progress, want true", res["active"])
+	}
+	if u := (&users{}); u.Version(activating) != u.Version(done) {
+		t.Error("the version changes when the activation completes")
 	}
 }

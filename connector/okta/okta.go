@@ -81,7 +81,7 @@ var Connector = &bridge.Connector{
 			Table:  groupTable,
 			Ops:    bridge.OpAll,
 			Paging: bridge.PagingCursor, MaxPageSize: maxPage,
-			Filters:           []string{"displayName, description: eq, sw, pr", "meta.created, meta.lastModified: gt, ge, lt, le", "and, or"},
+			Filters:           []string{"displayName, description: eq, sw", "meta.created, meta.lastModified: gt, ge, lt, le", "and, or"},
 			Mandatory:         []string{"displayName"},
 			Members:           "members",
 			MemberBatch:       1, // Okta: one PUT or DELETE per member

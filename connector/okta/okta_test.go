@@ -1,6 +1,7 @@
 package okta_test
 
 import (
+	"net/url"
 	"testing"
 	"time"
 
@@ -8,6 +9,7 @@ import (
 	"github.com/scimconnect/scimconnect/connector/connectortest"
 	"github.com/scimconnect/scimconnect/connector/okta"
 	"github.com/scimconnect/scimconnect/connector/okta/oktasim"
+	"github.com/scimconnect/scimconnect/scim"
 )
 
 func TestConformance(t *testing.T) {
@@ -23,4 +25,27 @@ func TestConformance(t *testing.T) {
 		Disabled:         "title",
 		CustomAttributes: "badge|string;",
 	})
+}
+
+// TestGroupPresenceFilter runs displayName pr on Groups against the
+// simulator: Okta's group search has no pr (400 E0000031), so the gateway
+// must evaluate it rather than push it.
+func TestGroupPresenceFilter(t *testing.T) {
+	s := connectortest.Start(t, connectortest.Harness{Type: okta.Type, User: connectortest.DefaultUser}, connector.Env{})
+	for _, name := range []string{"Presence A", "Presence B"} {
+		code, res := s.Do(t, "POST", "/Groups", map[string]any{"schemas": []string{scim.GroupSchema}, "displayName": name})
+		if code != 201 {
+			t.Fatalf("create group %s: %d %v", name, code, res)
+		}
+	}
+	for _, f := range []string{`displayName pr`, `displayName sw "Presence" and displayName pr`} {
+		code, page := s.Do(t, "GET", "/Groups?filter="+url.QueryEscape(f), nil)
+		if code != 200 {
+			t.Fatalf("filter %s: %d %v", f, code, page)
+		}
+		// Okta's BUILT_IN Everyone group is listed too.
+		if got := int(page["totalResults"].(float64)); got < 2 {
+			t.Errorf("filter %s: totalResults = %d, want at least 2", f, got)
+		}
+	}
 }

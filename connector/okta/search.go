@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/scimconnect/scimconnect/connector/mapping"
 	"github.com/scimconnect/scimconnect/scim"
@@ -21,6 +22,27 @@ var containsOK = map[string]bool{"profile.firstName": true, "profile.lastName": 
 // dateProps are Okta's top-level date properties.
 var dateProps = map[string]bool{"created": true, "lastUpdated": true}
 
+// oktaDateLayout is the one date form Okta's search takes
+// (yyyy-MM-dd'T'HH:mm:ss.SSSZZ); anything else, RFC 3339 without
+// milliseconds included, is 400 E0000030.
+const oktaDateLayout = "2006-01-02T15:04:05.000Z"
+
+// dialect is what one Okta search endpoint accepts beyond eq, sw and the
+// date orderings.
+type dialect struct {
+	// extra translates attributes that are not plain profile fields.
+	extra func(*filter.Compare) (string, bool, bool)
+	// presence: pr is pushed. Users' search has it (NOTES §5); groups'
+	// search has only eq, sw and co (spec listGroups search), and Okta
+	// refuses "profile.name pr" with 400 E0000031.
+	presence bool
+}
+
+var (
+	userDialect  = dialect{extra: userExtra, presence: true}
+	groupDialect = dialect{}
+)
+
 // Push translates a SCIM filter into an Okta search expression (NOTES §5).
 // Okta compares search values case-insensitively, as SCIM does for
 // caseExact false attributes, so eq, sw and co on profile strings are
@@ -28,12 +50,12 @@ var dateProps = map[string]bool{"created": true, "lastUpdated": true}
 // have no Okta form (ne is not supported); they and value paths are left
 // to the gateway, which still pushes the other side of an "and".
 func (u *users) Push(f filter.Expr, m *mapping.Mapping) (string, bool) {
-	return push(f, m, userExtra)
+	return push(f, m, userDialect)
 }
 
-// Push translates group filters the same way.
+// Push translates group filters the same way, without pr.
 func (g *groups) Push(f filter.Expr, m *mapping.Mapping) (string, bool) {
-	return push(f, m, nil)
+	return push(f, m, groupDialect)
 }
 
 // userExtra translates users' attributes that are not plain profile
@@ -53,19 +75,19 @@ func userExtra(c *filter.Compare) (string, bool, bool) {
 	return "", false, false
 }
 
-func push(f filter.Expr, m *mapping.Mapping, extra func(*filter.Compare) (string, bool, bool)) (string, bool) {
-	s, exact, ok := translate(f, m, extra)
+func push(f filter.Expr, m *mapping.Mapping, d dialect) (string, bool) {
+	s, exact, ok := translate(f, m, d)
 	if !ok {
 		return "", false
 	}
 	return s, exact
 }
 
-func translate(f filter.Expr, m *mapping.Mapping, extra func(*filter.Compare) (string, bool, bool)) (string, bool, bool) {
+func translate(f filter.Expr, m *mapping.Mapping, d dialect) (string, bool, bool) {
 	switch e := f.(type) {
 	case *filter.And:
-		l, le, lok := translate(e.Left, m, extra)
-		r, re, rok := translate(e.Right, m, extra)
+		l, le, lok := translate(e.Left, m, d)
+		r, re, rok := translate(e.Right, m, d)
 		switch {
 		case lok && rok:
 			return "(" + l + ") and (" + r + ")", le && re, true
@@ -75,14 +97,17 @@ func translate(f filter.Expr, m *mapping.Mapping, extra func(*filter.Compare) (s
 			return r, false, true
 		}
 	case *filter.Or:
-		l, le, lok := translate(e.Left, m, extra)
-		r, re, rok := translate(e.Right, m, extra)
+		l, le, lok := translate(e.Left, m, d)
+		r, re, rok := translate(e.Right, m, d)
 		if lok && rok {
 			return "(" + l + ") or (" + r + ")", le && re, true
 		}
 	case *filter.Compare:
-		if extra != nil {
-			if s, exact, ok := extra(e); ok {
+		if e.Op == filter.Pr && !d.presence {
+			return "", false, false
+		}
+		if d.extra != nil {
+			if s, exact, ok := d.extra(e); ok {
 				return s, exact, true
 			}
 		}
@@ -119,6 +144,9 @@ func compare(prop string, c *filter.Compare) (string, bool, bool) {
 	if !ok {
 		return "", false, false
 	}
+	if dateProps[prop] {
+		return compareDate(prop, c.Op, v)
+	}
 	switch c.Op {
 	case filter.Eq, filter.Sw:
 		return prop + " " + string(c.Op) + " " + quote(v), true, true
@@ -127,11 +155,35 @@ func compare(prop string, c *filter.Compare) (string, bool, bool) {
 			return "", false, false
 		}
 		return prop + " co " + quote(v), true, true
-	case filter.Gt, filter.Ge, filter.Lt, filter.Le:
-		if !dateProps[prop] {
-			return "", false, false
+	}
+	return "", false, false
+}
+
+// compareDate renders a comparison of a date property. Okta takes only
+// its own date form (oktaDateLayout) and keeps milliseconds, while a SCIM
+// dateTime is any RFC 3339 time ("2011-05-13T04:42:34Z"), so the value is
+// rewritten in UTC with milliseconds, rounded so that Okta's answer is a
+// superset: down for gt and ge, up for lt and le. A value that is not
+// RFC 3339 is left to the gateway.
+func compareDate(prop string, op filter.Op, v string) (string, bool, bool) {
+	t, err := time.Parse(time.RFC3339Nano, v)
+	if err != nil {
+		return "", false, false
+	}
+	t = t.UTC()
+	ms := t.Truncate(time.Millisecond)
+	switch op {
+	case filter.Eq:
+		// An instant finer than Okta's milliseconds equals no Okta date;
+		// its millisecond is a superset.
+		return prop + " eq " + quote(ms.Format(oktaDateLayout)), ms.Equal(t), true
+	case filter.Gt, filter.Ge:
+		return prop + " " + string(op) + " " + quote(ms.Format(oktaDateLayout)), false, true
+	case filter.Lt, filter.Le:
+		if !ms.Equal(t) {
+			ms = ms.Add(time.Millisecond)
 		}
-		return prop + " " + string(c.Op) + " " + quote(v), false, true // Okta has millisecond precision: superset
+		return prop + " " + string(op) + " " + quote(ms.Format(oktaDateLayout)), false, true
 	}
 	return "", false, false
 }

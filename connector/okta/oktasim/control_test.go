@@ -186,6 +186,27 @@ func TestConcurrencyLimit(t *testing.T) {
 	h.mustStatus(h.call(http.MethodGet, "/api/v1/users", ""), http.StatusOK)
 }
 
+// TestDefaultConcurrencyLimit checks that Okta's per-org limit of 75
+// concurrent API transactions (NOTES.md §7) applies without any option.
+func TestDefaultConcurrencyLimit(t *testing.T) {
+	h := newHarness(t)
+	h.sim.inflight.Add(DefaultConcurrencyLimit) // 75 requests already in flight
+	r := h.call(http.MethodGet, "/api/v1/users", "")
+	h.mustStatus(r, http.StatusTooManyRequests)
+	if code, _ := r.errorCode(t); code != "E0000047" {
+		t.Errorf("code = %s", code)
+	}
+	if r.header.Get("Date") == "" || r.header.Get("X-Rate-Limit-Reset") == "" {
+		t.Errorf("a 429 needs Date and X-Rate-Limit-Reset for the SDK's backoff: %v", r.header)
+	}
+	h.sim.inflight.Add(-1)
+	h.mustStatus(h.call(http.MethodGet, "/api/v1/users", ""), http.StatusOK)
+
+	unlimited := newHarness(t, WithConcurrencyLimit(0))
+	unlimited.sim.inflight.Add(1000)
+	unlimited.mustStatus(unlimited.call(http.MethodGet, "/api/v1/users", ""), http.StatusOK)
+}
+
 func TestConcurrentUse(t *testing.T) {
 	h := newHarness(t)
 	g, err := h.sim.AddGroup(GroupSeed{Profile: map[string]any{"name": "All"}})

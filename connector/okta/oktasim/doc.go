@@ -24,13 +24,22 @@
 //     403 E0000038); suspend only ACTIVE and unsuspend only SUSPENDED (400
 //     E0000001); reactivate only PROVISIONED/RECOVERY; DELETE of a user that
 //     is not DEPROVISIONED deactivates it, a second DELETE removes it.
-//     Deactivation drops group memberships (§8). Profile updates of
+//     Activation (create with activate, lifecycle/activate) is asynchronous
+//     (§8, spec activateUser): the first response showing the user (the
+//     create response, or the next read) has the old status and
+//     transitioningToStatus; it completes right after, or before any other
+//     change to the user, dated when it began. Deactivation drops group
+//     memberships (§8). Profile updates of
 //     DEPROVISIONED users are 403 E0000038 unless WithDeprovisionedProfileEdits.
 //   - Profile schema (§3, spec UserProfile): the base attributes plus those
 //     declared with WithUserProfileAttributes; undeclared ones are rejected.
 //     login, email, firstName, lastName are required; login must be an email
-//     address (Okta's default), unique ignoring case and diacritics; maxLength
-//     limits are enforced. POST merges (null removes), PUT replaces.
+//     address (Okta's default), unique ignoring case and diacritics; login,
+//     email and secondEmail are RFC 5322 §3.2.3 dot-atoms (spec: "For
+//     validation, see RFC 5322 Section 3.2.3"; no quoted local parts or
+//     domain literals), preferredLanguage an RFC 7231 §5.3.5 language range
+//     list, countryCode two letters; maxLength limits are enforced. POST
+//     merges (null removes), PUT replaces.
 //   - Password policy (Okta default): at least 8 characters with a lowercase
 //     letter, an uppercase letter, a number and no part of the username.
 //     Passwords are never returned: credentials.password is {} when set.
@@ -49,11 +58,14 @@
 //     above are clamped), q default 10 (users) or 300 (groups) without paging,
 //     groups default and max 10000, group members default 1000, max 10000.
 //   - search and filter (§5, spec listUsers/listGroups): eq, sw, co, gt, ge,
-//     lt, le, pr, and, or, parentheses. Operators and search values are case
+//     lt, le, pr (not in groups' search, which the spec gives only eq, sw and
+//     co, plus the date orderings of its examples), and, or, parentheses. Operators and search values are case
 //     insensitive, property names case sensitive; filter values are case
 //     sensitive. co only on the attributes the spec names; filter only on its
 //     property subset with eq (plus ordering on the dates). ne, not and
-//     unknown properties are 400 E0000031, bad dates 400 E0000030. search and
+//     unknown properties are 400 E0000031. Dates must be Okta's
+//     yyyy-MM-dd'T'HH:mm:ss.SSSZZ ("2013-06-01T00:00:00.000Z"), else 400
+//     E0000030: RFC 3339 without milliseconds is refused. search and
 //     filter include DEPROVISIONED users, plain listings and q omit them.
 //     sortBy/sortOrder apply to search. Combining search, filter and q is
 //     rejected (E0000031).
@@ -72,8 +84,9 @@
 //     /api/v1/users/{id}/lifecycle, /api/v1/groups, /api/v1/groups/{id},
 //     /api/v1/groups/{id}/users, /api/v1/groups/{id}/users/{userId}, default)
 //     allows WithRateLimit requests per window (default DefaultRateLimit per
-//     minute), then 429 E0000047. WithConcurrencyLimit models the per-org
-//     concurrency limit.
+//     minute), then 429 E0000047. More than DefaultConcurrencyLimit (75, the
+//     per-org concurrency limit) requests in flight are 429 too; see
+//     WithConcurrencyLimit.
 //   - Test knobs: FailNext, SetLatency, SetRateLimit, Requests, Unhandled
 //     (unknown routes answer 404 E0000007, documented-but-unmodelled lifecycle
 //     operations 501; both are recorded), seeding helpers (AddUser, AddGroup,
@@ -82,8 +95,8 @@
 //
 // # Not modelled
 //
-// Eventual consistency of search results, transitioningToStatus, lastLogin
-// (always null), sign-in and LOCKED_OUT/RECOVERY transitions (seed them
+// Eventual consistency of search results, lastLogin (always null), sign-in
+// and LOCKED_OUT/RECOVERY transitions (seed them
 // with SetUserStatus), unlock/expire_password/reset_password/reset_factors
 // (501), credentials endpoints (change_password etc., 404), field projection
 // (fields=, 501), expand on users, user types other than the default, realms,

@@ -130,6 +130,9 @@ func TestListGroups(t *testing.T) {
 		{"co on type", "search=" + url.QueryEscape(`type co "GROUP"`), "E0000031"},
 		{"search objectClass", "search=" + url.QueryEscape(`objectClass eq "okta:user_group"`), "E0000031"},
 		{"bad cursor", "after=zzz", "E0000001"},
+		{"pr in search", "search=" + url.QueryEscape(`profile.description pr`), "E0000031"},
+		{"search date without milliseconds", "search=" + url.QueryEscape(`lastUpdated gt "2000-01-01T00:00:00Z"`), "E0000030"},
+		{"filter date without milliseconds", "filter=" + url.QueryEscape(`lastMembershipUpdated gt "2000-01-01T00:00:00Z"`), "E0000030"},
 	}
 	for _, tt := range rejected {
 		t.Run(tt.name, func(t *testing.T) {

@@ -136,11 +136,16 @@ func newUserJSON(login string, withPassword bool) string {
 	return fmt.Sprintf(`{"profile":{"login":%q,"email":%q,"firstName":"First","lastName":"Last"}%s}`, login, login, creds)
 }
 
+// status is the user's status, or the one an activation in progress
+// moves to (beginActivation).
 func (h *harness) status(id string) string {
 	h.t.Helper()
 	u, ok := h.sim.User(id)
 	if !ok {
 		return "<deleted>"
+	}
+	if u.Transitioning != "" {
+		return u.Transitioning
 	}
 	return u.Status
 }

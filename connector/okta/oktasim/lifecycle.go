@@ -33,6 +33,7 @@ func (s *Server) lifecycle(r *http.Request, key string, fn func(u *user) *apiErr
 	if u == nil {
 		return notFound(key, "User")
 	}
+	s.settle(u)
 	return fn(u)
 }
 
@@ -43,7 +44,7 @@ func (s *Server) activationToken(base string) map[string]any {
 
 // activateUser: only STAGED or DEPROVISIONED users (spec activateUser).
 // Users with a password become ACTIVE, others PROVISIONED until they finish
-// the activation flow.
+// the activation flow; asynchronously (see beginActivation).
 func (s *Server) activateUser(w http.ResponseWriter, r *http.Request, p []string, _ []byte) *apiError {
 	sendEmail, err := parseBool(r.URL.Query(), "sendEmail", true)
 	if err != nil {
@@ -58,13 +59,11 @@ func (s *Server) activateUser(w http.ResponseWriter, r *http.Request, p []string
 		default:
 			return wrongStatus()
 		}
-		now := s.now()
+		to := StatusProvisioned
 		if u.password != "" {
-			s.setStatus(u, StatusActive, now)
-		} else {
-			s.setStatus(u, StatusProvisioned, now)
-			u.activated = now
+			to = StatusActive
 		}
+		s.beginActivation(u, to, s.now())
 		if sendEmail {
 			writeJSON(w, http.StatusOK, map[string]any{})
 		} else {

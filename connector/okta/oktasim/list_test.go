@@ -161,6 +161,7 @@ func TestSearchUsers(t *testing.T) {
 		{`id eq "` + bob + `"`, []string{bob}},
 		{`created gt "2000-01-01T00:00:00.000Z"`, []string{alice, bob, carol, dave}},
 		{`created lt "2000-01-01T00:00:00.000Z"`, nil},
+		{`created gt "2000-01-01T00:00:00.000-07:00"`, []string{alice, bob, carol, dave}},
 		{`profile.skills eq "sql"`, []string{alice}},
 		{`profile.level pr`, nil},
 		{`profile.skills pr`, []string{alice}},
@@ -190,6 +191,14 @@ func TestSearchUsers(t *testing.T) {
 		{`status`, "E0000031"},
 		{``, "E0000031"},
 		{`created gt "yesterday"`, "E0000030"},
+		// Okta takes only yyyy-MM-dd'T'HH:mm:ss.SSSZZ: RFC 3339 without
+		// milliseconds, other precisions and offsets without a colon are refused.
+		{`created gt "2000-01-01T00:00:00Z"`, "E0000030"},
+		{`created gt "2000-01-01T00:00:00+01:00"`, "E0000030"},
+		{`created gt "2000-01-01T00:00:00.000000Z"`, "E0000030"},
+		{`created gt "2000-01-01T00:00:00,000Z"`, "E0000030"},
+		{`created gt "2000-01-01T00:00:00.000+0100"`, "E0000030"},
+		{`lastUpdated lt "2000-01-01"`, "E0000030"},
 		{`status like "A"`, "E0000031"},
 		{`created sw "2020"`, "E0000031"},
 	}
@@ -241,6 +250,7 @@ func TestSearchUsers(t *testing.T) {
 		{`profile.login sw "bob"`, nil, "E0000031"},
 		{`created gt "2000-01-01T00:00:00.000Z"`, nil, "E0000031"},
 		{`status gt "A"`, nil, "E0000031"},
+		{`lastUpdated gt "2000-01-01T00:00:00Z"`, nil, "E0000030"},
 	}
 	for _, tt := range filters {
 		t.Run("filter "+tt.expr, func(t *testing.T) {

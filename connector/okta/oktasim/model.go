@@ -3,11 +3,13 @@ package oktasim
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // User statuses (spec components/schemas/UserStatus).
@@ -70,6 +72,7 @@ type user struct {
 	providerType    string
 	providerName    string
 	groups          map[string]struct{}
+	transitioningTo string // target of an activation in progress (beginActivation); status is the old one
 	version         uint64 // bumped on every change; feeds the ETag
 	deleted         bool
 }
@@ -105,6 +108,7 @@ func (g *group) sortedMemberIDs() []string {
 type User struct {
 	ID              string
 	Status          string
+	Transitioning   string // status an activation in progress moves to (not shown yet); "" when none
 	Created         time.Time
 	Activated       time.Time // zero when never activated
 	StatusChanged   time.Time
@@ -132,7 +136,7 @@ func (u *user) snapshot() User {
 		gs = append(gs, g)
 	}
 	sort.Strings(gs)
-	return User{ID: u.id, Status: u.status, Created: u.created, Activated: u.activated,
+	return User{ID: u.id, Status: u.status, Transitioning: u.transitioningTo, Created: u.created, Activated: u.activated,
 		StatusChanged: u.statusChanged, LastUpdated: u.lastUpdated, PasswordChanged: u.passwordChanged,
 		Profile: cloneProfile(u.profile), HasPassword: u.password != "", GroupIDs: gs}
 }
@@ -161,15 +165,21 @@ func formatTime(t time.Time) any {
 	return t.UTC().Format(timeLayout)
 }
 
-// parseTime accepts Okta date literals: millisecond precision with Z or a
-// numeric offset, and plain RFC 3339.
+// dateLiteralLayout is the only date form search and filter accept (NOTES.md
+// §5 writes dates as "2013-06-01T00:00:00.000Z"; Okta answers others with
+// E0000030 "Dates must be of the form yyyy-MM-dd'T'HH:mm:ss.SSSZZ, e.g.
+// 2013-01-01T12:00:00.000-07:00"). Go's ".000" takes exactly three digits
+// and "Z07:00" a Z or a ±hh:mm offset, so RFC 3339 without milliseconds
+// ("2013-06-01T00:00:00Z") is refused, as Okta refuses it.
+const dateLiteralLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// parseTime parses a search or filter date literal.
 func parseTime(s string) (time.Time, bool) {
-	for _, layout := range []string{"2006-01-02T15:04:05.000Z07:00", "2006-01-02T15:04:05.000Z0700", time.RFC3339Nano} {
-		if t, err := time.Parse(layout, s); err == nil {
-			return t, true
-		}
+	if len(s) < 20 || s[19] != '.' {
+		return time.Time{}, false // Go's parser also takes a comma before the fraction
 	}
-	return time.Time{}, false
+	t, err := time.Parse(dateLiteralLayout, s)
+	return t, err == nil
 }
 
 // newID builds a 20-character Okta-style id: 3-char prefix, 8-char counter,
@@ -237,19 +247,49 @@ func shortName(login string) string {
 	return foldLogin(login)
 }
 
-// isEmail is a deliberately conservative email check: one '@', non-empty
-// local part, a dotted domain, no whitespace.
+// isEmail checks an address as the spec's UserProfile.email says ("For
+// validation, see RFC 5322 Section 3.2.3"): the local part and the domain
+// are dot-atoms, so quoted local parts, domain literals ("[1.2.3.4]"),
+// empty or doubled dots and specials such as "," or "(" are refused.
+// Non-ASCII characters count as atext (RFC 6532): the spec's own login
+// example is "isáàc.bröck@example.com". The domain must also have a dot.
 func isEmail(s string) bool {
-	at := strings.IndexByte(s, '@')
-	if at <= 0 || at != strings.LastIndexByte(s, '@') {
-		return false
-	}
-	domain := s[at+1:]
-	if !strings.Contains(domain, ".") || strings.HasPrefix(domain, ".") || strings.HasSuffix(domain, ".") {
-		return false
-	}
-	return !strings.ContainsFunc(s, unicode.IsSpace)
+	local, domain, ok := strings.Cut(s, "@")
+	return ok && isDotAtom(local) && isDotAtom(domain) && strings.Contains(domain, ".")
 }
+
+// isDotAtom reports whether s is an RFC 5322 dot-atom-text.
+func isDotAtom(s string) bool {
+	for _, part := range strings.Split(s, ".") {
+		if part == "" {
+			return false
+		}
+		for _, r := range part {
+			if r < utf8.RuneSelf {
+				if !isAtext(byte(r)) {
+					return false
+				}
+			} else if !unicode.IsGraphic(r) || unicode.IsSpace(r) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// isAtext is RFC 5322 atext: letters, digits and !#$%&'*+-/=?^_`{|}~.
+func isAtext(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-/=?^_`{|}~", c) >= 0
+}
+
+// languageRanges matches RFC 7231 §5.3.5 Accept-Language, which the spec
+// names for preferredLanguage ("For validation, see RFC 7231 Section
+// 5.3.5"): language ranges (RFC 4647), each with an optional q weight,
+// separated by commas.
+var languageRanges = func() *regexp.Regexp {
+	elem := `(?:\*|[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*)(?:[ \t]*;[ \t]*[qQ]=(?:0(?:\.[0-9]{0,3})?|1(?:\.0{0,3})?))?`
+	return regexp.MustCompile(`^` + elem + `(?:[ \t]*,[ \t]*` + elem + `)*$`)
+}()
 
 // validateUserProfile applies the default Okta user schema to a complete
 // profile and returns the error causes ("field: message").
@@ -294,6 +334,9 @@ func (s *Server) validateUserProfile(p map[string]any) []string {
 				causes = append(causes, "email: The field must be at least 5 characters")
 			}
 		}
+	}
+	if pl, ok := p["preferredLanguage"].(string); ok && pl != "" && !languageRanges.MatchString(pl) {
+		causes = append(causes, "preferredLanguage: Does not match required pattern")
 	}
 	if cc, ok := p["countryCode"].(string); ok && cc != "" {
 		if len(cc) != 2 || strings.ContainsFunc(cc, func(r rune) bool { return !unicode.IsLetter(r) }) {
@@ -399,6 +442,7 @@ type userView struct {
 	LastLogin       any             `json:"lastLogin"`
 	LastUpdated     any             `json:"lastUpdated"`
 	PasswordChanged any             `json:"passwordChanged"`
+	TransitioningTo string          `json:"transitioningToStatus,omitempty"` // only while transitioning (spec User)
 	Type            typeRef         `json:"type"`
 	Profile         map[string]any  `json:"profile"`
 	Credentials     credentialsView `json:"credentials"`
@@ -407,7 +451,10 @@ type userView struct {
 
 // userJSON renders u as Okta does. Collections carry only the self link
 // (spec User._links description); single reads carry lifecycle links too.
+// Rendering is the one look an activation in progress gets: it is shown
+// with transitioningToStatus and then completes (beginActivation).
 func (s *Server) userJSON(u *user, base string, single bool) userView {
+	defer s.settle(u)
 	self := base + "/api/v1/users/" + u.id
 	var links any = selfLinks{Self: href{Href: self}}
 	if single {
@@ -432,7 +479,7 @@ func (s *Server) userJSON(u *user, base string, single bool) userView {
 		m["schema"] = href{Href: base + "/api/v1/meta/schemas/user/osc" + s.userTypeID[3:]}
 		links = m
 	}
-	v := userView{ID: u.id, Status: u.status, Created: formatTime(u.created), Activated: formatTime(u.activated),
+	v := userView{ID: u.id, Status: u.status, TransitioningTo: u.transitioningTo, Created: formatTime(u.created), Activated: formatTime(u.activated),
 		StatusChanged: formatTime(u.statusChanged), LastUpdated: formatTime(u.lastUpdated),
 		PasswordChanged: formatTime(u.passwordChanged), Type: typeRef{ID: s.userTypeID}, Profile: u.profile,
 		Credentials: credentialsView{Provider: providerView{Type: u.providerType, Name: u.providerName}}, Links: links}

@@ -21,10 +21,14 @@ import (
 
 // Default limits. DefaultRateLimit is far above a real org's per-minute
 // bucket ceilings so tests and benchmarks are not throttled unless asked.
+// DefaultConcurrencyLimit is Okta's documented per-org limit of concurrent
+// API transactions (NOTES.md §7: 75; the first request over it is a 429),
+// so a client that fans out further fails here as it would on Okta.
 const (
-	DefaultRateLimit  = 100000
-	DefaultRateWindow = time.Minute
-	maxBodyBytes      = 1 << 20
+	DefaultRateLimit        = 100000
+	DefaultRateWindow       = time.Minute
+	DefaultConcurrencyLimit = 75
+	maxBodyBytes            = 1 << 20
 )
 
 // Server is an in-memory, strict simulator of the Okta Management API users,
@@ -134,7 +138,8 @@ func WithBucketLimit(bucket string, n int) Option {
 }
 
 // WithConcurrencyLimit answers 429 to a request that would exceed n requests
-// in flight (NOTES.md §7 per-org concurrency limit); 0 means unlimited.
+// in flight (NOTES.md §7 per-org concurrency limit; DefaultConcurrencyLimit
+// without it); 0 means unlimited.
 func WithConcurrencyLimit(n int) Option {
 	return func(s *Server) { s.concurrencyLimit = int64(n) }
 }
@@ -175,21 +180,22 @@ func New(opts ...Option) *Server {
 	var seed [16]byte
 	_, _ = crand.Read(seed[:]) // crypto/rand never fails on supported platforms
 	s := &Server{
-		users:         map[string]*user{},
-		logins:        map[string]*user{},
-		shortNames:    map[string][]string{},
-		groups:        map[string]*group{},
-		groupNames:    map[string]*group{},
-		tokens:        map[string]bool{},
-		bearerTokens:  map[string]bool{},
-		clock:         time.Now,
-		userAttrs:     map[string]bool{},
-		baseUserAttrs: map[string]bool{},
-		groupAttrs:    map[string]bool{},
-		rateLimit:     DefaultRateLimit,
-		rateWindow:    DefaultRateWindow,
-		bucketLimits:  map[string]int{},
-		buckets:       map[string]*bucket{},
+		users:            map[string]*user{},
+		logins:           map[string]*user{},
+		shortNames:       map[string][]string{},
+		groups:           map[string]*group{},
+		groupNames:       map[string]*group{},
+		tokens:           map[string]bool{},
+		bearerTokens:     map[string]bool{},
+		clock:            time.Now,
+		userAttrs:        map[string]bool{},
+		baseUserAttrs:    map[string]bool{},
+		groupAttrs:       map[string]bool{},
+		rateLimit:        DefaultRateLimit,
+		rateWindow:       DefaultRateWindow,
+		concurrencyLimit: DefaultConcurrencyLimit,
+		bucketLimits:     map[string]int{},
+		buckets:          map[string]*bucket{},
 	}
 	s.rng = rand.New(rand.NewPCG(leUint64(seed[:8]), leUint64(seed[8:])))
 	for _, a := range userProfileAttributes {

@@ -255,6 +255,7 @@ func (s *Server) SetUserStatus(userID, status string) error {
 		return fmt.Errorf("oktasim: set user status: user %q: %w", userID, ErrNotFound)
 	}
 	now := s.now()
+	u.transitioningTo = ""
 	s.setStatus(u, status, now)
 	return nil
 }
@@ -305,6 +306,32 @@ func (s *Server) Groups() []Group {
 		}
 	}
 	return out
+}
+
+// beginActivation starts an activation. Okta activates asynchronously
+// (spec createUser and activateUser: "Activation of a user is an
+// asynchronous operation"; "The user has the transitioningToStatus property
+// with an ACTIVE value during activation"; NOTES.md §8): the user keeps its
+// status and shows transitioningToStatus until the activation completes.
+// Here it completes right after the first response that shows the user
+// (userJSON) or before anything else is done to it (settle), so that the
+// look a client takes right after activating is the one that sees it in
+// progress, deterministically.
+func (s *Server) beginActivation(u *user, to string, now time.Time) {
+	u.transitioningTo = to
+	u.lastUpdated = now
+	u.version++
+}
+
+// settle completes a pending activation, dated when it began: the user's
+// timestamps do not move when it completes, only status and activated do.
+func (s *Server) settle(u *user) {
+	if u.transitioningTo == "" {
+		return
+	}
+	u.status, u.transitioningTo = u.transitioningTo, ""
+	u.statusChanged, u.activated = u.lastUpdated, u.lastUpdated
+	u.version++
 }
 
 func (s *Server) setStatus(u *user, status string, now time.Time) {

@@ -237,16 +237,18 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, _ []string, 
 	u.recoveryQ = in.recoveryQ
 	// NOTES.md §8: activate=true with a password (or a federated provider)
 	// gives ACTIVE, without credentials PROVISIONED; activate=false STAGED.
+	// Activation is asynchronous: the response shows the STAGED user
+	// transitioning (see beginActivation).
 	if activate {
 		switch {
 		case nextLogin != "":
 			u.status = StatusPasswordExpired
+			u.activated, u.statusChanged = now, now
 		case in.hasPassword || federated:
-			u.status = StatusActive
+			s.beginActivation(u, StatusActive, now)
 		default:
-			u.status = StatusProvisioned
+			s.beginActivation(u, StatusProvisioned, now)
 		}
-		u.activated, u.statusChanged = now, now
 	}
 	s.insertUser(u)
 	for _, g := range groups {
@@ -292,6 +294,7 @@ func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, key string, b
 	if u == nil {
 		return notFound(key, "User")
 	}
+	s.settle(u)
 	if match := r.Header.Get("If-Match"); match != "" && match != etag(u) {
 		return &apiError{status: http.StatusPreconditionFailed, code: codeValidation,
 			summary: "Api validation failed: If-Match", causes: []string{"If-Match: The resource has changed since the ETag was issued"}}
@@ -374,6 +377,7 @@ func (s *Server) deleteUser(w http.ResponseWriter, r *http.Request, p []string, 
 	if u == nil {
 		return notFound(p[0], "User")
 	}
+	s.settle(u)
 	now := s.now()
 	if u.status != StatusDeprovisioned {
 		s.deactivate(u, now)

@@ -48,17 +48,19 @@ func TestAuth(t *testing.T) {
 }
 
 func TestCreateUserStatus(t *testing.T) {
+	// An activating create answers with the STAGED user transitioning
+	// (activation is asynchronous); the next read shows it done.
 	tests := []struct {
-		name, query  string
-		password     bool
-		wantStatus   string
-		wantActivate bool
+		name, query    string
+		password       bool
+		wantStatus     string
+		wantTransition bool
 	}{
 		{"default activate with password", "", true, StatusActive, true},
 		{"default activate without credentials", "", false, StatusProvisioned, true},
 		{"activate false", "?activate=false", true, StatusStaged, false},
 		{"activate false without password", "?activate=false", false, StatusStaged, false},
-		{"expired password", "?nextLogin=changePassword", true, StatusPasswordExpired, true},
+		{"expired password", "?nextLogin=changePassword", true, StatusPasswordExpired, false},
 	}
 	h := newHarness(t)
 	for i, tt := range tests {
@@ -67,11 +69,22 @@ func TestCreateUserStatus(t *testing.T) {
 			r := h.call(http.MethodPost, "/api/v1/users"+tt.query, newUserJSON(login, tt.password))
 			h.mustStatus(r, http.StatusOK)
 			u := r.object(t)
-			if u["status"] != tt.wantStatus {
-				t.Errorf("status = %v, want %s", u["status"], tt.wantStatus)
+			wantStatus, wantTransition := tt.wantStatus, any(nil)
+			if tt.wantTransition {
+				wantStatus, wantTransition = StatusStaged, tt.wantStatus
 			}
-			if got := u["activated"] != nil; got != tt.wantActivate {
-				t.Errorf("activated = %v, want set=%v", u["activated"], tt.wantActivate)
+			if u["status"] != wantStatus || u["transitioningToStatus"] != wantTransition {
+				t.Errorf("status = %v -> %v, want %s -> %v", u["status"], u["transitioningToStatus"], wantStatus, wantTransition)
+			}
+			if u["activated"] != nil && wantStatus != StatusPasswordExpired {
+				t.Errorf("activated = %v before the activation completed", u["activated"])
+			}
+			got := h.call(http.MethodGet, "/api/v1/users/"+u["id"].(string), "").object(t)
+			if _, has := got["transitioningToStatus"]; got["status"] != tt.wantStatus || has {
+				t.Errorf("read after create: status = %v -> %v, want %s", got["status"], got["transitioningToStatus"], tt.wantStatus)
+			}
+			if activated := got["activated"] != nil; activated != (tt.wantStatus != StatusStaged) {
+				t.Errorf("read after create: activated = %v", got["activated"])
 			}
 			if !idPattern.MatchString(u["id"].(string)) || !strings.HasPrefix(u["id"].(string), "00u") {
 				t.Errorf("id %q is not an Okta user id", u["id"])
@@ -121,6 +134,15 @@ func TestCreateUserRejects(t *testing.T) {
 		{"missing login", "", `{"profile":{"email":"a@example.com","firstName":"A","lastName":"B"}}`, nil, 400, "E0000001", "login: The field cannot be left blank"},
 		{"login not email", "", `{"profile":{"login":"alice","email":"a@example.com","firstName":"A","lastName":"B"}}`, nil, 400, "E0000001", "login: Username must be in the form of an email address"},
 		{"bad email", "", `{"profile":{"login":"a@example.com","email":"nope","firstName":"A","lastName":"B"}}`, nil, 400, "E0000001", "email: Does not match required pattern"},
+		// RFC 5322 §3.2.3 dot-atoms only (spec UserProfile.email and login).
+		{"email with doubled dot", "", `{"profile":{"login":"a@example.com","email":"a..b@example.com","firstName":"A","lastName":"B"}}`, nil, 400, "E0000001", "email: Does not match required pattern"},
+		{"email with quoted local part", "", `{"profile":{"login":"a@example.com","email":"\"a,b\"@example.com","firstName":"A","lastName":"B"}}`, nil, 400, "E0000001", "email: Does not match required pattern"},
+		{"second email with domain literal", "", `{"profile":{"login":"a@example.com","email":"a@example.com","secondEmail":"a@[10.0.0.1]","firstName":"A","lastName":"B"}}`, nil, 400, "E0000001", "secondEmail: Does not match required pattern"},
+		{"login with leading dot", "", `{"profile":{"login":".a@example.com","email":"a@example.com","firstName":"A","lastName":"B"}}`, nil, 400, "E0000001", "login: Username must be in the form of an email address"},
+		{"login with special", "", `{"profile":{"login":"a(b)@example.com","email":"a@example.com","firstName":"A","lastName":"B"}}`, nil, 400, "E0000001", "login: Username must be in the form of an email address"},
+		{"login with two at signs", "", `{"profile":{"login":"a@b@example.com","email":"a@example.com","firstName":"A","lastName":"B"}}`, nil, 400, "E0000001", "login: Username must be in the form of an email address"},
+		{"preferredLanguage not a language range", "", `{"profile":{"login":"a@example.com","email":"a@example.com","firstName":"A","lastName":"B","preferredLanguage":"English (US)"}}`, nil, 400, "E0000001", "preferredLanguage: Does not match required pattern"},
+		{"preferredLanguage bad weight", "", `{"profile":{"login":"a@example.com","email":"a@example.com","firstName":"A","lastName":"B","preferredLanguage":"en;q=2"}}`, nil, 400, "E0000001", "preferredLanguage: Does not match required pattern"},
 		{"firstName too long", "", `{"profile":{"login":"a@example.com","email":"a@example.com","firstName":"` + strings.Repeat("x", 51) + `","lastName":"B"}}`, nil, 400, "E0000001", "firstName: The field cannot exceed 50 characters"},
 		{"undeclared attribute", "", `{"profile":{"login":"a@example.com","email":"a@example.com","firstName":"A","lastName":"B","shoeSize":"9"}}`, nil, 400, "E0000001", "Property name 'shoeSize' is not defined in profile"},
 		{"duplicate login", "", newUserJSON("taken@example.com", false), nil, 400, "E0000001", "login: An object with this field already exists in the current organization"},
@@ -157,6 +179,10 @@ func TestCreateUserRejects(t *testing.T) {
 	}
 	t.Run("declared custom attribute accepted", func(t *testing.T) {
 		r := h.call(http.MethodPost, "/api/v1/users", `{"profile":{"login":"c@example.com","email":"c@example.com","firstName":"C","lastName":"D","favoriteColor":"blue"}}`)
+		h.mustStatus(r, http.StatusOK)
+	})
+	t.Run("dot-atom logins and language ranges accepted", func(t *testing.T) {
+		r := h.call(http.MethodPost, "/api/v1/users", `{"profile":{"login":"isáàc.bröck+x@mail.example.com","email":"o'neil/x@example.com","firstName":"I","lastName":"B","preferredLanguage":"en-US, en;q=0.5, *;q=0"}}`)
 		h.mustStatus(r, http.StatusOK)
 	})
 	t.Run("validation summary names the field", func(t *testing.T) {
@@ -370,6 +396,69 @@ func TestLifecycle(t *testing.T) {
 		if len(r.object(t)) != 0 {
 			t.Errorf("body = %s, want {}", r.body)
 		}
+	})
+}
+
+// TestActivationIsAsynchronous checks that an activation is seen in
+// progress (status unchanged, transitioningToStatus set) by the first look
+// after it, and done by the next, without its timestamps moving; a write
+// completes it first.
+func TestActivationIsAsynchronous(t *testing.T) {
+	h := newHarness(t)
+	seed := func(login, status, password string) string {
+		u, err := h.sim.AddUser(UserSeed{Status: status, Password: password, Profile: map[string]any{"login": login, "email": login, "firstName": "F", "lastName": "L"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return u.ID
+	}
+	activate := func(id string) {
+		h.mustStatus(h.call(http.MethodPost, "/api/v1/users/"+id+"/lifecycle/activate?sendEmail=false", ""), http.StatusOK)
+	}
+	t.Run("read after activate", func(t *testing.T) {
+		id := seed("async1@example.com", StatusDeprovisioned, "Secr3tPassw0rd")
+		activate(id)
+		first := h.call(http.MethodGet, "/api/v1/users/"+id, "").object(t)
+		if first["status"] != StatusDeprovisioned || first["transitioningToStatus"] != StatusActive {
+			t.Errorf("first read: status = %v -> %v, want DEPROVISIONED -> ACTIVE", first["status"], first["transitioningToStatus"])
+		}
+		second := h.call(http.MethodGet, "/api/v1/users/"+id, "").object(t)
+		if _, has := second["transitioningToStatus"]; second["status"] != StatusActive || has {
+			t.Errorf("second read: status = %v -> %v, want ACTIVE", second["status"], second["transitioningToStatus"])
+		}
+		if second["lastUpdated"] != first["lastUpdated"] || second["statusChanged"] != first["lastUpdated"] {
+			t.Errorf("completion moved the timestamps: %v/%v, then %v/%v", first["lastUpdated"], first["statusChanged"], second["lastUpdated"], second["statusChanged"])
+		}
+	})
+	t.Run("list after activate", func(t *testing.T) {
+		id := seed("async2@example.com", StatusStaged, "")
+		activate(id)
+		r := h.call(http.MethodGet, "/api/v1/users?search="+url.QueryEscape(`id eq "`+id+`"`), "")
+		if got := r.array(t); len(got) != 1 || got[0]["status"] != StatusStaged || got[0]["transitioningToStatus"] != StatusProvisioned {
+			t.Errorf("listed = %s, want STAGED -> PROVISIONED", r.body)
+		}
+		if got := h.call(http.MethodGet, "/api/v1/users/"+id, "").object(t)["status"]; got != StatusProvisioned {
+			t.Errorf("status after the listing = %v, want PROVISIONED", got)
+		}
+	})
+	t.Run("write after activate", func(t *testing.T) {
+		id := seed("async3@example.com", StatusStaged, "Secr3tPassw0rd")
+		activate(id)
+		u := h.call(http.MethodPost, "/api/v1/users/"+id, `{"profile":{"title":"T"}}`).object(t)
+		if _, has := u["transitioningToStatus"]; u["status"] != StatusActive || has {
+			t.Errorf("update response: status = %v -> %v, want ACTIVE", u["status"], u["transitioningToStatus"])
+		}
+	})
+	t.Run("lifecycle call after activate", func(t *testing.T) {
+		id := seed("async4@example.com", StatusStaged, "Secr3tPassw0rd")
+		activate(id)
+		// The activation completes before the second one is judged.
+		r := h.call(http.MethodPost, "/api/v1/users/"+id+"/lifecycle/activate", "")
+		h.mustStatus(r, http.StatusForbidden)
+		if code, _ := r.errorCode(t); code != "E0000016" {
+			t.Errorf("code = %s, want E0000016 (already active)", code)
+		}
+		h.mustStatus(h.call(http.MethodPost, "/api/v1/users/"+id+"/lifecycle/suspend", ""), http.StatusOK)
 	})
 }
 

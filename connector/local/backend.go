@@ -475,6 +475,17 @@ func (b *backend) Replace(ctx context.Context, id string, attrs map[string]any, 
 			if err := b.applyMemberChange(ctx, tx, id, patch.MemberChange{Op: patch.MemberReplace, IDs: ids}); err != nil {
 				return err
 			}
+			// The member replace touched the members; a rename also
+			// changes the parents' members.
+			if displayChanged(cur, &next) {
+				parents, err := b.parents(ctx, tx, id)
+				if err != nil {
+					return err
+				}
+				if err := b.touchShowing(ctx, tx, nil, parents); err != nil {
+					return err
+				}
+			}
 		} else if displayChanged(cur, &next) {
 			if err := b.touchRelated(ctx, tx, id); err != nil {
 				return err
@@ -661,7 +672,11 @@ func (b *backend) writePatched(ctx context.Context, tx store.Tx, ws *writeSet, p
 				return nil, err
 			}
 		}
-		if err := b.touchShowing(ctx, tx, related); err != nil {
+		parents, err := b.parents(ctx, tx, next.ID)
+		if err != nil {
+			return nil, err
+		}
+		if err := b.touchShowing(ctx, tx, related, parents); err != nil {
 			return nil, err
 		}
 	}
@@ -847,22 +862,34 @@ func (b *backend) touchRelated(ctx context.Context, tx store.Tx, id string) erro
 	if err != nil {
 		return err
 	}
-	return b.touchShowing(ctx, tx, related)
+	parents, err := b.parents(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	return b.touchShowing(ctx, tx, related, parents)
 }
 
 // touchShowing touches the related resources of a resource of this type
-// that was renamed or deleted (see related). A user shows in its groups'
-// members and nowhere below them: the groups' own members and nested
-// groups show the groups, which did not change. A group shows in its
-// members' groups and, as an indirect group, in everything below them.
-func (b *backend) touchShowing(ctx context.Context, tx store.Tx, related []string) error {
+// that was renamed or deleted (see related) and, for a group, its parents
+// (see parents). A user shows in its groups' members and nowhere below
+// them: the groups' own members and nested groups show the groups, which
+// did not change. A group shows in its members' groups and, as an
+// indirect group, in everything below them; and in its parents' members,
+// but not above them (the parents' parents show the parents).
+func (b *backend) touchShowing(ctx context.Context, tx store.Tx, related, parents []string) error {
 	if b.kind == kindUser {
 		if len(related) == 0 {
 			return nil
 		}
 		return tx.TouchResources(ctx, b.d.instance, related, time.Now().UTC())
 	}
-	return b.touch(ctx, tx, related)
+	if err := b.touch(ctx, tx, related); err != nil {
+		return err
+	}
+	if len(parents) == 0 {
+		return nil
+	}
+	return tx.TouchResources(ctx, b.d.instance, parents, time.Now().UTC())
 }
 
 // displayChanged reports whether what other resources show of r (a
@@ -880,6 +907,19 @@ func (b *backend) related(ctx context.Context, tx store.Tx, id string) ([]string
 	return b.groupIDsOf(ctx, tx, id)
 }
 
+// parents lists the groups a group is a direct member of: their members
+// show the group's display, so renaming or deleting the group changes
+// them too. A cached group does not know them (Group has no groups
+// attribute), so they are always read; for a user they are its related
+// resources already, and parents is nil. A delete must read them first:
+// it drops the memberships.
+func (b *backend) parents(ctx context.Context, tx store.Tx, id string) ([]string, error) {
+	if b.kind == kindUser {
+		return nil, nil
+	}
+	return b.groupIDsOf(ctx, tx, id)
+}
+
 func (b *backend) Delete(ctx context.Context, id string, cond provider.Precondition) error {
 	// A cached copy that knows the related resources lets the write skip
 	// reading the resource: it deletes on condition that the stored
@@ -891,10 +931,14 @@ func (b *backend) Delete(ctx context.Context, id string, cond provider.Precondit
 	err := b.d.update(ctx, func(tx store.Tx, ws *writeSet) error {
 		if v != nil {
 			if related, ok := v.related(); ok {
-				err := tx.DeleteResource(ctx, b.d.instance, b.name(), id, v.rec.Version)
+				parents, err := b.parents(ctx, tx, id)
+				if err != nil {
+					return err
+				}
+				err = tx.DeleteResource(ctx, b.d.instance, b.name(), id, v.rec.Version)
 				if err == nil {
 					ws.addKeys(&v.rec) // the pre-image's lookups, as GetResource notes them
-					return b.touchShowing(ctx, tx, related)
+					return b.touchShowing(ctx, tx, related, parents)
 				}
 				if !errors.Is(err, store.ErrVersionMismatch) {
 					return err
@@ -919,10 +963,14 @@ func (b *backend) Delete(ctx context.Context, id string, cond provider.Precondit
 				return err
 			}
 		}
+		parents, err := b.parents(ctx, tx, id)
+		if err != nil {
+			return err
+		}
 		if err := tx.DeleteResource(ctx, b.d.instance, b.name(), id, cur.Version); err != nil {
 			return err
 		}
-		return b.touchShowing(ctx, tx, related)
+		return b.touchShowing(ctx, tx, related, parents)
 	})
 	if err == nil {
 		// A delete shifts the index of every later resource, of this type

@@ -155,13 +155,15 @@ func (c *readCache) changing(seq uint64, ids []string) {
 // resources and the lookups it may have changed and, if it committed,
 // caches the resources it created and the ones it wrote through.
 //
-// Caching a created resource is safe without further checks: its id is
-// new, so no other request can have read or written it yet. A resource
-// written through is cached only if no later write changed it since
-// (pending) and this write changed it once only (a PATCH that also
-// touched its own resource through nested groups left a newer version
-// than the copy). The generation bump stops reads that raced with the
-// write from caching. first is the number of the write's first attempt.
+// A created resource or one written through is cached only if no later
+// write changed it since (pending): a created resource too, as a later
+// write of the same group commit reaches it through its memberships (a
+// member's deletion or rename touches the new group). A resource written
+// through must also have been changed once only by this write (a PATCH
+// that also touched its own resource through nested groups left a newer
+// version than the copy); a create's own membership rows do not change
+// its version. The generation bump stops reads that raced with the write
+// from caching. first is the number of the write's first attempt.
 func (c *readCache) wrote(ws *writeSet, first uint64, committed bool) {
 	if c == nil {
 		return
@@ -179,7 +181,9 @@ func (c *readCache) wrote(ws *writeSet, first uint64, committed bool) {
 	}
 	if committed {
 		for _, v := range ws.created {
-			c.add(v)
+			if c.pending[v.rec.ID] == ws.seq {
+				c.add(v)
+			}
 		}
 		for _, v := range ws.through {
 			if c.pending[v.rec.ID] == ws.seq && ws.changedOnce(v.rec.ID) {

@@ -33,10 +33,19 @@ type item struct {
 // sequence number ends the page before a given startIndex, so that paging
 // through everything reads each page once instead of skipping from the
 // start every time. Creates only append (sequence numbers grow), so only a
-// delete can shift offsets: deletes clear it.
+// delete can shift offsets: deletes clear it, and bump gen so that a page
+// read from a snapshot taken before the delete is not remembered after it.
 type offsets struct {
-	mu sync.Mutex
-	m  map[int]int64 // startIndex -> seq of the resource before it
+	mu  sync.Mutex
+	gen uint64
+	m   map[int]int64 // startIndex -> seq of the resource before it
+}
+
+// generation is taken before a read transaction starts, for put.
+func (o *offsets) generation() uint64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.gen
 }
 
 func (o *offsets) get(startIndex int) (int64, bool) {
@@ -46,9 +55,13 @@ func (o *offsets) get(startIndex int) (int64, bool) {
 	return seq, ok
 }
 
-func (o *offsets) put(startIndex int, seq int64) {
+// put remembers seq unless a delete finished since generation gen.
+func (o *offsets) put(gen uint64, startIndex int, seq int64) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
+	if o.gen != gen {
+		return
+	}
 	if o.m == nil || len(o.m) >= 4096 {
 		o.m = make(map[int]int64)
 	}
@@ -57,6 +70,7 @@ func (o *offsets) put(startIndex int, seq int64) {
 
 func (o *offsets) reset() {
 	o.mu.Lock()
+	o.gen++
 	o.m = nil
 	o.mu.Unlock()
 }
@@ -73,10 +87,11 @@ func (b *backend) List(ctx context.Context, q *provider.ListQuery) (*provider.Li
 		}
 	}
 	gen := b.d.cache.generation()
+	offGen := b.d.offsets(b.kind).generation()
 	var out *provider.ListResult
 	err := b.d.store.View(ctx, func(tx store.Tx) error {
 		var err error
-		out, err = b.list(ctx, tx, q, m, gen)
+		out, err = b.list(ctx, tx, q, m, gen, offGen)
 		return err
 	})
 	if err != nil {
@@ -85,7 +100,9 @@ func (b *backend) List(ctx context.Context, q *provider.ListQuery) (*provider.Li
 	return out, nil
 }
 
-func (b *backend) list(ctx context.Context, tx store.Tx, q *provider.ListQuery, m *filter.Matcher, gen uint64) (*provider.ListResult, error) {
+// gen and offGen are the read cache's and the page offsets' generations,
+// taken before the read transaction started.
+func (b *backend) list(ctx context.Context, tx store.Tx, q *provider.ListQuery, m *filter.Matcher, gen, offGen uint64) (*provider.ListResult, error) {
 	filterNeedsComputed := q.Filter != nil && refersTo(q.Filter, b.computed())
 	if cands, ok, err := b.indexed(ctx, tx, q.Filter, gen); err != nil {
 		return nil, err
@@ -109,7 +126,7 @@ func (b *backend) list(ctx context.Context, tx store.Tx, q *provider.ListQuery, 
 		return b.pageOf(ctx, tx, matches, q)
 	}
 	if q.Filter == nil && q.SortBy == "" {
-		return b.listAll(ctx, tx, q)
+		return b.listAll(ctx, tx, q, offGen)
 	}
 	return b.scan(ctx, tx, q, m, filterNeedsComputed)
 }
@@ -368,8 +385,9 @@ func badPosition() error {
 	return scim.BadRequest(scim.InvalidCursor, "the cursor does not belong to this query")
 }
 
-// listAll pages through every resource in store order by keyset.
-func (b *backend) listAll(ctx context.Context, tx store.Tx, q *provider.ListQuery) (*provider.ListResult, error) {
+// listAll pages through every resource in store order by keyset. offGen
+// is the page offsets' generation, taken before tx started.
+func (b *backend) listAll(ctx context.Context, tx store.Tx, q *provider.ListQuery, offGen uint64) (*provider.ListResult, error) {
 	total, err := tx.CountResources(ctx, b.d.instance, b.name())
 	if err != nil {
 		return nil, err
@@ -430,7 +448,7 @@ func (b *backend) listAll(ctx context.Context, tx store.Tx, q *provider.ListQuer
 			res.NextPosition = "s" + strconv.FormatInt(last, 10)
 		}
 		if !q.Cursor {
-			b.d.offsets(b.kind).put(q.StartIndex+len(recs), last)
+			b.d.offsets(b.kind).put(offGen, q.StartIndex+len(recs), last)
 		}
 	}
 	return res, nil

@@ -246,6 +246,108 @@ func TestIndexPagingSurvivesDeletes(t *testing.T) {
 	}
 }
 
+// pausingStore lets a test hold one read transaction after its first
+// read of resources, to run a write while the read still holds its
+// snapshot (arm, then wait for paused, write, close resume).
+type pausingStore struct {
+	store.Store
+	exclusive bool // claim store.Exclusive, so the connector caches
+	armed     atomic.Bool
+	paused    chan struct{} // closed when the armed read has read
+	resume    chan struct{} // closed by the test to let it finish
+}
+
+func (s *pausingStore) arm() {
+	s.paused, s.resume = make(chan struct{}), make(chan struct{})
+	s.armed.Store(true)
+}
+
+func (s *pausingStore) Exclusive() bool { return s.exclusive }
+
+func (s *pausingStore) View(ctx context.Context, fn func(store.Tx) error) error {
+	return s.Store.View(ctx, func(tx store.Tx) error { return fn(pausingTx{tx, s}) })
+}
+
+type pausingTx struct {
+	store.Tx
+	s *pausingStore
+}
+
+func (t pausingTx) pause() {
+	if t.s.armed.CompareAndSwap(true, false) {
+		close(t.s.paused)
+		<-t.s.resume
+	}
+}
+
+func (t pausingTx) GetResource(ctx context.Context, instance, typ, id string) (*store.Resource, error) {
+	r, err := t.Tx.GetResource(ctx, instance, typ, id)
+	t.pause()
+	return r, err
+}
+
+func (t pausingTx) FindResources(ctx context.Context, instance, typ string, key store.Key, value string) ([]*store.Resource, error) {
+	rs, err := t.Tx.FindResources(ctx, instance, typ, key, value)
+	t.pause()
+	return rs, err
+}
+
+func (t pausingTx) ListResources(ctx context.Context, instance, typ string, after int64, limit int) ([]*store.Resource, error) {
+	rs, err := t.Tx.ListResources(ctx, instance, typ, after, limit)
+	t.pause()
+	return rs, err
+}
+
+// TestIndexPagingForgetsPagesReadBeforeADelete: a page read from a
+// snapshot taken before a delete, but finished after it, must not leave
+// its end remembered: after the delete, indexes past the deleted resource
+// moved by one.
+func TestIndexPagingForgetsPagesReadBeforeADelete(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "paging.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	ps := &pausingStore{Store: db}
+	inst, err := Type.Open(ctx, connector.Env{Instance: "p", Store: ps}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rts := inst.ResourceTypes()
+	f := &fixture{users: rts[0].Backend, groups: rts[1].Backend, ut: rts[0].Type, gt: rts[1].Type}
+	var ids []string
+	for i := range 10 {
+		ids = append(ids, f.user(t, fmt.Sprintf("r%02d", i)).ID)
+	}
+	ps.arm()
+	done := make(chan error, 1)
+	go func() {
+		_, err := f.users.List(ctx, &provider.ListQuery{StartIndex: 1, Count: 5})
+		done <- err
+	}()
+	<-ps.paused // the first page is read, not yet answered
+	if err := f.users.Delete(ctx, ids[1], provider.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	close(ps.resume)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.users.List(ctx, &provider.ListQuery{StartIndex: 6, Count: 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Without ids[1], index 6 is ids[6].
+	if len(res.Resources) != 4 || res.Resources[0].ID != ids[6] {
+		var got []string
+		for _, r := range res.Resources {
+			got = append(got, r.ID)
+		}
+		t.Errorf("after the delete, startIndex 6 = %v, want the 4 users from %s", got, ids[6])
+	}
+}
+
 func TestCursorPagingVisitsEveryUserOnce(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
@@ -507,5 +609,70 @@ func TestNewIDIsTimeOrderedUUID(t *testing.T) {
 	time.Sleep(2 * time.Millisecond)
 	if later := newID(); later[:13] <= first[:13] {
 		t.Errorf("id %s made later does not sort after %s", later, first)
+	}
+}
+
+// TestNestedGroupChangesChangeItsParents: a group that is a member of
+// another shows in the parent's members (value and display), so renaming
+// it (PATCH or PUT) or deleting it changes what a GET of the parent
+// returns: the parent's version must change and a cached parent must not
+// be served.
+func TestNestedGroupChangesChangeItsParents(t *testing.T) {
+	t.Run("store", func(t *testing.T) { testNestedGroupChangesChangeItsParents(t, newFixture(t)) })
+	t.Run("cached", func(t *testing.T) {
+		f, _ := newCachedFixture(t)
+		testNestedGroupChangesChangeItsParents(t, f)
+	})
+}
+
+func testNestedGroupChangesChangeItsParents(t *testing.T, f *fixture) {
+	ctx := context.Background()
+	u := f.user(t, "below")
+	child := f.group(t, "Child", u.ID)
+	parent := f.group(t, "Parent", child.ID)
+	get := func() *provider.Resource {
+		t.Helper()
+		got, err := f.groups.Get(ctx, parent.ID, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	memberDisplay := func(g *provider.Resource) any {
+		ms, _ := g.Attrs["members"].([]any)
+		if len(ms) != 1 {
+			t.Fatalf("parent members = %v", g.Attrs["members"])
+		}
+		return ms[0].(map[string]any)["display"]
+	}
+	before := get()
+	if d := memberDisplay(before); d != "Child" {
+		t.Fatalf("member display %v", d)
+	}
+	ops, _ := patch.Parse([]byte(`{"schemas":["urn:ietf:params:scim:api:messages:2.0:PatchOp"],"Operations":[{"op":"replace","path":"displayName","value":"Kid"}]}`))
+	if _, err := f.groups.Patch(ctx, child.ID, ops, provider.Precondition{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	patched := get()
+	if d := memberDisplay(patched); d != "Kid" || patched.Version == before.Version {
+		t.Errorf("after renaming a member group by PATCH: member display %v, version %s (was %s)", d, patched.Version, before.Version)
+	}
+	attrs, err := f.gt.Validate(map[string]any{"schemas": []any{scim.GroupSchema}, "displayName": "Youngster", "members": []any{map[string]any{"value": u.ID}}}, schema.Replace, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.groups.Replace(ctx, child.ID, attrs, provider.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	replaced := get()
+	if d := memberDisplay(replaced); d != "Youngster" || replaced.Version == patched.Version {
+		t.Errorf("after renaming a member group by PUT: member display %v, version %s (was %s)", d, replaced.Version, patched.Version)
+	}
+	if err := f.groups.Delete(ctx, child.ID, provider.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	deleted := get()
+	if ms, ok := deleted.Attrs["members"]; ok || deleted.Version == replaced.Version {
+		t.Errorf("after deleting its member group the parent shows members %v, version %s (was %s)", ms, deleted.Version, replaced.Version)
 	}
 }

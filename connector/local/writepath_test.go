@@ -6,7 +6,9 @@ import (
 	"errors"
 	"net/http"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -487,5 +489,133 @@ func TestWriteThroughNeverCachesAnOlderState(t *testing.T) {
 	c.wrote(&w, w.seq, false)
 	if v := c.get(resourceKey("User", "x")); v != nil {
 		t.Error("a write that did not commit was cached")
+	}
+}
+
+// groupCommitStore is exclusive and, once armed, runs the fns of the next
+// size Updates in one store transaction, in the order they arrived, as
+// the SQLite store's group commit does; each caller then returns only
+// when the test releases it, so callers can finish in another order than
+// their fns ran in.
+type groupCommitStore struct {
+	store.Store
+	mu      sync.Mutex
+	size    int // 0: every Update runs alone
+	fns     []func(store.Tx) error
+	arrived chan struct{}   // one send per Update that joined the batch
+	ran     chan struct{}   // closed once the batch ended
+	err     error           // the batch's outcome
+	release []chan struct{} // release[i] lets the i-th caller return
+}
+
+func (s *groupCommitStore) Exclusive() bool { return true }
+
+func (s *groupCommitStore) arm(size int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.size, s.fns = size, nil
+	s.arrived, s.ran = make(chan struct{}, size), make(chan struct{})
+	s.release = make([]chan struct{}, size)
+	for i := range s.release {
+		s.release[i] = make(chan struct{})
+	}
+}
+
+func (s *groupCommitStore) Update(ctx context.Context, fn func(store.Tx) error) error {
+	s.mu.Lock()
+	i, size := len(s.fns), s.size
+	if i >= size {
+		s.mu.Unlock()
+		return s.Store.Update(ctx, fn)
+	}
+	s.fns = append(s.fns, fn)
+	var batch []func(store.Tx) error
+	if len(s.fns) == size {
+		batch = s.fns
+		s.size = 0 // later Updates run alone
+	}
+	arrived, ran, release := s.arrived, s.ran, s.release[i]
+	s.mu.Unlock()
+	arrived <- struct{}{}
+	if batch != nil {
+		s.err = s.Store.Update(ctx, func(tx store.Tx) error {
+			for _, fn := range batch {
+				if err := fn(tx); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		close(ran)
+	}
+	<-ran
+	<-release
+	return s.err
+}
+
+// TestCreatedResourceChangedInTheSameBatchIsNotCachedStale: a group
+// created with a member, and in the same group commit after it the
+// member's deletion (which changes the new group: a member less, a new
+// version). If the delete finishes first, the create must not cache the
+// group as it created it.
+func TestCreatedResourceChangedInTheSameBatchIsNotCachedStale(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "batch.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	gs := &groupCommitStore{Store: db}
+	inst, err := Type.Open(ctx, connector.Env{Instance: "b", Store: gs}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rts := inst.ResourceTypes()
+	f := &fixture{users: rts[0].Backend, groups: rts[1].Backend, ut: rts[0].Type, gt: rts[1].Type}
+	u := f.user(t, "leaver")
+	attrs, err := f.gt.Validate(map[string]any{"schemas": []any{scim.GroupSchema}, "displayName": "G", "members": []any{map[string]any{"value": u.ID}}}, schema.Create, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs.arm(2)
+	created := make(chan *provider.Resource, 1)
+	go func() {
+		g, err := f.groups.Create(ctx, attrs)
+		if err != nil {
+			t.Error(err)
+		}
+		created <- g
+	}()
+	<-gs.arrived
+	deleted := make(chan error, 1)
+	go func() { deleted <- f.users.Delete(ctx, u.ID, provider.Precondition{}) }()
+	<-gs.arrived
+	close(gs.release[1])
+	if err := <-deleted; err != nil {
+		t.Fatal(err)
+	}
+	close(gs.release[0])
+	g := <-created
+	if g == nil {
+		t.FailNow()
+	}
+	var stored int64
+	err = db.View(ctx, func(tx store.Tx) error {
+		r, err := tx.GetResource(ctx, "b", "Group", g.ID)
+		if err == nil {
+			stored = r.Version
+		}
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	noMembers, _ := f.gt.NewProjection(nil, []string{"members"})
+	got, err := f.groups.Get(ctx, g.ID, noMembers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Version != strconv.FormatInt(stored, 10) {
+		t.Errorf("GET of the group answers version %s, the store holds %d", got.Version, stored)
 	}
 }

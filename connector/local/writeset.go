@@ -11,7 +11,7 @@ import (
 // cache is concerned.
 type writeSet struct {
 	seq     uint64    // the write's number (readCache.beginWrite)
-	ids     []string  // resources whose cached copies are stale
+	ids     []string  // resources whose cached copies are stale, and created ones
 	keys    []string  // index lookups whose answers may have changed
 	created []*cached // new resources, to cache once committed
 	through []*cached // resources as this write left them, to cache once committed
@@ -62,6 +62,10 @@ func (t recordingTx) GetResource(ctx context.Context, instance, typ, id string) 
 func (t recordingTx) CreateResource(ctx context.Context, r *store.Resource) error {
 	err := t.Tx.CreateResource(ctx, r)
 	if err == nil {
+		// Noted as changed (see readCache.changing), so that a later
+		// write of the same batch that reaches the new resource keeps
+		// its created copy out of the cache.
+		t.ws.ids = append(t.ws.ids, r.ID)
 		t.ws.addKeys(r)
 	}
 	return err

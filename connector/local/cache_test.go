@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -18,7 +17,6 @@ import (
 	"github.com/scimconnect/scimconnect/scim/provider"
 	"github.com/scimconnect/scimconnect/scim/schema"
 	"github.com/scimconnect/scimconnect/store"
-	"github.com/scimconnect/scimconnect/store/sqlite"
 )
 
 // exclusiveStore counts every read transaction and claims exclusivity, so
@@ -37,21 +35,12 @@ func (e *exclusiveStore) View(ctx context.Context, fn func(store.Tx) error) erro
 
 func newCachedFixture(t *testing.T) (*fixture, *exclusiveStore) {
 	t.Helper()
-	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "cache.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	es := &exclusiveStore{Store: db}
-	inst, err := Type.Open(context.Background(), connector.Env{Instance: "c", Store: es}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if inst.(*directory).cache == nil {
+	es := &exclusiveStore{Store: openDB(t)}
+	f, dir := openFixture(t, es)
+	if dir.cache == nil {
 		t.Fatal("no cache on an exclusive store")
 	}
-	rts := inst.ResourceTypes()
-	return &fixture{users: rts[0].Backend, groups: rts[1].Backend, ut: rts[0].Type, gt: rts[1].Type}, es
+	return f, es
 }
 
 func patchOps(t *testing.T, ops string) []patch.Operation {
@@ -591,22 +580,10 @@ func TestCacheCoherentUnderConcurrentWriters(t *testing.T) {
 // changed, not only the userName the write-through caches anew.
 func TestReadRacingAWriteCachesNothingStale(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "race.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := openDB(t)
 	ps := &pausingStore{Store: db, exclusive: true}
-	open := func(s store.Store) *fixture {
-		inst, err := Type.Open(ctx, connector.Env{Instance: "r", Store: s}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		rts := inst.ResourceTypes()
-		return &fixture{users: rts[0].Backend, groups: rts[1].Backend, ut: rts[0].Type, gt: rts[1].Type}
-	}
-	f := open(ps)
-	setup := open(db) // creates users f has not cached
+	f, _ := openFixture(t, ps)
+	setup, _ := openFixture(t, db) // creates users f has not cached
 	lookup := func(flt string) []*provider.Resource {
 		t.Helper()
 		res, err := f.users.List(ctx, &provider.ListQuery{Filter: mustFilter(t, flt), StartIndex: 1, Count: 10})

@@ -59,18 +59,42 @@ type fixture struct {
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
+	cs := &countingStore{Store: openDB(t)}
+	f, _ := openFixture(t, cs)
+	f.st = cs
+	return f
+}
+
+// inBoth runs test over the store alone and over the read cache.
+func inBoth(t *testing.T, test func(*testing.T, *fixture)) {
+	t.Run("store", func(t *testing.T) { test(t, newFixture(t)) })
+	t.Run("cached", func(t *testing.T) {
+		f, _ := newCachedFixture(t)
+		test(t, f)
+	})
+}
+
+// openDB opens a fresh SQLite database, closed when the test ends.
+func openDB(t testing.TB) *sqlite.DB {
+	t.Helper()
 	db, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "local.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	cs := &countingStore{Store: db}
-	inst, err := Type.Open(context.Background(), connector.Env{Instance: "t", Store: cs}, nil)
+	return db
+}
+
+// openFixture opens a local instance over s. Two fixtures opened over the
+// same database see the same directory.
+func openFixture(t testing.TB, s store.Store) (*fixture, *directory) {
+	t.Helper()
+	inst, err := Type.Open(context.Background(), connector.Env{Instance: "t", Store: s}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	rts := inst.ResourceTypes()
-	return &fixture{st: cs, users: rts[0].Backend, groups: rts[1].Backend, ut: rts[0].Type, gt: rts[1].Type}
+	return &fixture{users: rts[0].Backend, groups: rts[1].Backend, ut: rts[0].Type, gt: rts[1].Type}, inst.(*directory)
 }
 
 func (f *fixture) user(t *testing.T, userName string) *provider.Resource {
@@ -304,18 +328,8 @@ func (t pausingTx) ListResources(ctx context.Context, instance, typ string, afte
 // moved by one.
 func TestIndexPagingForgetsPagesReadBeforeADelete(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "paging.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	ps := &pausingStore{Store: db}
-	inst, err := Type.Open(ctx, connector.Env{Instance: "p", Store: ps}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rts := inst.ResourceTypes()
-	f := &fixture{users: rts[0].Backend, groups: rts[1].Backend, ut: rts[0].Type, gt: rts[1].Type}
+	ps := &pausingStore{Store: openDB(t)}
+	f, _ := openFixture(t, ps)
 	var ids []string
 	for i := range 10 {
 		ids = append(ids, f.user(t, fmt.Sprintf("r%02d", i)).ID)
@@ -495,11 +509,7 @@ func TestCoalesceKeepsOrderAcrossKinds(t *testing.T) {
 // TestNestedChangesChangeVersions: when a group joins another, the users
 // below it get a new indirect group, so their version must change.
 func TestNestedChangesChangeVersions(t *testing.T) {
-	t.Run("store", func(t *testing.T) { testNestedChangesChangeVersions(t, newFixture(t)) })
-	t.Run("cached", func(t *testing.T) {
-		f, _ := newCachedFixture(t)
-		testNestedChangesChangeVersions(t, f)
-	})
+	inBoth(t, testNestedChangesChangeVersions)
 }
 
 func testNestedChangesChangeVersions(t *testing.T, f *fixture) {
@@ -547,16 +557,7 @@ func TestOpenRejectsAttributeSettings(t *testing.T) {
 // immutable attribute that has a value (RFC 7643 §7); omitting it keeps it.
 func TestReplaceChecksImmutableAgainstStored(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "imm.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	inst, err := Type.Open(ctx, connector.Env{Instance: "imm", Store: db}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := inst.(*directory)
+	_, dir := openFixture(t, openDB(t))
 	badge := schema.NewAttribute("badge", schema.String)
 	badge.Mutability = schema.Immutable
 	dir.userType.Schema.AddAttribute(badge)
@@ -618,11 +619,7 @@ func TestNewIDIsTimeOrderedUUID(t *testing.T) {
 // returns: the parent's version must change and a cached parent must not
 // be served.
 func TestNestedGroupChangesChangeItsParents(t *testing.T) {
-	t.Run("store", func(t *testing.T) { testNestedGroupChangesChangeItsParents(t, newFixture(t)) })
-	t.Run("cached", func(t *testing.T) {
-		f, _ := newCachedFixture(t)
-		testNestedGroupChangesChangeItsParents(t, f)
-	})
+	inBoth(t, testNestedGroupChangesChangeItsParents)
 }
 
 func testNestedGroupChangesChangeItsParents(t *testing.T, f *fixture) {

@@ -5,14 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 
-	"github.com/scimconnect/scimconnect/connector"
 	"github.com/scimconnect/scimconnect/scim"
 	"github.com/scimconnect/scimconnect/scim/provider"
 	"github.com/scimconnect/scimconnect/scim/schema"
@@ -86,23 +84,14 @@ type writeFixture struct {
 
 func newWriteFixture(t *testing.T) *writeFixture {
 	t.Helper()
-	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "write.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := openDB(t)
 	st := &readCountingStore{Store: db}
 	open := func(s store.Store) *fixture {
-		inst, err := Type.Open(ctx, connector.Env{Instance: "w", Store: s}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if inst.(*directory).cache == nil {
+		f, dir := openFixture(t, s)
+		if dir.cache == nil {
 			t.Fatal("no cache on an exclusive store")
 		}
-		rts := inst.ResourceTypes()
-		return &fixture{users: rts[0].Backend, groups: rts[1].Backend, ut: rts[0].Type, gt: rts[1].Type}
+		return f
 	}
 	return &writeFixture{fixture: open(st), st: st, db: db, other: open(&readCountingStore{Store: db})}
 }
@@ -123,7 +112,7 @@ func (f *writeFixture) stored(t *testing.T, id string) storedUser {
 	t.Helper()
 	var out storedUser
 	err := f.db.View(context.Background(), func(tx store.Tx) error {
-		r, err := tx.GetResource(context.Background(), "w", "User", id)
+		r, err := tx.GetResource(context.Background(), "t", "User", id)
 		if err == nil {
 			out.Version = r.Version
 			err = json.Unmarshal(r.Data, &out.Attrs)
@@ -141,7 +130,7 @@ func (f *writeFixture) storedPassword(t *testing.T, id string) string {
 	t.Helper()
 	var doc map[string]any
 	err := f.db.View(context.Background(), func(tx store.Tx) error {
-		r, err := tx.GetResource(context.Background(), "w", "User", id)
+		r, err := tx.GetResource(context.Background(), "t", "User", id)
 		if err == nil {
 			err = json.Unmarshal(r.Data, &doc)
 		}
@@ -417,7 +406,7 @@ func TestDeleteFromStaleCacheUsesTheStore(t *testing.T) {
 					t.Fatalf("DELETE: %v", err)
 				}
 				err := f.db.View(ctx, func(tx store.Tx) error {
-					_, err := tx.GetResource(ctx, "w", "User", u.ID)
+					_, err := tx.GetResource(ctx, "t", "User", u.ID)
 					return err
 				})
 				if !errors.Is(err, store.ErrNotFound) {
@@ -560,18 +549,9 @@ func (s *groupCommitStore) Update(ctx context.Context, fn func(store.Tx) error) 
 // group as it created it.
 func TestCreatedResourceChangedInTheSameBatchIsNotCachedStale(t *testing.T) {
 	ctx := context.Background()
-	db, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "batch.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
+	db := openDB(t)
 	gs := &groupCommitStore{Store: db}
-	inst, err := Type.Open(ctx, connector.Env{Instance: "b", Store: gs}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rts := inst.ResourceTypes()
-	f := &fixture{users: rts[0].Backend, groups: rts[1].Backend, ut: rts[0].Type, gt: rts[1].Type}
+	f, _ := openFixture(t, gs)
 	u := f.user(t, "leaver")
 	attrs, err := f.gt.Validate(map[string]any{"schemas": []any{scim.GroupSchema}, "displayName": "G", "members": []any{map[string]any{"value": u.ID}}}, schema.Create, nil)
 	if err != nil {
@@ -601,7 +581,7 @@ func TestCreatedResourceChangedInTheSameBatchIsNotCachedStale(t *testing.T) {
 	}
 	var stored int64
 	err = db.View(ctx, func(tx store.Tx) error {
-		r, err := tx.GetResource(ctx, "b", "Group", g.ID)
+		r, err := tx.GetResource(ctx, "t", "Group", g.ID)
 		if err == nil {
 			stored = r.Version
 		}

@@ -75,13 +75,23 @@ func (c *readCache) generation() uint64 {
 	return c.gen
 }
 
+// get returns the cached copy under key, unless a write that changed the
+// resource has not finished: it may have committed, and a reader that
+// already saw its result in the store must not be answered the older
+// copy next (reads stay monotonic while the write refreshes the cache).
 func (c *readCache) get(key string) *cached {
 	if c == nil {
 		return nil
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return c.resources[key]
+	v := c.resources[key]
+	if v != nil {
+		if _, writing := c.pending[v.rec.ID]; writing {
+			return nil
+		}
+	}
+	return v
 }
 
 // put stores v unless a write finished since generation gen was taken.
@@ -137,9 +147,9 @@ func (c *readCache) beginWrite() uint64 {
 	return c.writeSeq
 }
 
-// changing notes, as write seq's fn ends, the resources it changed: until
-// seq finishes (wrote), an earlier write may not write its copies of them
-// through.
+// changing notes, as write seq's fn ends (before its commit), the
+// resources it changed: until seq finishes (wrote), an earlier write may
+// not write its copies of them through, and get does not serve them.
 func (c *readCache) changing(seq uint64, ids []string) {
 	if c == nil {
 		return
@@ -191,9 +201,11 @@ func (c *readCache) wrote(ws *writeSet, first uint64, committed bool) {
 			}
 		}
 	}
-	for _, id := range ws.ids {
-		if s := c.pending[id]; s >= first && s <= ws.seq {
-			delete(c.pending, id)
+	for _, ids := range [...][]string{ws.ids, ws.earlier} {
+		for _, id := range ids {
+			if s := c.pending[id]; s >= first && s <= ws.seq {
+				delete(c.pending, id)
+			}
 		}
 	}
 }

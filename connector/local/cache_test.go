@@ -667,3 +667,91 @@ func TestReadRacingAWriteCachesNothingStale(t *testing.T) {
 		}
 	})
 }
+
+// ackPausingStore holds an armed Update after its commit, before it
+// returns: the window in which the store has a write's result and the
+// read cache has not been refreshed yet.
+type ackPausingStore struct {
+	store.Store
+	armed     atomic.Bool
+	committed chan struct{}
+	release   chan struct{}
+}
+
+func (s *ackPausingStore) Exclusive() bool { return true }
+
+func (s *ackPausingStore) arm() {
+	s.committed, s.release = make(chan struct{}), make(chan struct{})
+	s.armed.Store(true)
+}
+
+func (s *ackPausingStore) Update(ctx context.Context, fn func(store.Tx) error) error {
+	err := s.Store.Update(ctx, fn)
+	if s.armed.CompareAndSwap(true, false) {
+		close(s.committed)
+		<-s.release
+	}
+	return err
+}
+
+// TestReadsAfterACommitDoNotGoBack: once a write has committed, a read
+// sees it even before the write has refreshed the read cache, so that a
+// client that has seen the new state (in a list, say) is not answered the
+// old cached copy next.
+func TestReadsAfterACommitDoNotGoBack(t *testing.T) {
+	ctx := context.Background()
+	as := &ackPausingStore{Store: openDB(t)}
+	f, _ := openFixture(t, as)
+	u := f.user(t, "mono")
+	if _, err := f.users.Get(ctx, u.ID, nil); err != nil { // cached
+		t.Fatal(err)
+	}
+	as.arm()
+	patched := make(chan error, 1)
+	go func() {
+		_, err := f.users.Patch(ctx, u.ID, patchOps(t, `[{"op":"replace","path":"displayName","value":"After"}]`), provider.Precondition{}, nil)
+		patched <- err
+	}()
+	<-as.committed
+	got, err := f.users.Get(ctx, u.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Attrs["displayName"] != "After" || got.Version == u.Version {
+		t.Errorf("GET between the commit and the cache refresh: displayName %v, version %s (created at %s)", got.Attrs["displayName"], got.Version, u.Version)
+	}
+	res, err := f.users.List(ctx, &provider.ListQuery{Filter: mustFilter(t, `userName eq "mono"`), StartIndex: 1, Count: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Resources) != 1 || res.Resources[0].Attrs["displayName"] != "After" {
+		t.Errorf("userName lookup between the commit and the cache refresh: %v", res.Resources)
+	}
+	close(as.release)
+	if err := <-patched; err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestRetriedWriteClearsEveryAttemptsMarks: a write whose fn ran twice
+// (a batch re-run) may have changed other resources the first time; once
+// it finishes, none of them stays marked as being written, or the cache
+// would stop serving them until their next write.
+func TestRetriedWriteClearsEveryAttemptsMarks(t *testing.T) {
+	c := newReadCache(&exclusiveStore{})
+	for _, id := range []string{"a", "b"} {
+		c.add(&cached{rec: store.Resource{Type: "User", ID: id}})
+	}
+	first := c.beginWrite()
+	c.changing(first, []string{"a"})
+	ws := writeSet{seq: c.beginWrite(), earlier: []string{"a"}}
+	c.changing(ws.seq, []string{"b"})
+	ws.ids = []string{"b"}
+	c.wrote(&ws, first, true)
+	if len(c.pending) != 0 {
+		t.Errorf("marks left after the write: %v", c.pending)
+	}
+	if c.get(resourceKey("User", "a")) == nil {
+		t.Error("a, changed only by the first attempt (rolled back), is no longer served")
+	}
+}

@@ -85,7 +85,9 @@ func (d *directory) update(ctx context.Context, fn func(tx store.Tx, ws *writeSe
 	// changed and clears its pending marks.
 	defer func() { d.cache.wrote(&ws, first, committed) }()
 	err := d.store.Update(ctx, func(tx store.Tx) error {
-		ws = writeSet{seq: d.cache.beginWrite()} // a retried fn starts over
+		// A retried fn starts over; the marks of the attempts before
+		// it are cleared when the write finishes.
+		ws = writeSet{seq: d.cache.beginWrite(), earlier: append(ws.earlier, ws.ids...)}
 		if first == 0 {
 			first = ws.seq
 		}

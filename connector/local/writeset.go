@@ -12,6 +12,7 @@ import (
 type writeSet struct {
 	seq     uint64    // the write's number (readCache.beginWrite)
 	ids     []string  // resources whose cached copies are stale, and created ones
+	earlier []string  // ids of the write's earlier attempts, whose pending marks wrote clears
 	keys    []string  // index lookups whose answers may have changed
 	created []*cached // new resources, to cache once committed
 	through []*cached // resources as this write left them, to cache once committed

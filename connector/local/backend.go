@@ -478,11 +478,7 @@ func (b *backend) Replace(ctx context.Context, id string, attrs map[string]any, 
 			// The member replace touched the members; a rename also
 			// changes the parents' members.
 			if displayChanged(cur, &next) {
-				parents, err := b.parents(ctx, tx, id)
-				if err != nil {
-					return err
-				}
-				if err := b.touchShowing(ctx, tx, nil, parents); err != nil {
+				if err := b.touchShowing(ctx, tx, id, nil); err != nil {
 					return err
 				}
 			}
@@ -672,11 +668,7 @@ func (b *backend) writePatched(ctx context.Context, tx store.Tx, ws *writeSet, p
 				return nil, err
 			}
 		}
-		parents, err := b.parents(ctx, tx, next.ID)
-		if err != nil {
-			return nil, err
-		}
-		if err := b.touchShowing(ctx, tx, related, parents); err != nil {
+		if err := b.touchShowing(ctx, tx, next.ID, related); err != nil {
 			return nil, err
 		}
 	}
@@ -862,21 +854,27 @@ func (b *backend) touchRelated(ctx context.Context, tx store.Tx, id string) erro
 	if err != nil {
 		return err
 	}
+	return b.touchShowing(ctx, tx, id, related)
+}
+
+// touchShowing touches what shows resource id, renamed: its related
+// resources and, for a group, its parents (read here).
+func (b *backend) touchShowing(ctx context.Context, tx store.Tx, id string, related []string) error {
 	parents, err := b.parents(ctx, tx, id)
 	if err != nil {
 		return err
 	}
-	return b.touchShowing(ctx, tx, related, parents)
+	return b.touchShown(ctx, tx, related, parents)
 }
 
-// touchShowing touches the related resources of a resource of this type
+// touchShown touches the related resources of a resource of this type
 // that was renamed or deleted (see related) and, for a group, its parents
 // (see parents). A user shows in its groups' members and nowhere below
 // them: the groups' own members and nested groups show the groups, which
 // did not change. A group shows in its members' groups and, as an
 // indirect group, in everything below them; and in its parents' members,
 // but not above them (the parents' parents show the parents).
-func (b *backend) touchShowing(ctx context.Context, tx store.Tx, related, parents []string) error {
+func (b *backend) touchShown(ctx context.Context, tx store.Tx, related, parents []string) error {
 	if b.kind == kindUser {
 		if len(related) == 0 {
 			return nil
@@ -928,17 +926,26 @@ func (b *backend) Delete(ctx context.Context, id string, cond provider.Precondit
 	if v != nil && cond.IfMatch != "" && provider.CheckPrecondition(cond, strconv.FormatInt(v.rec.Version, 10)) != nil {
 		v = nil
 	}
+	// deleteShowing deletes id if it is at version and touches what showed
+	// it; a group's parents are read first, as the delete drops the
+	// memberships.
+	deleteShowing := func(tx store.Tx, version int64, related []string) error {
+		parents, err := b.parents(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.DeleteResource(ctx, b.d.instance, b.name(), id, version); err != nil {
+			return err
+		}
+		return b.touchShown(ctx, tx, related, parents)
+	}
 	err := b.d.update(ctx, func(tx store.Tx, ws *writeSet) error {
 		if v != nil {
 			if related, ok := v.related(); ok {
-				parents, err := b.parents(ctx, tx, id)
-				if err != nil {
-					return err
-				}
-				err = tx.DeleteResource(ctx, b.d.instance, b.name(), id, v.rec.Version)
+				err := deleteShowing(tx, v.rec.Version, related)
 				if err == nil {
 					ws.addKeys(&v.rec) // the pre-image's lookups, as GetResource notes them
-					return b.touchShowing(ctx, tx, related, parents)
+					return nil
 				}
 				if !errors.Is(err, store.ErrVersionMismatch) {
 					return err
@@ -963,14 +970,7 @@ func (b *backend) Delete(ctx context.Context, id string, cond provider.Precondit
 				return err
 			}
 		}
-		parents, err := b.parents(ctx, tx, id)
-		if err != nil {
-			return err
-		}
-		if err := tx.DeleteResource(ctx, b.d.instance, b.name(), id, cur.Version); err != nil {
-			return err
-		}
-		return b.touchShowing(ctx, tx, related, parents)
+		return deleteShowing(tx, cur.Version, related)
 	})
 	if err == nil {
 		// A delete shifts the index of every later resource, of this type

@@ -27,29 +27,24 @@ func (t Table) Unmapped(rt *schema.ResourceType, keep ...string) []string {
 	type key struct{ schema, attr string }
 	whole := map[key]bool{}           // attribute mapped as a whole
 	subs := map[key]map[string]bool{} // attribute → mapped sub-attributes
-	mark := func(path string) {
-		lp := splitLoose(path)
-		if lp.attr == "" {
-			return
-		}
-		r, ok := rt.Resolve(lp.urn, lp.attr, "")
+	mark := func(urn, attr, sub string) {
+		r, ok := rt.Resolve(urn, attr, "")
 		if !ok || r.Schema == nil {
 			return
 		}
 		k := key{r.Schema.ID, strings.ToLower(r.Attr.Name)}
-		if lp.sub == "" {
+		if sub == "" {
 			whole[k] = true
 			return
 		}
 		if subs[k] == nil {
 			subs[k] = map[string]bool{}
 		}
-		subs[k][strings.ToLower(lp.sub)] = true
+		subs[k][strings.ToLower(sub)] = true
 	}
-	markSub := func(path, sub string) {
-		lp := splitLoose(path)
-		if lp.attr != "" {
-			mark(loosePathString(lp.urn, lp.attr, sub))
+	markLoose := func(path string) {
+		if lp := splitLoose(path); lp.attr != "" {
+			mark(lp.urn, lp.attr, lp.sub)
 		}
 	}
 	for _, r := range t {
@@ -58,25 +53,23 @@ func (t Table) Unmapped(rt *schema.ResourceType, keep ...string) []string {
 		}
 		p, err := parseSCIMPath(r.SCIM, rt)
 		if err != nil {
-			mark(r.SCIM)
+			markLoose(r.SCIM)
 			continue
 		}
 		for _, c := range p.sel {
-			markSub(r.SCIM, c.sub)
+			mark(p.urn, p.attr, c.sub)
 		}
-		switch kept := elementSubAttributes(r); {
-		case p.sub != "" || kept == nil:
-			mark(r.SCIM)
-		default:
-			for _, sub := range kept {
-				markSub(r.SCIM, sub)
-			}
+		kept := elementSubAttributes(r)
+		if p.sub != "" || kept == nil {
+			mark(p.urn, p.attr, p.sub)
+			continue
+		}
+		for _, sub := range kept {
+			mark(p.urn, p.attr, sub)
 		}
 	}
 	for _, p := range keep {
-		if p != "" {
-			mark(p)
-		}
+		markLoose(p)
 	}
 	var out []string
 	schemas := []*schema.Schema{rt.Schema}
@@ -123,16 +116,4 @@ func elementSubAttributes(r Rule) []string {
 		return k.elementSubAttributes()
 	}
 	return nil
-}
-
-// loosePathString joins a path's parts as splitLoose reads them.
-func loosePathString(urn, attr, sub string) string {
-	p := attr
-	if sub != "" {
-		p += "." + sub
-	}
-	if urn != "" {
-		p = urn + ":" + p
-	}
-	return p
 }

@@ -27,6 +27,7 @@ const maxCached = 200_000
 type readCache struct {
 	mu        sync.Mutex
 	gen       uint64
+	limit     int // entries per map; past it a map starts over
 	resources map[string]*cached
 	lookups   map[string][]string
 
@@ -54,7 +55,7 @@ func newReadCache(st store.Store) *readCache {
 	if ex, ok := st.(store.Exclusive); !ok || !ex.Exclusive() {
 		return nil
 	}
-	return &readCache{resources: map[string]*cached{}, lookups: map[string][]string{}, pending: map[string]uint64{}}
+	return &readCache{limit: maxCached, resources: map[string]*cached{}, lookups: map[string][]string{}, pending: map[string]uint64{}}
 }
 
 func resourceKey(typ, id string) string { return typ + "\x00" + id }
@@ -104,10 +105,7 @@ func (c *readCache) put(gen uint64, key string, v *cached) {
 	if c.gen != gen {
 		return
 	}
-	if len(c.resources) >= maxCached {
-		c.resources = map[string]*cached{}
-	}
-	c.resources[key] = v
+	c.putResource(key, v)
 }
 
 func (c *readCache) lookup(key string) ([]string, bool) {
@@ -129,10 +127,7 @@ func (c *readCache) putLookup(gen uint64, key string, ids []string) {
 	if c.gen != gen {
 		return
 	}
-	if len(c.lookups) >= maxCached {
-		c.lookups = map[string][]string{}
-	}
-	c.lookups[key] = ids
+	c.putLookupLocked(key, ids)
 }
 
 // beginWrite numbers a write transaction; it is called as the
@@ -212,14 +207,28 @@ func (c *readCache) wrote(ws *writeSet, first uint64, committed bool) {
 
 // add caches v; the caller holds c.mu.
 func (c *readCache) add(v *cached) {
-	if len(c.resources) >= maxCached {
-		c.resources = map[string]*cached{}
-	}
-	c.resources[resourceKey(v.rec.Type, v.rec.ID)] = v
+	c.putResource(resourceKey(v.rec.Type, v.rec.ID), v)
 	if v.rec.UserName != "" {
 		// userName is unique: the lookup's answer is exactly this user.
-		c.lookups[lookupKey(v.rec.Type, store.KeyUserName, v.rec.UserName)] = []string{v.rec.ID}
+		c.putLookupLocked(lookupKey(v.rec.Type, store.KeyUserName, v.rec.UserName), []string{v.rec.ID})
 	}
+}
+
+// putResource and putLookupLocked insert under c.mu, starting a map over
+// when it is full: writes alone (creates) fill both maps, and nothing else
+// bounds them.
+func (c *readCache) putResource(key string, v *cached) {
+	if len(c.resources) >= c.limit {
+		c.resources = map[string]*cached{}
+	}
+	c.resources[key] = v
+}
+
+func (c *readCache) putLookupLocked(key string, ids []string) {
+	if len(c.lookups) >= c.limit {
+		c.lookups = map[string][]string{}
+	}
+	c.lookups[key] = ids
 }
 
 // resource builds what the provider gets: a shallow copy of the shared

@@ -755,3 +755,33 @@ func TestRetriedWriteClearsEveryAttemptsMarks(t *testing.T) {
 		t.Error("a, changed only by the first attempt (rolled back), is no longer served")
 	}
 }
+
+// TestCacheStaysBoundedUnderCreates: creates alone fill the cache (they
+// write through), so they too must respect its limit, and lookups stay
+// right after the cache started over.
+func TestCacheStaysBoundedUnderCreates(t *testing.T) {
+	ctx := context.Background()
+	es := &exclusiveStore{Store: openDB(t)}
+	f, dir := openFixture(t, es)
+	const limit = 8
+	dir.cache.limit = limit
+	var ids []string
+	for i := range 3*limit + 1 {
+		ids = append(ids, f.user(t, fmt.Sprintf("u%d", i)).ID)
+	}
+	dir.cache.mu.Lock()
+	resources, lookups := len(dir.cache.resources), len(dir.cache.lookups)
+	dir.cache.mu.Unlock()
+	if resources > limit || lookups > limit {
+		t.Errorf("after %d creates the cache holds %d resources and %d lookups; limit %d", len(ids), resources, lookups, limit)
+	}
+	for i, id := range ids {
+		res, err := f.users.List(ctx, &provider.ListQuery{Filter: mustFilter(t, fmt.Sprintf(`userName eq "U%d"`, i)), StartIndex: 1, Count: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(res.Resources) != 1 || res.Resources[0].ID != id {
+			t.Errorf("userName eq u%d: %d results", i, len(res.Resources))
+		}
+	}
+}

@@ -242,6 +242,11 @@ type Request struct {
 	// Idempotent marks a call as safe to repeat although its method isn't
 	// (a POST search, Cognito's JSON-RPC reads), enabling retries.
 	Idempotent bool
+	// PathLabel, when set, stands for the path wherever the call is
+	// reported (Call.Path, logs, errors): for a path that holds personal
+	// data, such as a login ("/api/v1/users/{login}"), which the audit log
+	// must not keep, as it keeps no query strings.
+	PathLabel string
 }
 
 // safeMethods are repeatable by definition (RFC 9110 §9.2.2).
@@ -285,7 +290,11 @@ func (c *Client) do(ctx context.Context, req *Request, st *callStats) (*Response
 	if err != nil {
 		return nil, err
 	}
-	st.path = u.EscapedPath()
+	label := req.PathLabel
+	st.path = label
+	if label == "" {
+		st.path = u.EscapedPath()
+	}
 	body, err := encodeBody(req)
 	if err != nil {
 		return nil, err
@@ -294,13 +303,13 @@ func (c *Client) do(ctx context.Context, req *Request, st *callStats) (*Response
 	inv, _ := c.auth.(invalidator)
 	retries, reauthorized := 0, false
 	for attempt := 1; ; attempt++ {
-		if err := c.waitThrottle(ctx, method, u); err != nil {
+		if err := c.waitThrottle(ctx, method, u, label); err != nil {
 			return nil, err
 		}
 		if err := c.acquire(ctx); err != nil {
-			return nil, c.canceled(method, u, err)
+			return nil, c.canceled(method, u, label, err)
 		}
-		out := c.attempt(ctx, method, u, req.Header, body, attempt, idempotent)
+		out := c.attempt(ctx, method, u, label, req.Header, body, attempt, idempotent)
 		<-c.sem
 		if out.err == nil && out.resp.Status == http.StatusTooManyRequests {
 			st.throttled++
@@ -309,7 +318,7 @@ func (c *Client) do(ctx context.Context, req *Request, st *callStats) (*Response
 		var wait time.Duration
 		if out.err != nil {
 			if ctx.Err() != nil {
-				return nil, c.canceled(method, u, ctx.Err())
+				return nil, c.canceled(method, u, label, ctx.Err())
 			}
 			var te *TargetError
 			if !errors.As(out.err, &te) {
@@ -344,7 +353,7 @@ func (c *Client) do(ctx context.Context, req *Request, st *callStats) (*Response
 			}
 		}
 		if err := c.sleep(ctx, wait); err != nil {
-			return nil, c.canceled(method, u, err)
+			return nil, c.canceled(method, u, label, err)
 		}
 		retries++
 		st.retries = retries
@@ -370,8 +379,8 @@ func pastDeadline(ctx context.Context, t time.Time) bool {
 	return ok && t.After(d)
 }
 
-func (c *Client) canceled(method string, u *url.URL, err error) error {
-	return callError(fmt.Errorf("%s %s: %w", method, redactedURL(u), err), true,
+func (c *Client) canceled(method string, u *url.URL, label string, err error) error {
+	return callError(fmt.Errorf("%s %s: %w", method, shownURL(u, label), err), true,
 		unavailable("the call to the target was canceled or timed out; try again later", 0))
 }
 
@@ -391,7 +400,11 @@ func (c *Client) resolve(req *Request) (*url.URL, error) {
 		}
 		parsed, err := url.Parse(joined)
 		if err != nil {
-			return nil, fmt.Errorf("httpx: request path %q: %w", redactURL(req.Path), err)
+			shown := redactURL(req.Path)
+			if req.PathLabel != "" {
+				shown = req.PathLabel
+			}
+			return nil, fmt.Errorf("httpx: request path %q: %w", shown, err)
 		}
 		u = parsed
 	}
@@ -450,7 +463,7 @@ type outcome struct {
 // slice serves every request (a Set replaces it, an Add copies it).
 var jsonValue = []string{"application/json"}
 
-func (c *Client) attempt(ctx context.Context, method string, u *url.URL, header http.Header, body []byte, attempt int, idempotent bool) (out outcome) {
+func (c *Client) attempt(ctx context.Context, method string, u *url.URL, label string, header http.Header, body []byte, attempt int, idempotent bool) (out outcome) {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	// Whether a failed attempt reached the target only matters for calls
@@ -486,7 +499,7 @@ func (c *Client) attempt(ctx context.Context, method string, u *url.URL, header 
 		hreq.Header["Content-Type"] = jsonValue
 	}
 	start := c.now()
-	defer func() { c.logAttempt(ctx, method, u, attempt, out, c.now().Sub(start)) }()
+	defer func() { c.logAttempt(ctx, method, u, label, attempt, out, c.now().Sub(start)) }()
 	if c.auth != nil {
 		if err := c.auth.Authorize(actx, hreq); err != nil {
 			var te *TargetError
@@ -501,7 +514,7 @@ func (c *Client) attempt(ctx context.Context, method string, u *url.URL, header 
 	hresp, err := c.http.Do(hreq)
 	if err != nil {
 		out.sent = sent == nil || sent.Load()
-		out.err = c.transportError(err)
+		out.err = c.transportError(err, label)
 		return out
 	}
 	defer hresp.Body.Close()
@@ -516,11 +529,18 @@ func (c *Client) attempt(ctx context.Context, method string, u *url.URL, header 
 	return out
 }
 
-// transportError redacts the URL in a transport error and classifies it.
-func (c *Client) transportError(err error) error {
+// transportError redacts the URL in a transport error (the path too when
+// the request has a PathLabel) and classifies it.
+func (c *Client) transportError(err error, label string) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		err = &url.Error{Op: ue.Op, URL: redactURL(ue.URL), Err: ue.Err}
+		shown := redactURL(ue.URL)
+		if label != "" {
+			if u, perr := url.Parse(ue.URL); perr == nil {
+				shown = shownURL(u, label)
+			}
+		}
+		err = &url.Error{Op: ue.Op, URL: shown, Err: ue.Err}
 	}
 	if errors.Is(err, ErrHostNotAllowed) {
 		return callError(err, false, scim.Errorf(http.StatusBadGateway, "", "the target redirected scimconnect outside the configured target"))
@@ -555,13 +575,13 @@ func (c *Client) readBody(resp *http.Response) ([]byte, error) {
 	return data, nil
 }
 
-func (c *Client) logAttempt(ctx context.Context, method string, u *url.URL, attempt int, out outcome, d time.Duration) {
+func (c *Client) logAttempt(ctx context.Context, method string, u *url.URL, label string, attempt int, out outcome, d time.Duration) {
 	if !c.log.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
 	attrs := []slog.Attr{
 		slog.String("method", method),
-		slog.String("url", redactedURL(u)),
+		slog.String("url", shownURL(u, label)),
 		slog.Int("attempt", attempt),
 		slog.Duration("duration", d),
 	}
@@ -656,7 +676,7 @@ func (c *Client) observeRateLimit(r *Response) {
 
 // waitThrottle waits out a pause set by observeRateLimit; a pause past the
 // caller's deadline fails at once with 503 rather than waiting in vain.
-func (c *Client) waitThrottle(ctx context.Context, method string, u *url.URL) error {
+func (c *Client) waitThrottle(ctx context.Context, method string, u *url.URL, label string) error {
 	c.pauseMu.Lock()
 	until := c.pauseUntil
 	c.pauseMu.Unlock()
@@ -666,12 +686,12 @@ func (c *Client) waitThrottle(ctx context.Context, method string, u *url.URL) er
 		return nil
 	}
 	if pastDeadline(ctx, until) {
-		return callError(fmt.Errorf("%s %s: target rate limit exhausted for %s", method, redactedURL(u), d.Round(time.Millisecond)), true,
+		return callError(fmt.Errorf("%s %s: target rate limit exhausted for %s", method, shownURL(u, label), d.Round(time.Millisecond)), true,
 			unavailable("the target's rate limit is exhausted; try again later", d))
 	}
 	c.log.LogAttrs(ctx, slog.LevelDebug, "target rate limit: waiting", slog.Duration("wait", d))
 	if err := c.sleep(ctx, d); err != nil {
-		return c.canceled(method, u, err)
+		return c.canceled(method, u, label, err)
 	}
 	return nil
 }

@@ -1,9 +1,12 @@
 package httpx
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"testing"
 
@@ -91,4 +94,47 @@ func TestObserver(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// TestPathLabel checks that a path holding personal data (a login) is
+// sent as is but reported by its label: to the observer (the audit log),
+// in the debug log and in transport errors.
+func TestPathLabel(t *testing.T) {
+	const login = "ada.lovelace@example.com"
+	var gotPath string
+	target := newTarget(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+		gotPath = r.URL.Path
+		w.WriteHeader(http.StatusOK)
+	})
+	var logs bytes.Buffer
+	obs := &recordingObserver{}
+	cfg := fastConfig(target.URL)
+	cfg.Observer = obs
+	cfg.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	cfg.MaxRetries = 1
+	c := mustNew(t, cfg)
+	req := &Request{Path: "/users/" + url.PathEscape(login), PathLabel: "/users/{login}"}
+	if _, err := c.Do(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	if gotPath != "/users/"+login {
+		t.Errorf("target got path %q, want /users/%s", gotPath, login)
+	}
+	target.Close()
+	_, err := c.Do(context.Background(), req)
+	if err == nil {
+		t.Fatal("call to a closed server succeeded")
+	}
+	want := []observedCall{{"GET", "/users/{login}", 200, 0, 0}, {"GET", "/users/{login}", 0, 1, 0}}
+	if diff := cmp.Diff(want, obs.calls); diff != "" {
+		t.Errorf("observed (-want +got):\n%s", diff)
+	}
+	if !strings.Contains(logs.String(), "/users/{login}") {
+		t.Errorf("debug log does not show the label:\n%s", logs.String())
+	}
+	for what, text := range map[string]string{"debug log": logs.String(), "error": err.Error()} {
+		if strings.Contains(text, "lovelace") {
+			t.Errorf("%s holds the login: %s", what, text)
+		}
+	}
 }

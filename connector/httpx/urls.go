@@ -121,6 +121,15 @@ func redactURL(raw string) string {
 	return redactedURL(u)
 }
 
+// shownURL is u as logs and errors show it: redacted, or scheme, host and
+// label when a label is set (Request.PathLabel), without the query.
+func shownURL(u *url.URL, label string) string {
+	if label == "" {
+		return redactedURL(u)
+	}
+	return u.Scheme + "://" + u.Host + label
+}
+
 func redactedURL(u *url.URL) string {
 	var b strings.Builder
 	if u.Scheme != "" {

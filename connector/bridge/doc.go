@@ -49,6 +49,13 @@
 // does not return, or that only an Expander computes (Okta's groups), are
 // 400 invalidFilter: the connector cannot answer them.
 //
+// A target whose search lags behind its writes but that reads an object
+// by a key consistently (Okta: a user by login) implements KeyReader: a
+// filter that is `<key> eq "v"`, or has it among the clauses of its
+// top-level "and", is answered from that read, the whole filter evaluated
+// in the gateway (totalResults 0 or 1), so a client finds what it has
+// just created.
+//
 // # Paging
 //
 // SCIM cursors (RFC 9865) carry "<offset>.<target cursor>", signed by the

@@ -18,16 +18,24 @@ import (
 // defaultMaxScan bounds gateway-side filtering (Resource.MaxScan).
 const defaultMaxScan = 10000
 
-// List implements provider.Backend. A filter is pushed down through the
-// target's Pusher; when the target answers it exactly the target pages
-// the result, otherwise the gateway reads the (narrowed) list, evaluates
-// the filter and pages in memory.
+// List implements provider.Backend. A filter on the key of a KeyReader is
+// answered from the target's key read. Otherwise a filter is pushed down
+// through the target's Pusher; when the target answers it exactly the
+// target pages the result, otherwise the gateway reads the (narrowed)
+// list, evaluates the filter and pages in memory.
 func (b *backend) List(ctx context.Context, q *provider.ListQuery) (*provider.ListResult, error) {
 	if err := b.require(OpList); err != nil {
 		return nil, err
 	}
 	if err := b.checkFilterable(q.Filter); err != nil {
 		return nil, err
+	}
+	objs, ok, err := b.readKey(ctx, q.Filter)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		return b.pageInMemory(ctx, q, objs)
 	}
 	if b.ext != nil && mentions(q.Filter, "externalId") {
 		if ext, ok := externalIDEq(q.Filter); ok {
@@ -143,6 +151,45 @@ func externalIDEq(f filter.Expr) (string, bool) {
 			return s, true
 		}
 		return externalIDEq(e.Right)
+	}
+	return "", false
+}
+
+// readKey answers a filter holding `<key> eq "v"` from the target's
+// consistent key read (KeyReader); ok false when it does not apply.
+func (b *backend) readKey(ctx context.Context, f filter.Expr) ([]map[string]any, bool, error) {
+	kr, ok := b.t.(KeyReader)
+	if !ok {
+		return nil, false, nil
+	}
+	v, ok := attrEq(f, b.rt.Schema.ID, kr.KeyAttr())
+	if !ok {
+		return nil, false, nil
+	}
+	obj, ok, err := kr.ReadKey(ctx, v)
+	if err != nil {
+		return nil, false, b.targetErr("read by "+kr.KeyAttr(), err)
+	}
+	if !ok || obj == nil {
+		return nil, ok, nil
+	}
+	return []map[string]any{obj}, true, nil
+}
+
+// attrEq finds `attr eq "v"` on a core schema attribute (no sub-attribute)
+// at the top of f or among the clauses of its top-level "and".
+func attrEq(f filter.Expr, urn, attr string) (string, bool) {
+	switch e := f.(type) {
+	case *filter.Compare:
+		if e.Op == filter.Eq && strings.EqualFold(e.Path.Attr, attr) && e.Path.Sub == "" && (e.Path.URN == "" || strings.EqualFold(e.Path.URN, urn)) {
+			s, ok := e.Value.(string)
+			return s, ok
+		}
+	case *filter.And:
+		if s, ok := attrEq(e.Left, urn, attr); ok {
+			return s, true
+		}
+		return attrEq(e.Right, urn, attr)
 	}
 	return "", false
 }

@@ -98,6 +98,26 @@ type Pusher interface {
 	Push(f filter.Expr, m *mapping.Mapping) (native string, exact bool)
 }
 
+// KeyReader reads an object by a key attribute with a call the target
+// answers consistently, where its list or search may lag behind its
+// writes. Okta's user search is eventually consistent: a client that
+// creates a user and at once looks it up with `userName eq` (Entra and
+// Okta do before every create, to avoid duplicates) could miss it, while
+// reading the user by its login cannot. A filter that is, or has among the
+// clauses of its top-level "and", `<KeyAttr> eq "value"` is answered from
+// the object ReadKey returns: the gateway evaluates the whole filter on
+// it and pages in memory, so the object only has to be a candidate.
+type KeyReader interface {
+	// KeyAttr is the attribute of the resource type's core schema read
+	// by ("userName"), as the filter names it.
+	KeyAttr() string
+	// ReadKey returns the object whose key may be value, nil when the
+	// target has none. ok false means the target cannot tell for this
+	// value (it cannot be read by key, or the key read found another
+	// object): the list is then searched as without a KeyReader.
+	ReadKey(ctx context.Context, value string) (obj map[string]any, ok bool, err error)
+}
+
 // Expander adds computed data to a target object before it is mapped,
 // only when the response needs it (Okta: a user's groups, a group's
 // members), since it costs extra target calls.

@@ -207,6 +207,7 @@ var (
 	_ bridge.Pusher    = (*users)(nil)
 	_ bridge.Expander  = (*users)(nil)
 	_ bridge.Versioner = (*users)(nil)
+	_ bridge.KeyReader = (*users)(nil)
 )
 
 // version hashes an Okta object's lastUpdated, the other given
@@ -283,6 +284,39 @@ func (u *users) Get(ctx context.Context, id string) (map[string]any, error) {
 		return nil, err
 	}
 	return settled(obj), nil
+}
+
+// KeyAttr is userName: Okta's login, which getUser reads directly.
+func (u *users) KeyAttr() string { return "userName" }
+
+// ReadKey reads a user by login with GET /api/v1/users/{login}, one
+// consistent call: Okta's search answers from an eventually consistent
+// index (spec listUsers: "may not reflect the latest information"), so a
+// user created a moment ago can be missing from it. getUser matches logins
+// ignoring case, as SCIM compares userName (logins are unique ignoring
+// case, spec UserProfile.login), so 404 means no such login. It also
+// resolves ids and unambiguous login shortnames: a user with another
+// login proves nothing, and the value is searched (ok false), as are
+// values getUser cannot take: "me" (always the token's own user), logins
+// with "/" (spec getUser: "can only be fetched by id"), "." and "..",
+// which URL paths resolve away. The call is reported by its label, so the
+// audit log keeps no login.
+func (u *users) ReadKey(ctx context.Context, login string) (map[string]any, bool, error) {
+	if login == "" || login == "." || login == ".." || strings.Contains(login, "/") || strings.EqualFold(login, "me") {
+		return nil, false, nil
+	}
+	var obj map[string]any
+	_, err := u.c.do(ctx, "get user by login", &httpx.Request{Path: userPath(login), PathLabel: "/api/v1/users/{login}"}, &obj)
+	if isNotFound(err) {
+		return nil, true, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	if got, _ := profileOf(obj)["login"].(string); !strings.EqualFold(got, login) {
+		return nil, false, nil
+	}
+	return settled(obj), true, nil
 }
 
 // settled reads a user in the middle of a lifecycle change as its

@@ -70,6 +70,14 @@
 //     form, UTC with milliseconds ("2011-05-13T04:42:34.000Z"; Okta answers
 //     "2011-05-13T04:42:34Z" with 400 E0000030), rounded so that Okta's
 //     answer is a superset.
+//   - userName eq (the whole filter, or a clause of its top-level "and"):
+//     read with GET /api/v1/users/{login} (bridge.KeyReader), not search:
+//     Okta's search is eventually consistent, and clients (Entra, Okta)
+//     look a user up right after creating it. Only a user whose login is
+//     the value answers; getUser's other readings (shortname, id, "me")
+//     and logins it cannot take ("/") are searched; 404 is no user. The
+//     call is reported as /api/v1/users/{login}, so the audit log keeps no
+//     login.
 //   - Paging: limit=200 (Okta's users maximum), the cursor taken from the
 //     rel="next" Link header's after parameter; Okta gives no total, so
 //     totalResults follows bridge's lower-bound rule.

@@ -15,7 +15,8 @@
 //   - Users (§2): POST /api/v1/users (activate default true, nextLogin,
 //     provider; credentials.password/recovery_question/provider; groupIds;
 //     type.id), GET/POST/PUT/DELETE /api/v1/users/{idOrLogin} (id, login or
-//     unambiguous shortname; ETag and If-Match), GET /api/v1/users/{id}/groups,
+//     unambiguous shortname, or "me" for the tokens' user of WithTokenUser;
+//     ETag and If-Match), GET /api/v1/users/{id}/groups,
 //     and POST /api/v1/users/{id}/lifecycle/{activate,deactivate,reactivate,
 //     suspend,unsuspend}.
 //   - Lifecycle (§8, spec activateUser...unsuspendUser): create with password
@@ -68,7 +69,9 @@
 //     E0000030: RFC 3339 without milliseconds is refused. search and
 //     filter include DEPROVISIONED users, plain listings and q omit them.
 //     sortBy/sortOrder apply to search. Combining search, filter and q is
-//     rejected (E0000031).
+//     rejected (E0000031). User search is eventually consistent with
+//     WithSearchLag (off by default): changes reach it a number of requests
+//     later, and until then it answers users as they were.
 //   - Errors (§6): the Error shape with errorCode, errorSummary, errorLink,
 //     errorId and errorCauses; 400 E0000001/E0000003/E0000021, 401 E0000011,
 //     403 E0000006/E0000016/E0000038, 404 E0000007 "Not found: Resource not
@@ -95,7 +98,8 @@
 //
 // # Not modelled
 //
-// Eventual consistency of search results, lastLogin (always null), sign-in
+// Eventual consistency of group search (user search: WithSearchLag),
+// lastLogin (always null), sign-in
 // and LOCKED_OUT/RECOVERY transitions (seed them
 // with SetUserStatus), unlock/expire_password/reset_password/reset_factors
 // (501), credentials endpoints (change_password etc., 404), field projection

@@ -100,7 +100,7 @@ func (s *Server) reactivateUser(w http.ResponseWriter, r *http.Request, p []stri
 			return wrongStatus()
 		}
 		u.lastUpdated = s.now()
-		u.version++
+		s.changed(u)
 		if sendEmail {
 			writeJSON(w, http.StatusOK, map[string]any{})
 		} else {

@@ -455,6 +455,11 @@ type userView struct {
 // with transitioningToStatus and then completes (beginActivation).
 func (s *Server) userJSON(u *user, base string, single bool) userView {
 	defer s.settle(u)
+	return s.userView(u, base, single)
+}
+
+// userView renders u without completing its activation.
+func (s *Server) userView(u *user, base string, single bool) userView {
 	self := base + "/api/v1/users/" + u.id
 	var links any = selfLinks{Self: href{Href: self}}
 	if single {

@@ -65,6 +65,17 @@ type Server struct {
 	editDeprovisoned bool
 	concurrencyLimit int64
 	inflight         atomic.Int64
+	tokenUser        string // login of the API tokens' own user ("me"), WithTokenUser
+	searchLag        uint64 // WithSearchLag
+
+	// received counts the requests received: the clock of the search
+	// index (WithSearchLag).
+	received atomic.Uint64
+	// searchIdx is what user search sees with a search lag (id → the user
+	// as last indexed), idxQueue the changes on their way there, in order.
+	// Guarded by mu.
+	searchIdx map[string]*user
+	idxQueue  []indexUpdate
 
 	ctlMu         sync.Mutex // guards faults, limits and logs
 	failRemaining int
@@ -163,6 +174,30 @@ func WithGroupProfileAttributes(names ...string) Option {
 	}
 }
 
+// WithTokenUser names, by login, the user the API tokens belong to (the
+// admin who created them): GET /api/v1/users/me reads that user (spec
+// getUser: "You can substitute me for the id to fetch the current user
+// linked to an API token"). "me" is never read as a login or shortname;
+// without a token user, or when it does not exist, it is 404.
+func WithTokenUser(login string) Option {
+	return func(s *Server) { s.tokenUser = login }
+}
+
+// WithSearchLag makes user search eventually consistent, as Okta's is
+// (spec listUsers: search results "are sourced from an eventually
+// consistent datasource and may not reflect the latest information"; the
+// Okta SDKs speak of a few seconds): a change to a user (creation,
+// profile, status, deletion) reaches search only after n further requests
+// to the simulator, of any kind. Until then search matches and returns
+// the user as it was before: a new user not at all, a deleted one still.
+// Reads by id or login, filter and q stay consistent (the spec marks only
+// search). Users added with AddUser are searchable at once. 0, the
+// default, means no lag; with a lag every search sorts the index, which
+// suits tests, not benchmarks.
+func WithSearchLag(n int) Option {
+	return func(s *Server) { s.searchLag = uint64(max(n, 0)) }
+}
+
 // WithDeprovisionedProfileEdits models the Admin Console option "Edit
 // Deactivated User Profile Updates": profile updates of DEPROVISIONED users
 // are allowed instead of rejected.
@@ -196,6 +231,7 @@ func New(opts ...Option) *Server {
 		concurrencyLimit: DefaultConcurrencyLimit,
 		bucketLimits:     map[string]int{},
 		buckets:          map[string]*bucket{},
+		searchIdx:        map[string]*user{},
 	}
 	s.rng = rand.New(rand.NewPCG(leUint64(seed[:8]), leUint64(seed[8:])))
 	for _, a := range userProfileAttributes {
@@ -317,6 +353,7 @@ type route struct {
 
 // ServeHTTP implements http.Handler.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.received.Add(1)
 	rec := &statusRecorder{ResponseWriter: w}
 	entry := Request{Method: r.Method, Path: r.URL.Path, Query: r.URL.Query()}
 	unhandled := false

@@ -45,6 +45,7 @@ func (s *Server) removeUser(u *user, now time.Time) {
 	s.unindexLogin(u)
 	delete(s.users, u.id)
 	u.deleted = true
+	s.reindex(u)
 	s.liveUsers--
 	s.deletedUsers++
 	s.everyone.lastMembershipUpdated = now
@@ -113,8 +114,15 @@ func (s *Server) addMember(g *group, u *user, now time.Time) bool {
 }
 
 // lookupUser resolves an id, a login or an unambiguous login shortname
-// (spec parameters/pathId).
+// (spec parameters/pathId), or "me", the API tokens' own user (spec
+// getUser; WithTokenUser).
 func (s *Server) lookupUser(key string) *user {
+	if key == "me" {
+		if s.tokenUser == "" {
+			return nil
+		}
+		return s.logins[foldLogin(s.tokenUser)]
+	}
 	if u := s.users[key]; u != nil {
 		return u
 	}
@@ -191,6 +199,9 @@ func (s *Server) AddUser(seed UserSeed) (User, error) {
 		u.passwordChanged = created
 	}
 	s.insertUser(u)
+	if s.searchLag > 0 {
+		s.searchIdx[u.id] = u.indexCopy() // seeded users exist before any search
+	}
 	return u.snapshot(), nil
 }
 
@@ -320,7 +331,7 @@ func (s *Server) Groups() []Group {
 func (s *Server) beginActivation(u *user, to string, now time.Time) {
 	u.transitioningTo = to
 	u.lastUpdated = now
-	u.version++
+	s.changed(u)
 }
 
 // settle completes a pending activation, dated when it began: the user's
@@ -331,7 +342,7 @@ func (s *Server) settle(u *user) {
 	}
 	u.status, u.transitioningTo = u.transitioningTo, ""
 	u.statusChanged, u.activated = u.lastUpdated, u.lastUpdated
-	u.version++
+	s.changed(u)
 }
 
 func (s *Server) setStatus(u *user, status string, now time.Time) {
@@ -339,12 +350,12 @@ func (s *Server) setStatus(u *user, status string, now time.Time) {
 		return
 	}
 	u.status = status
-	u.version++
 	u.statusChanged = now
 	u.lastUpdated = now
 	if status == StatusActive && u.activated.IsZero() {
 		u.activated = now
 	}
+	s.changed(u)
 }
 
 func duplicateLogin() *apiError {

@@ -251,6 +251,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, _ []string, 
 		}
 	}
 	s.insertUser(u)
+	s.reindex(u)
 	for _, g := range groups {
 		s.addMember(g, u, now)
 	}
@@ -359,7 +360,7 @@ func (s *Server) writeUser(w http.ResponseWriter, r *http.Request, key string, b
 		u.recoveryQ = in.recoveryQ
 	}
 	u.lastUpdated = now
-	u.version++
+	s.changed(u)
 	w.Header().Set("ETag", etag(u))
 	writeJSON(w, http.StatusOK, s.userJSON(u, s.base(r), true))
 	return nil
@@ -486,6 +487,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, _ []string, _
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		users := s.searchable()
 		match := func(u *user) bool { return !u.deleted && eval(e, false, s.userGetter(u)) }
 		var page []*user
 		var next string
@@ -494,13 +496,13 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, _ []string, _
 			if cursor != nil {
 				cid = cursor.ID
 			}
-			page = pageByID(s.userOrder, userID, cid, limit, match)
+			page = pageByID(users, userID, cid, limit, match)
 			if len(page) == limit {
 				next = encodeCursor(searchCursor{ID: page[len(page)-1].id})
 			}
 		} else {
 			var items []sortedItem[*user]
-			for _, u := range s.userOrder {
+			for _, u := range users {
 				if match(u) {
 					items = append(items, sortedItem[*user]{key: sortKey(s.userGetter(u)(sortBy)), id: u.id, item: u})
 				}
@@ -514,7 +516,11 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, _ []string, _
 				next = encodeCursor(searchCursor{SortBy: sortBy, Desc: desc, Key: last.key, ID: last.id})
 			}
 		}
-		s.writeList(w, r, s.renderUsers(page, base), next)
+		if s.searchLag > 0 {
+			s.writeList(w, r, s.renderIndexed(page, base), next)
+		} else {
+			s.writeList(w, r, s.renderUsers(page, base), next)
+		}
 		return nil
 	}
 
@@ -555,6 +561,16 @@ func (s *Server) renderUsers(page []*user, base string) []any {
 	items := make([]any, 0, len(page))
 	for _, u := range page {
 		items = append(items, s.userJSON(u, base, false))
+	}
+	return items
+}
+
+// renderIndexed renders users as the search index holds them: showing
+// them completes nothing (see userJSON), since they are copies.
+func (s *Server) renderIndexed(page []*user, base string) []any {
+	items := make([]any, 0, len(page))
+	for _, u := range page {
+		items = append(items, s.userView(u, base, false))
 	}
 	return items
 }

@@ -221,10 +221,11 @@ func TestCreateUserInGroups(t *testing.T) {
 }
 
 func TestGetUser(t *testing.T) {
-	h := newHarness(t)
+	h := newHarness(t, WithTokenUser("isaac.brock@example.com"))
 	id := h.createUser("isaac.brock@example.com", "", true)
 	h.createUser("dup@a.example.com", "", true)
 	h.createUser("dup@b.example.com", "", true)
+	h.createUser("me@example.com", "", true) // shortname "me"
 	tests := []struct {
 		name, key string
 		wantID    string
@@ -236,6 +237,8 @@ func TestGetUser(t *testing.T) {
 		{"ambiguous shortname", "dup", ""},
 		{"unknown", "00u000000000000000zz", ""},
 		{"login with encoded slash", url.PathEscape("a/b@example.com"), ""},
+		// spec getUser: "me" is the API token's user, never a shortname
+		{"me", "me", id},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -260,6 +263,15 @@ func TestGetUser(t *testing.T) {
 	if got, want := r.summary(t), "Not found: Resource not found: 00u000000000000000zz (User)"; got != want {
 		t.Errorf("summary = %q, want %q", got, want)
 	}
+}
+
+// TestGetUserMeWithoutTokenUser checks that "me" without a token user is
+// 404, even when it is the unambiguous shortname of a user.
+func TestGetUserMeWithoutTokenUser(t *testing.T) {
+	h := newHarness(t)
+	h.createUser("me@example.com", "", true)
+	h.mustStatus(h.call(http.MethodGet, "/api/v1/users/me", ""), http.StatusNotFound)
+	h.mustStatus(h.call(http.MethodGet, "/api/v1/users/me@example.com", ""), http.StatusOK)
 }
 
 func TestUpdateUser(t *testing.T) {

@@ -1,0 +1,201 @@
+package okta_test
+
+import (
+	"context"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/scimconnect/scimconnect/connector"
+	"github.com/scimconnect/scimconnect/connector/connectortest"
+	"github.com/scimconnect/scimconnect/connector/httpx"
+	"github.com/scimconnect/scimconnect/connector/okta"
+	"github.com/scimconnect/scimconnect/connector/okta/oktasim"
+	"github.com/scimconnect/scimconnect/scim"
+)
+
+// startOktaSim serves an Okta instance over sim.
+func startOktaSim(t *testing.T, sim *oktasim.Server, env connector.Env) *connectortest.Server {
+	t.Helper()
+	typ := okta.Type
+	typ.Simulator = func() connector.Simulator { return okta.NewSimulator(sim) }
+	s := connectortest.Start(t, connectortest.Harness{Type: typ, User: connectortest.DefaultUser}, env)
+	t.Cleanup(func() {
+		if u := sim.Unhandled(); len(u) > 0 {
+			t.Errorf("unmodelled Okta calls: %v", u)
+		}
+	})
+	return s
+}
+
+func createUser(t *testing.T, s *connectortest.Server, userName string) string {
+	t.Helper()
+	code, res := s.Do(t, "POST", "/Users", map[string]any{
+		"schemas":  []string{scim.UserSchema},
+		"userName": userName,
+		"name":     map[string]any{"givenName": "Ada", "familyName": "Lovelace"},
+	})
+	if code != 201 {
+		t.Fatalf("create %s: %d %v", userName, code, res)
+	}
+	return res["id"].(string)
+}
+
+// list sends a filtered list request and returns the ids and totalResults.
+func list(t *testing.T, s *connectortest.Server, filter, extra string) ([]string, int, map[string]any) {
+	t.Helper()
+	code, page := s.Do(t, "GET", "/Users?filter="+url.QueryEscape(filter)+extra, nil)
+	if code != 200 {
+		t.Fatalf("filter %s%s: %d %v", filter, extra, code, page)
+	}
+	var ids []string
+	rs, _ := page["Resources"].([]any)
+	for _, r := range rs {
+		ids = append(ids, r.(map[string]any)["id"].(string))
+	}
+	return ids, int(page["totalResults"].(float64)), page
+}
+
+// pathRecorder keeps the paths of the target calls it observes.
+type pathRecorder struct {
+	mu    sync.Mutex
+	paths []string
+}
+
+func (r *pathRecorder) ObserveTargetCall(_ context.Context, c httpx.Call) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.paths = append(r.paths, c.Path)
+}
+
+func (r *pathRecorder) get() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return slices.Clone(r.paths)
+}
+
+// oktaCalls returns the simulator's calls since the last reset, as
+// "METHOD path" with "?search" when the call searched.
+func oktaCalls(sim *oktasim.Server) []string {
+	var out []string
+	for _, r := range sim.Requests() {
+		c := r.Method + " " + r.Path
+		if r.Query.Has("search") {
+			c += "?search"
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// TestUserNameEqAfterCreate is what Entra and Okta as SCIM clients do:
+// create a user, then look it up with userName eq at once. Okta's search
+// is eventually consistent; the lookup reads the user by login, which is
+// not.
+func TestUserNameEqAfterCreate(t *testing.T) {
+	sim := oktasim.New(oktasim.WithSearchLag(10))
+	paths := &pathRecorder{}
+	s := startOktaSim(t, sim, connector.Env{TargetObserver: paths})
+	id := createUser(t, s, "ada.lovelace@example.com")
+	for _, tc := range []struct{ filter, login string }{
+		{`userName eq "ada.lovelace@example.com"`, "ada.lovelace@example.com"},
+		{`userName eq "Ada.Lovelace@EXAMPLE.com"`, "Ada.Lovelace@EXAMPLE.com"},
+		{`userName eq "ada.lovelace@example.com" and active eq true`, "ada.lovelace@example.com"},
+		{`name.familyName eq "Lovelace" and userName eq "ada.lovelace@example.com"`, "ada.lovelace@example.com"},
+	} {
+		sim.ResetRequests()
+		ids, total, _ := list(t, s, tc.filter, "")
+		if diff := cmp.Diff([]string{id}, ids); diff != "" || total != 1 {
+			t.Errorf("%s right after create: totalResults %d, ids (-want +got):\n%s", tc.filter, total, diff)
+		}
+		if diff := cmp.Diff([]string{"GET /api/v1/users/" + tc.login}, oktaCalls(sim)); diff != "" {
+			t.Errorf("%s: Okta calls (-want +got):\n%s", tc.filter, diff)
+		}
+	}
+	// The audit log gets the call's path by its label: no login in it.
+	for _, p := range paths.get() {
+		if strings.Contains(p, "lovelace") {
+			t.Errorf("target call reported as %s", p)
+		}
+	}
+	if !slices.Contains(paths.get(), "/api/v1/users/{login}") {
+		t.Errorf("no call reported as /api/v1/users/{login}: %v", paths.get())
+	}
+	// The other clauses are evaluated on the user read.
+	if ids, total, _ := list(t, s, `userName eq "ada.lovelace@example.com" and name.familyName eq "Byron"`, ""); len(ids) != 0 || total != 0 {
+		t.Errorf("and with a false clause: %v, totalResults %d", ids, total)
+	}
+}
+
+// TestUserNameEqNotALogin covers values Okta's getUser resolves to a user
+// whose login is another (a shortname, an id, "me"), a value it does not
+// know (404), and logins it cannot read (with "/"): only a user whose
+// login is the value answers.
+func TestUserNameEqNotALogin(t *testing.T) {
+	sim := oktasim.New(oktasim.WithTokenUser("admin@example.com"))
+	s := startOktaSim(t, sim, connector.Env{})
+	admin := createUser(t, s, "admin@example.com")
+	ada := createUser(t, s, "ada.lovelace@example.com")
+	slash := createUser(t, s, "a/b@example.com")
+	for _, tc := range []struct {
+		name, value string
+		want        []string
+		calls       []string
+	}{
+		// getUser finds ada by her shortname; a search confirms no
+		// login is "ada.lovelace"
+		{"shortname", "ada.lovelace", nil, []string{"GET /api/v1/users/ada.lovelace", "GET /api/v1/users?search"}},
+		{"id", ada, nil, []string{"GET /api/v1/users/" + ada, "GET /api/v1/users?search"}},
+		{"id of the token's user", admin, nil, []string{"GET /api/v1/users/" + admin, "GET /api/v1/users?search"}},
+		// "me" is the token's user (admin): not read, searched
+		{"me", "me", nil, []string{"GET /api/v1/users?search"}},
+		{"404", "nobody@example.com", nil, []string{"GET /api/v1/users/nobody@example.com"}},
+		{"slash", "a/b@example.com", []string{slash}, []string{"GET /api/v1/users?search"}},
+		{"slash, other case", "A/B@example.com", []string{slash}, []string{"GET /api/v1/users?search"}},
+		{"login", "admin@example.com", []string{admin}, []string{"GET /api/v1/users/admin@example.com"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sim.ResetRequests()
+			ids, total, _ := list(t, s, `userName eq "`+tc.value+`"`, "")
+			if diff := cmp.Diff(tc.want, ids); diff != "" || total != len(tc.want) {
+				t.Errorf("totalResults %d, ids (-want +got):\n%s", total, diff)
+			}
+			if diff := cmp.Diff(tc.calls, oktaCalls(sim)); diff != "" {
+				t.Errorf("Okta calls (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestUserNameEqPaging checks the SCIM paging parameters on a lookup by
+// login: totalResults is 0 or 1, a startIndex past it gives an empty page
+// with the total, count=0 only the total (RFC 7644 §3.4.2.4).
+func TestUserNameEqPaging(t *testing.T) {
+	sim := oktasim.New(oktasim.WithSearchLag(10))
+	s := startOktaSim(t, sim, connector.Env{})
+	id := createUser(t, s, "ada.lovelace@example.com")
+	f := `userName eq "ada.lovelace@example.com"`
+	for _, tc := range []struct {
+		name, extra string
+		want        []string
+	}{
+		{"first", "&startIndex=1&count=1", []string{id}},
+		{"past the end", "&startIndex=2", nil},
+		{"count 0", "&count=0", nil},
+		{"cursor", "&cursor=&count=5", []string{id}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ids, total, page := list(t, s, f, tc.extra)
+			if diff := cmp.Diff(tc.want, ids); diff != "" || total != 1 {
+				t.Errorf("totalResults %d (want 1), ids (-want +got):\n%s", total, diff)
+			}
+			if c, ok := page["nextCursor"]; ok {
+				t.Errorf("nextCursor %v on the only page", c)
+			}
+		})
+	}
+}

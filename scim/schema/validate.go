@@ -51,7 +51,8 @@ var (
 //     under different spellings.
 //   - In Create and Replace mode "schemas" must be an array of strings that
 //     holds the core schema URN and only URNs of this resource type, and
-//     must list every extension that has data. In every mode the output's
+//     must list every extension that has data; Microsoft Entra's legacy
+//     ".../ResourceManagement/ADSCIM/..." group schema URI is ignored. In every mode the output's
 //     "schemas" is recomputed: the core URN, then each extension with data.
 //   - readOnly attributes and sub-attributes (id, meta, groups,
 //     manager.displayName) are dropped silently, as RFC 7643 §7 lets the
@@ -523,7 +524,7 @@ func (v *validator) checkSchemas(given any) *scim.Error {
 		switch s := v.rt.SchemaByURN(urn); {
 		case s == v.rt.Schema:
 			hasCore = true
-		case s == nil:
+		case s == nil && !legacyEntraSchema(urn):
 			unknown = append(unknown, strconv.Quote(urn))
 		}
 	}
@@ -534,6 +535,17 @@ func (v *validator) checkSchemas(given any) *scim.Error {
 		return scim.BadRequest(scim.InvalidSyntax, "attribute \"schemas\" must contain %q", v.rt.Schema.ID)
 	}
 	return nil
+}
+
+// legacyEntraSchema reports whether urn is the schema URI Microsoft Entra
+// ID's older provisioning jobs list in "schemas" when they create a group
+// ("http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/Group",
+// ".../ADSCIM/2.0/Group" in Microsoft's SCIM tutorial). It names no
+// attributes of its own, so it is ignored rather than refused: refusing it
+// fails every group Entra provisions that way.
+func legacyEntraSchema(urn string) bool {
+	const prefix = "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/"
+	return len(urn) > len(prefix) && strings.EqualFold(urn[:len(prefix)], prefix)
 }
 
 // checkListed checks that "schemas" lists every extension with data.

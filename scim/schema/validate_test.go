@@ -197,6 +197,17 @@ func TestValidateValid(t *testing.T) {
 			}`,
 		},
 		{
+			// Microsoft's SCIM tutorial (Create Group), and Entra's older
+			// provisioning jobs, list a legacy schema URI of their own.
+			name: "Entra group create with its legacy schema URI",
+			rt:   GroupResourceType(),
+			body: `{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group", "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group",
+			                    "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/Group"],
+			        "externalId": "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159", "displayName": "displayName", "meta": {"resourceType": "Group"}}`,
+			wantJSON: `{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+			            "externalId": "8aa1a0c0-c4c3-4bc0-b4a5-2ef676900159", "displayName": "displayName"}`,
+		},
+		{
 			name: "case-insensitive names are canonicalized",
 			body: `{
 			  "SCHEMAS": ["URN:IETF:PARAMS:SCIM:SCHEMAS:CORE:2.0:USER",
@@ -509,6 +520,12 @@ func TestValidateErrors(t *testing.T) {
 			body:     `{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:example:other"], "userName": "u"}`,
 			scimType: scim.InvalidSyntax,
 			detail:   `attribute "schemas" holds schemas unknown to resource type User: "urn:example:other"`,
+		},
+		{
+			name:     "schemas with a look-alike of Entra's legacy group schema",
+			body:     `{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "http://schemas.microsoft.com/2006/11/ResourceManagement/Other/Group"], "userName": "u"}`,
+			scimType: scim.InvalidSyntax,
+			detail:   `attribute "schemas" holds schemas unknown to resource type User: "http://schemas.microsoft.com/2006/11/ResourceManagement/Other/Group"`,
 		},
 		{
 			name:     "schemas with the Group schema on a user",

@@ -122,8 +122,10 @@ func TestPatch(t *testing.T) {
 			status   int
 			scimType string
 		}{
-			// RFC 7644 §3.5.2.3: a filter that matches nothing on replace is noTarget.
-			{"replace no match", []map[string]any{{"op": "replace", "path": `emails[type eq "other"].value`, "value": "x@example.com"}}, http.StatusBadRequest, "noTarget"},
+			// RFC 7644 §3.5.2.3: a filter that matches nothing on replace is
+			// noTarget (a sub-attribute after an eq filter is created instead,
+			// see TestEntra).
+			{"replace no match", []map[string]any{{"op": "replace", "path": `emails[type eq "other"]`, "value": map[string]any{"value": "x@example.com"}}}, http.StatusBadRequest, "noTarget"},
 			// RFC 7644 §3.5.2.2: remove without a path is noTarget.
 			{"remove without path", []map[string]any{{"op": "remove"}}, http.StatusBadRequest, "noTarget"},
 			{"unknown attribute", []map[string]any{{"op": "replace", "path": "noSuchAttribute", "value": "x"}}, http.StatusBadRequest, "invalidPath"},

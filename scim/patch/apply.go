@@ -510,7 +510,27 @@ func (ap *applier) writeFiltered(op string, t target, v any) error {
 		}
 	case OpReplace:
 		if len(matched) == 0 {
-			return scim.BadRequest(scim.NoTarget, "no value matches the filter")
+			if isEmpty(v) || v == "" {
+				// Clearing what is not there: nothing to do, as for remove.
+				// The Entra SCIM Validator clears every mapped attribute
+				// with "" and then null, typed values that were never set
+				// included.
+				break
+			}
+			if t.filterSub == nil {
+				return scim.BadRequest(scim.NoTarget, "no value matches the filter")
+			}
+			// attr[filter].sub names a sub-attribute that does not exist
+			// yet, which RFC 7644 §3.5.2.3 treats as an add. Microsoft
+			// Entra sends "Replace" for emails[type eq "work"].value to a
+			// user without a work email (it chooses Add or Replace from
+			// its own records), and expects the value to be created.
+			elem, ok := elementFromFilter(a, t.filter)
+			if !ok {
+				return scim.BadRequest(scim.NoTarget, "no value matches the filter, and a new value can only be built from eq comparisons joined by and")
+			}
+			arr = append(arr, elem)
+			matched = []int{len(arr) - 1}
 		}
 		switch {
 		case t.filterSub != nil && v == nil:

@@ -170,6 +170,23 @@ func TestApply(t *testing.T) {
 			},
 		},
 		{
+			name: "Entra replace with filter matching nothing creates the value",
+			ops:  `[{"op":"Replace","path":"addresses[type eq \"work\"].locality","value":"Berlin"},{"op":"Replace","path":"phoneNumbers[type eq \"mobile\"].value","value":"+49 170 1"}]`,
+			want: func(t *testing.T) map[string]any {
+				return edit(t, sampleUser, func(m map[string]any) {
+					m["addresses"] = []any{map[string]any{"type": "work", "locality": "Berlin"}}
+					m["phoneNumbers"] = []any{map[string]any{"type": "mobile", "value": "+49 170 1"}}
+				})
+			},
+		},
+		{
+			name: "SCIM Validator clears values that were never set",
+			ops: `[{"op":"replace","path":"phoneNumbers[type eq \"fax\"].value","value":""},{"op":"replace","path":"addresses[type eq \"work\"].streetAddress","value":null},
+				{"op":"replace","path":"emails[type eq \"other\"]","value":null},{"op":"replace","path":"ims[type eq \"xmpp\"]","value":[]},
+				{"op":"replace","path":"title","value":null}]`,
+			want: func(t *testing.T) map[string]any { return obj(t, sampleUser) },
+		},
+		{
 			name: "add with an and-of-eq filter creates from every comparison",
 			ops:  `[{"op":"add","path":"phoneNumbers[type eq \"work\" and primary eq true].value","value":"+49 30 1"}]`,
 			want: func(t *testing.T) map[string]any {
@@ -571,7 +588,8 @@ func TestApplyErrors(t *testing.T) {
 		{"filter with a mistyped comparison", nil, "", `[{"op":"remove","path":"emails[primary gt true]"}]`, scim.InvalidPath, nil},
 		{"sub-attribute of a multi-valued attribute without filter", nil, "", `[{"op":"replace","path":"emails.value","value":"x"}]`, scim.InvalidPath, []string{"select values with a filter"}},
 		{"replace with a filter matching nothing", nil, "", `[{"op":"replace","path":"displayName","value":"x"},{"op":"replace","path":"emails[type eq \"other\"]","value":{"value":"a@b.c"}}]`, scim.NoTarget, []string{`operation 2 (replace "emails[type eq \"other\"]"): no value matches the filter`}},
-		{"replace sub-attribute with a filter matching nothing", nil, "", `[{"op":"replace","path":"addresses[type eq \"work\"].locality","value":"x"}]`, scim.NoTarget, []string{"no value matches"}},
+		{"replace sub-attribute with a non-eq filter matching nothing", nil, "", `[{"op":"replace","path":"addresses[type ne \"work\"].locality","value":"x"}]`, scim.NoTarget, []string{"no value matches", "eq comparisons joined by and"}},
+		{"replace sub-attribute with a filter on a value matching nothing", nil, "", `[{"op":"replace","path":"emails[value eq \"x@y.z\" or type eq \"other\"].display","value":"x"}]`, scim.NoTarget, nil},
 		{"add with a non-eq filter matching nothing", nil, "", `[{"op":"add","path":"emails[type ne \"work\" and type ne \"home\"].value","value":"x"}]`, scim.NoTarget, []string{"eq comparisons joined by and"}},
 		{"add with an or filter matching nothing", nil, "", `[{"op":"add","path":"addresses[type eq \"work\" or type eq \"home\"].locality","value":"x"}]`, scim.NoTarget, nil},
 		{"add with contradictory eq filter matching nothing", nil, "", `[{"op":"add","path":"addresses[type eq \"work\" and type eq \"home\"].locality","value":"x"}]`, scim.NoTarget, nil},

@@ -50,8 +50,13 @@
 //     as they do with a path. Okta sends {"op":"replace","value":{"active":false}}.
 //   - replace with path: sets the attribute; a multi-valued attribute gets
 //     the whole new array. With a value filter, matched values are replaced
-//     (or their sub-attribute, when the path has one); a filter matching
-//     nothing is noTarget, as RFC 7644 §3.5.2.3 requires.
+//     (or their sub-attribute, when the path has one). When the filter
+//     matches nothing: a null or empty value ("", [], {}) clears nothing
+//     and succeeds; a path with a sub-attribute after the filter
+//     (emails[type eq "work"].value) names a sub-attribute that does not
+//     exist yet, which RFC 7644 §3.5.2.3 treats as an add, so the value is
+//     created as add creates it; any other is noTarget, as RFC 7644
+//     §3.5.2.3 requires.
 //   - replace with null or [] removes the attribute (RFC 7643 §2.5).
 //   - remove: removes the attribute, the sub-attribute, the matched values
 //     or the sub-attribute of matched values. With a value on a
@@ -108,10 +113,12 @@
 // are passed on exactly as the client sent them; an unquoted numeric id in
 // a filter (members[value eq 12345]) is taken as the string "12345".
 //
-// # Known deviation from some clients
+// # Microsoft Entra
 //
-// Microsoft Entra usually sends "Add" for emails[type eq "work"].value,
-// which creates the value when missing. A "Replace" on a filter matching
-// nothing is noTarget, as RFC 7644 §3.5.2.3 requires, even though some
-// servers treat it as an add.
+// Entra chooses "Add" or "Replace" for emails[type eq "work"].value from
+// its own records, not from the resource: Microsoft's answer to client
+// authors is to support both. So either creates the value when it is
+// missing. Its SCIM Validator clears each mapped attribute with
+// {"op":"replace","path":...,"value":""} and then null, typed values the
+// user never had included; those succeed and change nothing.
 package patch

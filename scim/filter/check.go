@@ -125,8 +125,12 @@ func checkCompare(c *Compare, rt *schema.ResourceType, parent *schema.Attribute,
 		if c.Op == Pr {
 			return nil
 		}
+		// A complex attribute compared directly compares its "value"
+		// sub-attribute: RFC 7644 §3.4.2.2 for multi-valued ones, and
+		// Entra asks `id eq "…" and manager eq "…"` of the enterprise
+		// manager.
 		v := attr.Sub("value")
-		if !attr.MultiValued || v == nil {
+		if v == nil {
 			return invalid("attribute %q is complex: compare one of its sub-attributes", name)
 		}
 		attr, name = v, name+".value"

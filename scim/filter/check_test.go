@@ -75,6 +75,8 @@ func TestCheckValid(t *testing.T) {
 		`groups[$ref pr] and photos.value sw "https://"`,
 		`userName gt "a" and profileUrl co "example"`,
 		`name[givenName eq "Barbara"]`,
+		// Entra's reference check: the manager's "value" (tutorial).
+		`id eq 54D382A4-2050-4C03-94D1-E769F1D15682 and manager eq 2819c223-7f76-453a-919d-413861904646`,
 	}
 	for _, s := range tests {
 		t.Run(s, func(t *testing.T) {

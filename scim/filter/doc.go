@@ -23,7 +23,10 @@
 //     400, scimType invalidFilter (invalidPath for PATCH paths) and the
 //     1-based character position of what was wrong and what was expected;
 //   - leniency for real clients where it is unambiguous: Microsoft Entra ID
-//     sends unquoted values (`externalId eq jyoung`), which parse as strings;
+//     sends unquoted values (`externalId eq jyoung`), which parse as strings,
+//     and names a matching attribute as in its mappings
+//     (`emails[type eq "work"].value eq "x"`), which parses as
+//     `emails[type eq "work" and value eq "x"]`;
 //     keywords, operators and literals are case-insensitive, whitespace is
 //     free;
 //   - an AST that keeps the client's spelling of paths (resolved later
@@ -60,7 +63,10 @@
 // token is unambiguous; a value that is neither a JSON string, number,
 // true, false nor null is taken as an unquoted string. Inside brackets the
 // paths name sub-attributes of the value path's attribute, so they carry
-// neither URN nor sub-attribute, and value paths do not nest.
+// neither URN nor sub-attribute, and value paths do not nest. A value path
+// followed by "." and a sub-attribute takes a comparison of that
+// sub-attribute, which joins the bracketed filter with "and" (Microsoft
+// Entra ID's `emails[type eq "work"].value eq "x"`).
 //
 // # Rendering
 //

@@ -22,6 +22,7 @@ var filterSeeds = []string{
 	`userType ne "Employee" and not (emails co "example.com" or emails.value co "example.org")`,
 	`userType eq "Employee" and emails[type eq "work" and value co "@example.com"]`,
 	`emails[type eq "work" and value co "@example.com"] or ims[type eq "xmpp" and value co "@foo.com"]`,
+	`emails[type eq "work"].value eq "a@b.c" and id eq 2819c223 and manager eq 26118915`,
 	`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.value eq "x"`,
 	`a pr or b pr and c pr`,
 	`not(a pr)`,

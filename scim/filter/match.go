@@ -21,8 +21,9 @@ import (
 //     json.Number; dateTimes chronologically (RFC 3339, with or without
 //     fractional seconds); booleans with eq and ne only;
 //   - a multi-valued attribute matches when any of its values matches; a
-//     multi-valued complex attribute compared without a sub-attribute
-//     compares its "value" sub-attribute (`emails co "example.com"`);
+//     complex attribute with a "value" sub-attribute compared without a
+//     sub-attribute compares that (`emails co "example.com"`, Entra's
+//     `manager eq "id"`);
 //   - a value path `emails[type eq "work" and value co "@x"]` matches when
 //     one element satisfies the whole inner filter;
 //   - pr means present and not null, "", [] or {}; `eq null` means not
@@ -248,11 +249,11 @@ func prepareOperand(v any, attr *schema.Attribute) any {
 func matchCompare(c *Compare, v any, top, sub *schema.Attribute, operand any) bool {
 	if sub == nil && top.Type == schema.Complex && c.Op != Pr && c.Value != nil {
 		// RFC 7644 §3.4.2.2: a complex multi-valued attribute compared
-		// directly compares its "value" sub-attribute. Other complex
-		// attributes equal no value (Check rejects such filters).
-		if top.MultiValued {
-			sub = top.Sub("value")
-		}
+		// directly compares its "value" sub-attribute; so does a
+		// single-valued one that has it (Entra's `manager eq "id"`).
+		// Other complex attributes equal no value (Check rejects such
+		// filters).
+		sub = top.Sub("value")
 		if sub == nil {
 			return c.Op == Ne
 		}

@@ -259,7 +259,13 @@ func TestMatch(t *testing.T) {
 		{`URN:IETF:PARAMS:SCIM:SCHEMAS:EXTENSION:ENTERPRISE:2.0:USER:EMPLOYEENUMBER eq "701984"`, true},
 		{`employeeNumber eq "701984" and department co "tour"`, true},
 		{`manager.displayName eq "JOHN SMITH"`, true},
-		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager eq "26118915-6090-4610-87e4-49d8ca9f808d"`, false}, // single-valued complex: no "value" rule
+		// A complex attribute compared directly compares its "value", as
+		// Entra's reference check asks (`id eq X and manager eq Y`).
+		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager eq "26118915-6090-4610-87e4-49d8ca9f808d"`, true},
+		{`id eq 2819c223-7f76-453a-919d-413861904646 and manager eq 26118915-6090-4610-87e4-49d8ca9f808d`, true},
+		{`manager eq "someone-else"`, false},
+		{`manager ne "someone-else"`, true},
+		{`name eq "Barbara"`, false}, // no "value" sub-attribute (Check rejects it)
 
 		// Case-insensitive names.
 		{`USERNAME eq "bjensen@example.com" and NAME.GIVENNAME eq "barbara"`, true},

@@ -281,9 +281,42 @@ func (p *parser) parsePrimary(inBrackets bool) (Expr, error) {
 	}
 	p.skipSpace()
 	if !p.atEnd() && p.src[p.pos] == '[' {
-		return p.parseValuePath(path, start, inBrackets)
+		vp, err := p.parseValuePath(path, start, inBrackets)
+		if err != nil || p.atEnd() || p.src[p.pos] != '.' {
+			return vp, err
+		}
+		return p.parseValuePathSub(vp.(*ValuePath))
 	}
 	return p.parseComparison(path, start)
+}
+
+// parseValuePathSub parses the comparison after `attr[filter].sub`, a form
+// outside the ABNF that Microsoft Entra ID sends when a user's work email
+// is the matching attribute: `emails[type eq "work"].value eq "x"`. It
+// means one element satisfies both, so it becomes
+// `emails[type eq "work" and value eq "x"]`.
+func (p *parser) parseValuePathSub(vp *ValuePath) (Expr, error) {
+	off := p.pos
+	p.pos++ // "."
+	subStart := p.pos
+	for p.pos < len(p.src) && isPathChar(p.src[p.pos]) {
+		p.pos++
+	}
+	sub := p.src[subStart:p.pos]
+	if !isAttrName(sub) {
+		if sub == "" {
+			return nil, p.errorf(subStart, "expected a sub-attribute name after \"].\", found %s", p.found(subStart))
+		}
+		return nil, p.errorf(subStart, "expected a sub-attribute name after \"].\", found %q", sub)
+	}
+	if err := p.addNode(off); err != nil {
+		return nil, err
+	}
+	cmp, err := p.parseComparison(AttrPath{Attr: sub}, subStart)
+	if err != nil {
+		return nil, err
+	}
+	return &ValuePath{Path: vp.Path, Filter: &And{Left: vp.Filter, Right: cmp}}, nil
 }
 
 // parseGroup parses "(" FILTER ")" at the current position.

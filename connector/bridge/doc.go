@@ -47,7 +47,11 @@
 // Resource.MaxScan objects, else 400 tooMany), evaluates the whole filter
 // with scim/filter and pages in memory. Filters on attributes the target
 // does not return, or that only an Expander computes (Okta's groups), are
-// 400 invalidFilter: the connector cannot answer them.
+// 400 invalidFilter: the connector cannot answer them. A filter holding
+// `id eq "x"` (alone or in a top-level "and") is answered from one Get of
+// that object, expanded for the attributes the filter names, so that
+// Microsoft Entra's reference checks (`id eq "g" and members eq "u"`)
+// work on computed attributes too.
 //
 // A target whose search lags behind its writes but that reads an object
 // by a key consistently (Okta: a user by login) implements KeyReader: a

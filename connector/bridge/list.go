@@ -27,6 +27,9 @@ func (b *backend) List(ctx context.Context, q *provider.ListQuery) (*provider.Li
 	if err := b.require(OpList); err != nil {
 		return nil, err
 	}
+	if id, ok := attrEq(q.Filter, b.rt.Schema.ID, "id"); ok && b.decl.Ops.Has(OpGet) {
+		return b.listByID(ctx, q, id)
+	}
 	if err := b.checkFilterable(q.Filter); err != nil {
 		return nil, err
 	}
@@ -38,7 +41,7 @@ func (b *backend) List(ctx context.Context, q *provider.ListQuery) (*provider.Li
 		return b.pageInMemory(ctx, q, objs)
 	}
 	if b.ext != nil && mentions(q.Filter, "externalId") {
-		if ext, ok := externalIDEq(q.Filter); ok {
+		if ext, ok := attrEq(q.Filter, b.rt.Schema.ID, "externalId"); ok {
 			return b.listByExternalID(ctx, q, ext)
 		}
 		return b.listScan(ctx, q, "")
@@ -137,24 +140,6 @@ func mentions(f filter.Expr, attr string) bool {
 	return found
 }
 
-// externalIDEq finds `externalId eq "x"` at the top of f or in one of its
-// top-level conjunctions.
-func externalIDEq(f filter.Expr) (string, bool) {
-	switch e := f.(type) {
-	case *filter.Compare:
-		if e.Op == filter.Eq && strings.EqualFold(e.Path.Attr, "externalId") && e.Path.Sub == "" {
-			s, ok := e.Value.(string)
-			return s, ok
-		}
-	case *filter.And:
-		if s, ok := externalIDEq(e.Left); ok {
-			return s, true
-		}
-		return externalIDEq(e.Right)
-	}
-	return "", false
-}
-
 // readKey answers a filter holding `<key> eq "v"` from the target's
 // consistent key read (KeyReader); ok false when it does not apply.
 func (b *backend) readKey(ctx context.Context, f filter.Expr) ([]map[string]any, bool, error) {
@@ -176,8 +161,9 @@ func (b *backend) readKey(ctx context.Context, f filter.Expr) ([]map[string]any,
 	return []map[string]any{obj}, true, nil
 }
 
-// attrEq finds `attr eq "v"` on a core schema attribute (no sub-attribute)
-// at the top of f or among the clauses of its top-level "and".
+// attrEq finds `attr eq "v"` on an attribute of the core schema urn or a
+// common one (no sub-attribute) at the top of f or among the clauses of
+// its top-level "and".
 func attrEq(f filter.Expr, urn, attr string) (string, bool) {
 	switch e := f.(type) {
 	case *filter.Compare:
@@ -192,6 +178,33 @@ func attrEq(f filter.Expr, urn, attr string) (string, bool) {
 		return attrEq(e.Right, urn, attr)
 	}
 	return "", false
+}
+
+// listByID answers a filter holding `id eq` from one read of that object,
+// computed attributes included: Microsoft Entra checks a reference this
+// way (`id eq "g" and members eq "u"`, `id eq "u" and manager eq "m"`),
+// and the group's members, which no listing returns, cost only that one
+// object's expansion here.
+func (b *backend) listByID(ctx context.Context, q *provider.ListQuery, id string) (*provider.ListResult, error) {
+	obj, err := b.t.Get(ctx, id)
+	if err != nil {
+		if isNotFound(err) {
+			return b.pageInMemory(ctx, q, nil)
+		}
+		return nil, b.targetErr("get", err)
+	}
+	if e, ok := b.t.(Expander); ok {
+		var paths []string
+		walk(q.Filter, func(p filter.AttrPath) { paths = append(paths, p.String()) })
+		want, err := b.rt.NewProjection(paths, nil)
+		if err != nil {
+			return nil, fmt.Errorf("projection of the filter's attributes: %w", err)
+		}
+		if err := e.Expand(ctx, obj, want); err != nil {
+			return nil, b.targetErr("read computed attributes", err)
+		}
+	}
+	return b.pageInMemory(ctx, q, []map[string]any{obj})
 }
 
 // listByExternalID answers a filter holding `externalId eq` from the

@@ -49,3 +49,58 @@ func TestGroupPresenceFilter(t *testing.T) {
 		}
 	}
 }
+
+// TestReferenceFilters runs Microsoft Entra's reference checks against the
+// simulator: `id eq "g" and members eq "u"` on Groups and `id eq "u" and
+// manager eq "m"` on Users (values unquoted, as Microsoft's SCIM tutorial
+// shows them). Okta lists no group's members, so only a filter naming the
+// group's id can be answered, from that one group.
+func TestReferenceFilters(t *testing.T) {
+	s := connectortest.Start(t, connectortest.Harness{Type: okta.Type, User: connectortest.DefaultUser}, connector.Env{})
+	create := func(path string, body map[string]any) string {
+		t.Helper()
+		code, res := s.Do(t, "POST", path, body)
+		if code != 201 {
+			t.Fatalf("POST %s: %d %v", path, code, res)
+		}
+		return res["id"].(string)
+	}
+	boss := create("/Users", connectortest.DefaultUser(1))
+	member := connectortest.DefaultUser(2)
+	member["schemas"] = []string{scim.UserSchema, scim.EnterpriseUserSchema}
+	member[scim.EnterpriseUserSchema] = map[string]any{"manager": map[string]any{"value": boss}}
+	user := create("/Users", member)
+	other := create("/Users", connectortest.DefaultUser(3))
+	group := create("/Groups", map[string]any{"schemas": []string{scim.GroupSchema}, "displayName": "Reference Checks"})
+	code, res := s.Do(t, "PATCH", "/Groups/"+group, map[string]any{
+		"schemas":    []string{scim.PatchOpSchema},
+		"Operations": []any{map[string]any{"op": "Add", "path": "members", "value": []any{map[string]any{"value": user}}}},
+	})
+	if code != 200 && code != 204 {
+		t.Fatalf("add member: %d %v", code, res)
+	}
+	for _, tc := range []struct {
+		path, filter string
+		want         int
+	}{
+		{"/Groups?excludedAttributes=members&filter=", "id eq " + group + " and members eq " + user, 1},
+		{"/Groups?attributes=id&filter=", `id eq "` + group + `" and members eq "` + other + `"`, 0},
+		{"/Groups?filter=", `members[value eq "` + user + `"] and id eq "` + group + `"`, 1},
+		{"/Groups?filter=", `id eq "00g0000000nosuch000" and members eq "` + user + `"`, 0},
+		{"/Users?attributes=id&filter=", "id eq " + user + " and manager eq " + boss, 1},
+		{"/Users?attributes=id&filter=", "id eq " + user + " and manager eq " + other, 0},
+	} {
+		code, page := s.Do(t, "GET", tc.path+url.QueryEscape(tc.filter), nil)
+		if code != 200 {
+			t.Errorf("filter %s: %d %v", tc.filter, code, page)
+			continue
+		}
+		if got := int(page["totalResults"].(float64)); got != tc.want {
+			t.Errorf("filter %s: totalResults = %d, want %d", tc.filter, got, tc.want)
+		}
+	}
+	// Without the id, answering would read every group's members: refused.
+	if code, page := s.Do(t, "GET", "/Groups?filter="+url.QueryEscape(`members eq "`+user+`"`), nil); code != 400 {
+		t.Errorf("members eq without id: %d %v, want 400", code, page)
+	}
+}

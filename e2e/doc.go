@@ -3,9 +3,10 @@
 // The tests build the scimconnect binary once, start `scimconnect demo` as a
 // real process on a free loopback port with its own data directory, read
 // the base URL and bearer token from the state file, and talk to the
-// built-in `local` connector over real HTTP, exactly as a provisioning
-// client (Microsoft Entra ID, Okta) would. Nothing in the product is
-// imported: a test passes only if the gateway speaks the protocol.
+// built-in `local` connector (TestEntra also to the `okta` instance) over
+// real HTTP, exactly as a provisioning client (Microsoft Entra ID, Okta)
+// would. Nothing in the product is imported: a test passes only if the
+// gateway speaks the protocol.
 //
 // Covered, each against the RFC section it relies on:
 //   - discovery: /ServiceProviderConfig, /ResourceTypes, /Schemas (RFC 7643 §5–§7, RFC 7644 §4);
@@ -14,6 +15,9 @@
 //   - filters, sorting, index paging, projection and POST .search (RFC 7644 §3.4);
 //   - cursor paging (RFC 9865);
 //   - PATCH in Entra and Okta dialects, errors and atomicity (RFC 7644 §3.5.2);
+//   - Microsoft Entra ID's requests (tutorial examples, PATCH with and
+//     without aadOptscim062020, reference checks, SCIM Validator manager and
+//     null updates) against both demo instances, local and okta;
 //   - Groups, members and the computed User.groups (RFC 7643 §4.1.2, §4.2);
 //   - ETags and conditional requests (RFC 7644 §3.14);
 //   - Bulk with bulkId references and limits (RFC 7644 §3.7);

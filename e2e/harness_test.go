@@ -203,6 +203,25 @@ func startDemo(t *testing.T, dataDir, statePath string) *demo {
 	return d
 }
 
+// instance returns a client of another instance of the same demo process
+// (the demo also runs "okta", over its simulator). It shares the process:
+// only the original stops it.
+func (d *demo) instance(t *testing.T, name string) *demo {
+	t.Helper()
+	st, err := readStateFile(d.StateFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, in := range st.Instances {
+		if in.Name == name && strings.HasPrefix(in.SCIMBaseURL, d.Origin+"/") {
+			return &demo{DataDir: d.DataDir, StateFile: d.StateFile, Origin: d.Origin, BaseURL: in.SCIMBaseURL, Token: in.Token,
+				output: d.output, exited: d.exited, client: d.client}
+		}
+	}
+	t.Fatalf("state file %s names no instance %q of %s", d.StateFile, name, d.Origin)
+	return nil
+}
+
 func readStateFile(path string) (*stateFile, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {

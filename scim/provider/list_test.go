@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -256,6 +257,56 @@ func TestSearch(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRootSearchUncountedTotals: a root search over backends whose totals
+// are lower bounds (connectors over targets that cannot count, such as
+// Okta) still answers every resource once and in order to a client paging
+// with startIndex while startIndex <= totalResults, and totalResults never
+// falls below the results up to the page's end.
+func TestRootSearchUncountedTotals(t *testing.T) {
+	f := newFixture(t)
+	f.users.uncounted = true
+	f.groups.uncounted = true
+	f.seedUsers(t, 5)
+	f.createGroup(t, "g1")
+	f.createGroup(t, "g2")
+	all := []string{"u1", "u2", "u3", "u4", "u5", "g1", "g2"}
+	for _, how := range []string{"POST /.search", "GET /"} {
+		for count := 1; count <= len(all)+1; count++ {
+			t.Run(fmt.Sprintf("%s count=%d", how, count), func(t *testing.T) {
+				var got []string
+				for start := 1; start <= 4*len(all); start += count {
+					body := url.Values{"startIndex": {strconv.Itoa(start)}, "count": {strconv.Itoa(count)}}
+					res := f.do(t, "GET", "/?"+body.Encode(), "")
+					if how == "POST /.search" {
+						res = f.do(t, "POST", "/.search", searchBody(t, body))
+					}
+					p := listPage(t, res)
+					got = append(got, p.names...)
+					end := start - 1 + len(p.names)
+					if p.total < end {
+						t.Errorf("startIndex=%d: totalResults = %d, below the %d results up to this page's end", start, p.total, end)
+					}
+					if end < len(all) && p.total <= end {
+						t.Errorf("startIndex=%d: totalResults = %d says nothing follows result %d of %d", start, p.total, end, len(all))
+					}
+					if start+count > p.total {
+						break
+					}
+				}
+				if !cmp.Equal(got, all) {
+					t.Errorf("paged through %v, want %v", got, all)
+				}
+			})
+		}
+	}
+	t.Run("one page holds everything", func(t *testing.T) {
+		p := listPage(t, f.do(t, "GET", "/", ""))
+		if p.total != len(all) || !cmp.Equal(p.names, all) {
+			t.Errorf("totalResults = %d, resources = %v; want %d, %v", p.total, p.names, len(all), all)
+		}
+	})
 }
 
 // TestRootSearch: POST /.search and GET on the base URL search every

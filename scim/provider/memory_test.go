@@ -28,6 +28,11 @@ type memBackend struct {
 	groups *memBackend
 	// newID, when set, chooses the id of the next resource.
 	newID func() string
+	// uncounted makes index-paged totals what a connector over a target
+	// that cannot count answers (connector/bridge): a lower bound while
+	// results follow the page (one past the page's end), exact on the
+	// last page and for a startIndex past the end. count=0 reads one.
+	uncounted bool
 
 	mu    sync.Mutex
 	items map[string]*memItem
@@ -102,6 +107,13 @@ func (m *memBackend) List(_ context.Context, q *provider.ListQuery) (*provider.L
 	offset = min(max(offset, 0), total)
 	end := min(offset+max(q.Count, 0), total)
 	res := &provider.ListResult{TotalResults: total}
+	if m.uncounted && !q.Cursor && q.StartIndex-1 < total {
+		seen := min(offset+max(q.Count, 1), total)
+		res.TotalResults = seen
+		if seen < total {
+			res.TotalResults++
+		}
+	}
 	for _, v := range views[offset:end] {
 		res.Resources = append(res.Resources, m.resource(m.items[v["id"].(string)]))
 	}

@@ -70,32 +70,36 @@ func (p *Provider) searchAll(w http.ResponseWriter, r *http.Request, sp *searchP
 	total := 0
 	skip := start - 1
 	for _, pt := range parts {
-		// Count this type's matches first, then take what falls in the page.
-		cq := *pt.q
-		cq.StartIndex, cq.Count = 1, 0
-		cres, err := pt.rt.Backend.List(r.Context(), &cq)
-		if err != nil {
-			p.writeError(w, r, err)
-			return
-		}
-		n := cres.TotalResults
-		total += n
-		if skip >= n {
-			skip -= n
-			continue
-		}
+		q := *pt.q
 		want := count - len(out.Resources)
 		if want <= 0 {
+			// The page is full (or only totalResults is asked): count the rest.
+			q.StartIndex, q.Count = 1, 0
+			res, err := pt.rt.Backend.List(r.Context(), &q)
+			if err != nil {
+				p.writeError(w, r, err)
+				return
+			}
+			total += max(res.TotalResults, 0)
 			continue
 		}
-		q := *pt.q
+		// Ask for the page itself instead of counting first: a backend
+		// whose target cannot count answers count=0 with a lower bound,
+		// and skipping by it would drop results. A page that starts past
+		// this type's results is empty and its total exact (ListResult).
 		q.StartIndex, q.Count = skip+1, want
-		skip = 0
 		res, err := pt.rt.Backend.List(r.Context(), &q)
 		if err != nil {
 			p.writeError(w, r, err)
 			return
 		}
+		n := max(res.TotalResults, len(res.Resources))
+		total += n
+		if len(res.Resources) == 0 {
+			skip -= min(n, skip)
+			continue
+		}
+		skip = 0
 		for _, item := range res.Resources {
 			out.Resources = append(out.Resources, p.render(pt.rt.Type, item, q.Projection))
 		}

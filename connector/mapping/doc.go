@@ -100,7 +100,7 @@
 //	              layout ("2006-01-02T15:04:05.000Z07:00"); "offset" or
 //	              Options.DateTimeOffset is the zone of zone-less target values
 //	singleToMulti SCIM scalar ↔ target array: "x" ↔ ["x"]
-//	multiToSingle SCIM multi-valued ↔ target scalar: primary (else first) element's
+//	multiToSingle SCIM multi-valued ↔ target scalar: primary (else of <type>, else first) element's
 //	              "sub" (value) ↔ "x"; read back as [{"value": "x", "type": <type>, "primary": true}]
 //	constant      a fixed value the target needs, {"value": "user"}; no SCIM path
 //	lower         written in lower case, read as stored

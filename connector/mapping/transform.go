@@ -453,7 +453,8 @@ func newSingleToMulti(Args, Options, int) (Converter, error) {
 //
 //	{SCIM: "emails", Target: "profile.email", Transform: "multiToSingle", Args: Args{"type": "work"}}
 //
-// ToTarget takes the primary element, else the first (RFC 7643 §2.4), and
+// ToTarget takes the primary element (RFC 7643 §2.4), else the first of
+// type <type> (what FromTarget reads back), else the first, and
 // its "sub" sub-attribute (default "value"; the element itself for a
 // multi-valued attribute of simple values). FromTarget builds
 // [{"value": v, "type": <type>, "primary": true}] ("type" optional,
@@ -486,14 +487,18 @@ func (c *multiToSingle) pick(v any) int {
 	if !ok || len(a) == 0 {
 		return -1
 	}
+	typed := -1
 	for i, el := range a {
 		if m, ok := el.(map[string]any); ok {
 			if b, _ := toBool(getFold(m, "primary")); b {
 				return i
 			}
+			if t, _ := getFold(m, "type").(string); typed < 0 && c.typ != "" && strings.EqualFold(t, c.typ) {
+				typed = i
+			}
 		}
 	}
-	return 0
+	return max(typed, 0)
 }
 
 // elementSubAttributes: what an element keeps through the target (see

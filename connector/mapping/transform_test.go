@@ -277,6 +277,11 @@ func TestMultiToSingle(t *testing.T) {
 	runConv(t, c.ToTarget, []convCase{
 		{"primary", []any{map[string]any{"value": "a"}, map[string]any{"value": "b", "primary": true}}, "b", ""},
 		{"first", []any{map[string]any{"value": "a"}, map[string]any{"value": "b"}}, "a", ""},
+		// The target holds the work value and reads it back as type work:
+		// the first value of another type would come back relabelled.
+		{"type before first", []any{map[string]any{"value": "a", "type": "home"}, map[string]any{"value": "b", "type": "Work"}}, "b", ""},
+		{"primary before type", []any{map[string]any{"value": "a", "type": "work"}, map[string]any{"value": "b", "type": "home", "primary": true}}, "b", ""},
+		{"first without the type", []any{map[string]any{"value": "a", "type": "home"}, map[string]any{"value": "b", "type": "other"}}, "a", ""},
 		{"single object", map[string]any{"value": "a"}, "a", ""},
 		{"empty", []any{}, nil, ""},
 	})

@@ -51,9 +51,12 @@ func (c CustomAttribute) SchemaType() schema.Type {
 
 // Attribute returns the schema attribute: readWrite, returned default,
 // caseExact false, required false, single-valued, uniqueness none, as the
-// seeds specify for every custom attribute.
+// seeds specify for every custom attribute; its description names the
+// declared type, since json attributes are advertised as strings.
 func (c CustomAttribute) Attribute() *schema.Attribute {
-	return schema.NewAttribute(c.Name, c.SchemaType())
+	a := schema.NewAttribute(c.Name, c.SchemaType())
+	a.Description = fmt.Sprintf("Custom attribute of this connector instance (%s).", c.Type)
+	return a
 }
 
 // ParseCustomAttributes reads the seeds' custom attribute format,

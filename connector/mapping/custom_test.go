@@ -101,6 +101,10 @@ func TestAddCustomAttributes(t *testing.T) {
 		})); d != "" {
 			t.Errorf("attribute %s (-want +got):\n%s", tc.name, d)
 		}
+		// RFC 7643 §7: when applicable, the description MUST be given.
+		if a.Description == "" {
+			t.Errorf("attribute %s has no description for /Schemas", tc.name)
+		}
 	}
 	if base.Extension(scim.EnterpriseUserSchema).Attr("new_user") != nil {
 		t.Error("the original resource type was changed")

@@ -85,7 +85,9 @@ func userType() *schema.ResourceType {
 func groupType() *schema.ResourceType {
 	rt := schema.GroupResourceType().Clone()
 	ext := &schema.Schema{ID: GroupExtension, Name: "OktaGroup", Description: "Okta group profile attributes"}
-	ext.AddAttribute(schema.NewAttribute("description", schema.String))
+	desc := schema.NewAttribute("description", schema.String)
+	desc.Description = "The Okta group's description (profile.description)."
+	ext.AddAttribute(desc)
 	rt.Extensions = append(rt.Extensions, schema.Extension{Schema: ext})
 	return rt
 }

@@ -90,6 +90,36 @@ func TestSchemasDescribeOnlyMappedAttributes(t *testing.T) {
 	}
 }
 
+// TestSchemasDescribeEveryAttribute: every attribute and sub-attribute an
+// Okta instance advertises, the Okta group extension's included, carries a
+// description (RFC 7643 §7: "When applicable, service providers MUST
+// specify the description").
+func TestSchemasDescribeEveryAttribute(t *testing.T) {
+	s := startOkta(t)
+	code, body := s.Do(t, "GET", "/Schemas", nil)
+	if code != 200 {
+		t.Fatalf("GET /Schemas: %d %v", code, body)
+	}
+	var check func(path string, attrs []map[string]any)
+	check = func(path string, attrs []map[string]any) {
+		for _, a := range attrs {
+			name := path + a["name"].(string)
+			if d, _ := a["description"].(string); d == "" {
+				t.Errorf("%s has no description", name)
+			}
+			check(name+".", subsOf(a))
+		}
+	}
+	resources, _ := body["Resources"].([]any)
+	if len(resources) == 0 {
+		t.Fatalf("GET /Schemas lists no schema: %v", body)
+	}
+	for _, r := range resources {
+		id := r.(map[string]any)["id"].(string)
+		check(id+":", schemaAttrs(t, s, id))
+	}
+}
+
 // TestCreateWithUnmappedAttributeIgnored: a standard attribute Okta cannot
 // store is no longer described, and a request carrying it is accepted
 // with it ignored, as for a disabled attribute; an attribute no schema

@@ -19,9 +19,9 @@ func roundTrip(t *testing.T, v any) map[string]any {
 
 func TestSchemaResource(t *testing.T) {
 	const loc = "https://example.com/v2/Schemas/urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
-	strAttr := func(name string) string {
+	strAttr := func(name, desc string) string {
 		return `{"name": "` + name + `", "type": "string", "multiValued": false, "required": false, "caseExact": false,
-		         "mutability": "readWrite", "returned": "default", "uniqueness": "none"}`
+		         "description": "` + desc + `", "mutability": "readWrite", "returned": "default", "uniqueness": "none"}`
 	}
 	tests := []struct {
 		name     string
@@ -38,14 +38,20 @@ func TestSchemaResource(t *testing.T) {
 			  "id": "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
 			  "name": "EnterpriseUser",
 			  "description": "Enterprise User",
-			  "attributes": [` + strAttr("employeeNumber") + `, ` + strAttr("costCenter") + `, ` + strAttr("organization") + `,
-			    ` + strAttr("division") + `, ` + strAttr("department") + `,
+			  "attributes": [` + strAttr("employeeNumber", "Numeric or alphanumeric identifier assigned to a person by the organization.") + `,
+			    ` + strAttr("costCenter", "Identifies the name of a cost center.") + `,
+			    ` + strAttr("organization", "Identifies the name of an organization.") + `,
+			    ` + strAttr("division", "Identifies the name of a division.") + `,
+			    ` + strAttr("department", "Identifies the name of a department.") + `,
 			    {"name": "manager", "type": "complex", "multiValued": false, "required": false,
+			     "description": "The User's manager.",
 			     "mutability": "readWrite", "returned": "default", "uniqueness": "none",
-			     "subAttributes": [` + strAttr("value") + `,
+			     "subAttributes": [` + strAttr("value", "The id of the SCIM resource representing the User's manager.") + `,
 			       {"name": "$ref", "type": "reference", "multiValued": false, "required": false, "caseExact": false,
+			        "description": "The URI of the SCIM resource representing the User's manager.",
 			        "mutability": "readWrite", "returned": "default", "uniqueness": "none", "referenceTypes": ["User"]},
 			       {"name": "displayName", "type": "string", "multiValued": false, "required": false, "caseExact": false,
+			        "description": "The displayName of the User's manager.",
 			        "mutability": "readOnly", "returned": "default", "uniqueness": "none"}]}
 			  ],
 			  "meta": {"resourceType": "Schema", "location": "` + loc + `"}
@@ -77,9 +83,10 @@ func TestSchemaResource(t *testing.T) {
 }
 
 // TestSchemaResourceShape checks every attribute of the core schemas for
-// the field layout of RFC 7643 §8.7.1.
+// the field layout of RFC 7643 §8.7.1, a description included (§7: "When
+// applicable, service providers MUST specify the description").
 func TestSchemaResourceShape(t *testing.T) {
-	common := []string{"name", "type", "multiValued", "required", "mutability", "returned", "uniqueness"}
+	common := []string{"name", "type", "multiValued", "description", "required", "mutability", "returned", "uniqueness"}
 	for _, s := range []*Schema{UserSchemaDef(), GroupSchemaDef(), EnterpriseUserSchemaDef()} {
 		t.Run(s.Name, func(t *testing.T) {
 			res := roundTrip(t, s.Resource(""))

@@ -294,8 +294,8 @@ func TestAttributeJSONFieldNames(t *testing.T) {
 		attr string
 		want []string
 	}{
-		{"emails", []string{"caseExact", "multiValued", "mutability", "name", "required", "returned", "subAttributes", "type", "uniqueness"}},
-		{"profileUrl", []string{"caseExact", "multiValued", "mutability", "name", "referenceTypes", "required", "returned", "type", "uniqueness"}},
+		{"emails", []string{"caseExact", "description", "multiValued", "mutability", "name", "required", "returned", "subAttributes", "type", "uniqueness"}},
+		{"profileUrl", []string{"caseExact", "description", "multiValued", "mutability", "name", "referenceTypes", "required", "returned", "type", "uniqueness"}},
 		{"userName", []string{"caseExact", "description", "multiValued", "mutability", "name", "required", "returned", "type", "uniqueness"}},
 	}
 	s := UserSchemaDef()

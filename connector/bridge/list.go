@@ -2,6 +2,7 @@ package bridge
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -163,13 +164,20 @@ func (b *backend) readKey(ctx context.Context, f filter.Expr) ([]map[string]any,
 
 // attrEq finds `attr eq "v"` on an attribute of the core schema urn or a
 // common one (no sub-attribute) at the top of f or among the clauses of
-// its top-level "and".
+// its top-level "and". An unquoted number counts as its literal, as
+// scim/filter compares it with strings: Entra sends ids unquoted
+// (`id eq 12345 and members eq 678`).
 func attrEq(f filter.Expr, urn, attr string) (string, bool) {
 	switch e := f.(type) {
 	case *filter.Compare:
 		if e.Op == filter.Eq && strings.EqualFold(e.Path.Attr, attr) && e.Path.Sub == "" && (e.Path.URN == "" || strings.EqualFold(e.Path.URN, urn)) {
-			s, ok := e.Value.(string)
-			return s, ok
+			switch v := e.Value.(type) {
+			case string:
+				return v, true
+			case json.Number:
+				return v.String(), true
+			}
+			return "", false
 		}
 	case *filter.And:
 		if s, ok := attrEq(e.Left, urn, attr); ok {

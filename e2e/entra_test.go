@@ -139,8 +139,8 @@ func entraFlows(t *testing.T, d *demo) {
 			t.Errorf("id eq … and manager eq …: totalResults %d, want 1", got)
 		}
 		patched(t, userPath, map[string]any{"op": "replace", "path": enterpriseURN + ":manager", "value": ""})
-		if got := manager(get(t, userPath)); got != "" {
-			t.Errorf("manager.value after replace with \"\" = %q, want none", got)
+		if got := obj(get(t, userPath), enterpriseURN, "manager"); got != nil {
+			t.Errorf("manager after replace with \"\" = %v, want none", got)
 		}
 	})
 

@@ -395,6 +395,12 @@ func (ap *applier) write(op string, t target, v any) error {
 		if err != nil {
 			return err
 		}
+		if nv == nil { // "" for a reference: clear it on replace
+			if op == OpReplace {
+				deleteKey(m, a.Name)
+			}
+			return nil
+		}
 		obj, _ := cur.(map[string]any)
 		if obj == nil {
 			obj = map[string]any{}

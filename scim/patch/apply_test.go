@@ -226,6 +226,20 @@ func TestApply(t *testing.T) {
 			},
 		},
 		{
+			name: "Entra clears the manager with an empty id",
+			ops:  `[{"op":"Replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":""}]`,
+			want: func(t *testing.T) map[string]any {
+				return edit(t, sampleUser, func(m map[string]any) { delete(ext(m), "manager") })
+			},
+		},
+		{
+			name: "Entra clears the manager with an empty id, without path",
+			ops:  `[{"op":"Replace","value":{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager":""}}]`,
+			want: func(t *testing.T) map[string]any {
+				return edit(t, sampleUser, func(m map[string]any) { delete(ext(m), "manager") })
+			},
+		},
+		{
 			name: "Entra booleans as strings",
 			ops:  `[{"op":"Replace","path":"active","value":"False"},{"op":"Add","path":"emails[type eq \"home\"].primary","value":"True"}]`,
 			want: func(t *testing.T) map[string]any {

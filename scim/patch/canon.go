@@ -46,7 +46,7 @@ func canonElements(a *schema.Attribute, v any) ([]any, error) {
 // readOnly values sent by clients), booleans sent as "True"/"False"
 // (Microsoft Entra) coerced. A scalar for a complex attribute with a
 // "value" sub-attribute becomes {"value": scalar}: Entra sends the manager
-// as a bare id.
+// as a bare id, and "" (no id) to clear it, which becomes null.
 func canonSingle(a *schema.Attribute, v any) (any, error) {
 	if a.Type == schema.Complex {
 		switch t := v.(type) {
@@ -73,6 +73,11 @@ func canonSingle(a *schema.Attribute, v any) (any, error) {
 		case []any:
 			return nil, scim.BadRequest(scim.InvalidValue, "%q takes a single value, not an array", a.Name)
 		default:
+			if v == "" && !a.MultiValued {
+				// An empty reference is no reference: Entra clears the
+				// manager with "" (RFC 7643 §2.5 treats unassigned as null).
+				return nil, nil
+			}
 			if s := a.Sub("value"); s != nil && v != nil {
 				return map[string]any{s.Name: coerce(s, v)}, nil
 			}

@@ -90,8 +90,8 @@
 // attribute sent as "True" or "False" (Entra) becomes a bool; a bare
 // scalar for a complex attribute with a "value" sub-attribute becomes
 // {"value": scalar} — Entra sends the enterprise manager as
-// {"op":"Add","path":"urn:...:enterprise:2.0:User:manager","value":"<id>"}.
-// A one-element array for a filtered path is taken as its element. Other
+// {"op":"Add","path":"urn:...:enterprise:2.0:User:manager","value":"<id>"},
+// and "" (no id) clears it. A one-element array for a filtered path is taken as its element. Other
 // type checks are left to (*schema.ResourceType).Validate, which the caller
 // runs on the result.
 //

@@ -154,6 +154,8 @@ func TestEqualityFiltersUseIndexes(t *testing.T) {
 		`userName eq "TARGET"`, `externalId eq "ext-Target"`, `emails.value eq "target@EXAMPLE.com"`,
 		`emails eq "target@example.com"`, `id eq "` + u.ID + `"`, `displayName eq "d target"`,
 		`userName eq "target" and displayName pr`, `not (active pr) and userName eq "target"`,
+		`emails[type eq "work" and value eq "TARGET@example.com"]`, `emails[type eq "work"].value eq "target@example.com"`,
+		`emails[value eq "target@example.com"] and displayName pr`,
 	} {
 		t.Run(flt, func(t *testing.T) {
 			f.st.lists.Store(0)
@@ -169,6 +171,16 @@ func TestEqualityFiltersUseIndexes(t *testing.T) {
 			}
 		})
 	}
+	t.Run("the index is a superset: the whole filter still decides", func(t *testing.T) {
+		f.st.lists.Store(0)
+		res, err := f.users.List(context.Background(), &provider.ListQuery{Filter: mustFilter(t, `emails[type eq "home" and value eq "target@example.com"]`), StartIndex: 1, Count: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.TotalResults != 0 || f.st.lists.Load() != 0 {
+			t.Errorf("total %d, list calls %d", res.TotalResults, f.st.lists.Load())
+		}
+	})
 	t.Run("a filter without an indexed equality scans", func(t *testing.T) {
 		f.st.lists.Store(0)
 		res, err := f.users.List(context.Background(), &provider.ListQuery{Filter: mustFilter(t, `userName co "arge"`), StartIndex: 1, Count: 10})

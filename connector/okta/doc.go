@@ -63,8 +63,9 @@
 //     on profile attributes (groups: eq, sw; Okta's group search has no
 //     pr), co on userName/name/email, active eq true,
 //     meta.created/lastModified orderings (as a superset, re-checked) and
-//     and/or; a value path on e-mails as conditions on profile.email (a
-//     superset: Okta keeps one e-mail). ne, not, other value paths and id
+//     and/or; a value path as conditions on the profile fields its
+//     element maps to (emails[type eq "work"].value eq → profile.email eq,
+//     a superset: Okta keeps one e-mail, one address). ne, not and id
 //     (caseExact in SCIM) are evaluated in the gateway. Values are quoted with \" and \\ escaped (Okta takes a
 //     backslash as escaping the next character), so a quote or backslash can
 //     never end the literal. Dates are rewritten in Okta's only accepted

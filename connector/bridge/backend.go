@@ -39,6 +39,7 @@ type backend struct {
 
 	readOnce sync.Once
 	readable map[*schema.Attribute]bool // top-level attributes read from plain target fields
+	computed map[*schema.Attribute]bool // top-level attributes read from "_" fields, which only an Expander fills
 }
 
 var _ provider.Backend = (*backend)(nil)

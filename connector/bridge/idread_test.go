@@ -46,21 +46,31 @@ func TestIDFilterNumericIDs(t *testing.T) {
 		&bridge.Resource{Ops: bridge.OpAll, Paging: bridge.PagingOffset, Members: "members", Table: table}, expander{updater{f}}),
 		connector.Env{})
 	for _, tc := range []struct {
-		filter string
-		want   int
+		filter, params string
+		want, expands  int
 	}{
-		{`id eq "` + gid + `" and members eq "` + users[0] + `"`, 1},
-		{"id eq " + gid + " and members eq " + users[0], 1},
-		{"members eq " + users[0] + " and id eq " + gid, 1},
-		{"id eq " + gid + " and members eq " + users[1], 0},
+		{`id eq "` + gid + `" and members eq "` + users[0] + `"`, "excludedAttributes=members", 1, 1},
+		{"id eq " + gid + " and members eq " + users[0], "excludedAttributes=members", 1, 1},
+		{"members eq " + users[0] + " and id eq " + gid, "excludedAttributes=members", 1, 1},
+		{"id eq " + gid + " and members eq " + users[1], "excludedAttributes=members", 0, 1},
+		// The members the filter compares are those the response shows:
+		// read once.
+		{"id eq " + gid + " and members eq " + users[0], "", 1, 1},
+		// Neither the filter nor the response needs them: not read.
+		{"id eq " + gid, "excludedAttributes=members", 1, 0},
 	} {
 		f.resetCalls()
-		r := s.do(t, "GET", "/Groups?excludedAttributes=members&filter="+url.QueryEscape(tc.filter), nil).must(t, tc.filter, 200)
+		r := s.do(t, "GET", "/Groups?"+tc.params+"&filter="+url.QueryEscape(tc.filter), nil).must(t, tc.filter, 200)
 		if got := totalResults(r.body); got != tc.want {
 			t.Errorf("filter %s: totalResults %d, want %d", tc.filter, got, tc.want)
 		}
-		if calls := f.Calls(); calls["get"] != 1 || calls["list"] != 0 {
-			t.Errorf("filter %s: target calls %v, want one get and no listing", tc.filter, calls)
+		if calls := f.Calls(); calls["get"] != 1 || calls["list"] != 0 || calls["expand"] != tc.expands {
+			t.Errorf("filter %s&%s: target calls %v, want one get, no listing and %d expansions", tc.filter, tc.params, calls, tc.expands)
+		}
+		if members, _ := r.body["Resources"].([]any); tc.params == "" && tc.want == 1 && len(members) == 1 {
+			if _, ok := members[0].(map[string]any)["members"]; !ok {
+				t.Errorf("filter %s: the response lost the members: %v", tc.filter, members[0])
+			}
 		}
 	}
 	// Without the id the members cannot be filtered, quoted or not.

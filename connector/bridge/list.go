@@ -39,7 +39,7 @@ func (b *backend) List(ctx context.Context, q *provider.ListQuery) (*provider.Li
 		return nil, err
 	}
 	if ok {
-		return b.pageInMemory(ctx, q, objs)
+		return b.pageInMemory(ctx, q, objs, false)
 	}
 	if b.ext != nil && mentions(q.Filter, "externalId") {
 		if ext, ok := attrEq(q.Filter, b.rt.Schema.ID, "externalId"); ok {
@@ -89,10 +89,19 @@ func (b *backend) checkFilterable(f filter.Expr) error {
 // reads reports whether a table rule reads the top-level attribute a from
 // a plain target field.
 func (b *backend) reads(a *schema.Attribute) bool {
+	b.classifyReads()
+	return b.readable[a]
+}
+
+// classifyReads sorts the top-level attributes the table reads into those
+// read from plain target fields and those only an Expander computes
+// (target fields starting with "_").
+func (b *backend) classifyReads() {
 	b.readOnce.Do(func() {
 		b.readable = map[*schema.Attribute]bool{}
+		b.computed = map[*schema.Attribute]bool{}
 		for _, r := range b.table {
-			if r.Dir == mapping.ToTarget || strings.HasPrefix(r.Target, "_") || r.SCIM == "" {
+			if r.Dir == mapping.ToTarget || r.SCIM == "" {
 				continue
 			}
 			top := r.SCIM
@@ -106,11 +115,29 @@ func (b *backend) reads(a *schema.Attribute) bool {
 				top = urn + ":" + rest
 			}
 			if res, ok := b.rt.ResolvePath(top); ok && res.Attr != nil {
-				b.readable[res.Attr] = true
+				if strings.HasPrefix(r.Target, "_") {
+					b.computed[res.Attr] = true
+				} else {
+					b.readable[res.Attr] = true
+				}
 			}
 		}
 	})
-	return b.readable[a]
+}
+
+// expands reports whether a response shaped by want needs the Expander:
+// it may show an attribute only the Expander computes.
+func (b *backend) expands(want *schema.Projection) bool {
+	if _, ok := b.t.(Expander); !ok {
+		return false
+	}
+	b.classifyReads()
+	for a := range b.computed {
+		if want.Includes(a.Name) {
+			return true
+		}
+	}
+	return false
 }
 
 // walk calls fn for every attribute path in f.
@@ -197,22 +224,36 @@ func (b *backend) listByID(ctx context.Context, q *provider.ListQuery, id string
 	obj, err := b.t.Get(ctx, id)
 	if err != nil {
 		if isNotFound(err) {
-			return b.pageInMemory(ctx, q, nil)
+			return b.pageInMemory(ctx, q, nil, false)
 		}
 		return nil, b.targetErr("get", err)
 	}
+	// One expansion for what the response shows, another only for what
+	// the filter compares and the response leaves out (Entra's members
+	// eq with excludedAttributes=members): never the same data twice.
 	if e, ok := b.t.(Expander); ok {
-		var paths []string
-		walk(q.Filter, func(p filter.AttrPath) { paths = append(paths, p.String()) })
-		want, err := b.rt.NewProjection(paths, nil)
-		if err != nil {
-			return nil, fmt.Errorf("projection of the filter's attributes: %w", err)
+		if b.expands(q.Projection) {
+			if err := e.Expand(ctx, obj, q.Projection); err != nil {
+				return nil, b.targetErr("read computed attributes", err)
+			}
 		}
-		if err := e.Expand(ctx, obj, want); err != nil {
-			return nil, b.targetErr("read computed attributes", err)
+		var missing []string
+		walk(q.Filter, func(p filter.AttrPath) {
+			if r, ok := b.rt.Resolve(p.URN, p.Attr, ""); ok && b.computed[r.Attr] && !q.Projection.Includes(r.Attr.Name) {
+				missing = append(missing, r.Attr.Name)
+			}
+		})
+		if len(missing) > 0 {
+			want, err := b.rt.NewProjection(missing, nil)
+			if err != nil {
+				return nil, fmt.Errorf("projection of the filter's attributes: %w", err)
+			}
+			if err := e.Expand(ctx, obj, want); err != nil {
+				return nil, b.targetErr("read computed attributes", err)
+			}
 		}
 	}
-	return b.pageInMemory(ctx, q, []map[string]any{obj})
+	return b.pageInMemory(ctx, q, []map[string]any{obj}, true)
 }
 
 // listByExternalID answers a filter holding `externalId eq` from the
@@ -233,7 +274,7 @@ func (b *backend) listByExternalID(ctx context.Context, q *provider.ListQuery, e
 		}
 		objs = append(objs, obj)
 	}
-	return b.pageInMemory(ctx, q, objs)
+	return b.pageInMemory(ctx, q, objs, false)
 }
 
 func isNotFound(err error) bool {
@@ -259,11 +300,14 @@ func (b *backend) listScan(ctx context.Context, q *provider.ListQuery, native st
 	if len(objs) > limit {
 		return nil, scim.BadRequest(scim.TooMany, "the %s target cannot answer this filter itself, and evaluating it in the gateway would read more than %d %s resources; narrow it with a filter the target supports (%s)", b.conn.Name, limit, b.rt.Name, strings.Join(b.decl.Filters, "; "))
 	}
-	return b.pageInMemory(ctx, q, objs)
+	return b.pageInMemory(ctx, q, objs, false)
 }
 
 // pageInMemory filters objs with q.Filter and returns the requested page.
-func (b *backend) pageInMemory(ctx context.Context, q *provider.ListQuery, objs []map[string]any) (*provider.ListResult, error) {
+// expanded says objs already hold what the response needs from the
+// Expander; otherwise the page is expanded (and mapped again) only when
+// the response shows computed attributes.
+func (b *backend) pageInMemory(ctx context.Context, q *provider.ListQuery, objs []map[string]any, expanded bool) (*provider.ListResult, error) {
 	m, err := filter.Compile(q.Filter, b.rt)
 	if err != nil {
 		return nil, err
@@ -300,13 +344,20 @@ func (b *backend) pageInMemory(ctx context.Context, q *provider.ListQuery, objs 
 	}
 	start = max(0, min(start, len(kept)))
 	end := min(len(kept), start+q.Count)
-	page := make([]map[string]any, 0, end-start)
-	for _, i := range kept[start:end] {
-		page = append(page, objs[i])
-	}
-	res, err := b.resources(ctx, page, q.Projection)
-	if err != nil {
-		return nil, err
+	var res []*provider.Resource
+	if expanded || !b.expands(q.Projection) {
+		res = make([]*provider.Resource, 0, end-start)
+		for _, i := range kept[start:end] {
+			res = append(res, mapped[i])
+		}
+	} else {
+		page := make([]map[string]any, 0, end-start)
+		for _, i := range kept[start:end] {
+			page = append(page, objs[i])
+		}
+		if res, err = b.resources(ctx, page, q.Projection); err != nil {
+			return nil, err
+		}
 	}
 	out := &provider.ListResult{Resources: res, TotalResults: len(kept)}
 	if q.Cursor {

@@ -133,7 +133,7 @@ func (b *backend) list(ctx context.Context, tx store.Tx, q *provider.ListQuery, 
 
 // indexKey finds an equality on an indexed attribute (id, userName,
 // externalId, emails.value, displayName), alone or in a chain of `and`,
-// also inside an e-mail value path (`emails[type eq "work" and value eq
+// also inside a value path, loosened (`emails[type eq "work" and value eq
 // "x"]`, how Microsoft Entra matches users by work e-mail).
 func (b *backend) indexKey(e filter.Expr) (key store.Key, value string, isID, ok bool) {
 	switch n := e.(type) {
@@ -143,12 +143,8 @@ func (b *backend) indexKey(e filter.Expr) (key store.Key, value string, isID, ok
 		}
 		return b.indexKey(n.Right)
 	case *filter.ValuePath:
-		res, found := b.typ.Resolve(n.Path.URN, n.Path.Attr, "")
-		if !found || res.InExtension(b.typ) || res.Attr.Name != "emails" {
-			return 0, "", false, false
-		}
-		if v, ok := valueEq(n.Filter); ok {
-			return store.KeyEmail, v, false, true
+		if loose, ok := n.Loosened(); ok {
+			return b.indexKey(loose) // a superset: the caller matches the whole filter
 		}
 	case *filter.Compare:
 		if n.Op != filter.Eq {
@@ -180,23 +176,6 @@ func (b *backend) indexKey(e filter.Expr) (key store.Key, value string, isID, ok
 		}
 	}
 	return 0, "", false, false
-}
-
-// valueEq finds `value eq "x"` in a value path's filter, alone or in a
-// chain of `and`.
-func valueEq(e filter.Expr) (string, bool) {
-	switch n := e.(type) {
-	case *filter.And:
-		if v, ok := valueEq(n.Left); ok {
-			return v, true
-		}
-		return valueEq(n.Right)
-	case *filter.Compare:
-		if v, isString := n.Value.(string); isString && n.Op == filter.Eq && n.Path.URN == "" && n.Path.Sub == "" && strings.EqualFold(n.Path.Attr, "value") {
-			return v, true
-		}
-	}
-	return "", false
 }
 
 // indexed answers an indexed equality from the store, recording the

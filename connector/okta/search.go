@@ -108,7 +108,11 @@ func translate(f filter.Expr, m *mapping.Mapping, d dialect) (string, bool, bool
 		// conditions on that field; what does not map (type) is left to
 		// the gateway, which evaluates the whole filter. Entra matches on
 		// emails[type eq "work"].value eq "x".
-		s, _, ok := translate(within(e.Path, e.Filter), m, d)
+		loose, ok := e.Loosened()
+		if !ok {
+			return "", false, false
+		}
+		s, _, ok := translate(loose, m, d)
 		return s, false, ok
 	case *filter.Compare:
 		if e.Op == filter.Pr && !d.presence {
@@ -141,22 +145,6 @@ func translate(f filter.Expr, m *mapping.Mapping, d dialect) (string, bool, bool
 		return compare(target, e)
 	}
 	return "", false, false
-}
-
-// within rewrites the filter of the value path attr[f] into the same
-// filter on attr's sub-attributes: value eq "x" → attr.value eq "x".
-func within(attr filter.AttrPath, f filter.Expr) filter.Expr {
-	switch e := f.(type) {
-	case *filter.And:
-		return &filter.And{Left: within(attr, e.Left), Right: within(attr, e.Right)}
-	case *filter.Or:
-		return &filter.Or{Left: within(attr, e.Left), Right: within(attr, e.Right)}
-	case *filter.Compare:
-		c := *e
-		c.Path = filter.AttrPath{URN: attr.URN, Attr: attr.Attr, Sub: e.Path.Attr}
-		return &c
-	}
-	return f // not: translate pushes none
 }
 
 // compare renders one comparison; strings only, except pr.

@@ -82,6 +82,35 @@ type ValuePath struct {
 	Filter Expr
 }
 
+// Loosened returns the value path's filter written on the attribute's
+// sub-attributes, without the condition that one element satisfies all of
+// it: emails[type eq "work" and value eq "x"] → emails.type eq "work" and
+// emails.value eq "x". Every resource the value path matches, it matches
+// too, so an index lookup or a target search may answer it as long as the
+// value path itself is checked on what comes back. ok is false when the
+// filter holds a not, whose loosening would drop matches.
+func (v *ValuePath) Loosened() (Expr, bool) {
+	return loosen(v.Path, v.Filter)
+}
+
+func loosen(attr AttrPath, f Expr) (Expr, bool) {
+	switch e := f.(type) {
+	case *And:
+		l, lok := loosen(attr, e.Left)
+		r, rok := loosen(attr, e.Right)
+		return &And{Left: l, Right: r}, lok && rok
+	case *Or:
+		l, lok := loosen(attr, e.Left)
+		r, rok := loosen(attr, e.Right)
+		return &Or{Left: l, Right: r}, lok && rok
+	case *Compare:
+		c := *e
+		c.Path = AttrPath{URN: attr.URN, Attr: attr.Attr, Sub: e.Path.Attr}
+		return &c, true
+	}
+	return nil, false
+}
+
 func (*Compare) node()   {}
 func (*And) node()       {}
 func (*Or) node()        {}

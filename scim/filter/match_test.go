@@ -428,3 +428,53 @@ func TestMatcherConcurrentUse(t *testing.T) {
 		t.Fatal(e)
 	}
 }
+
+// TestValuePathLoosened: the loosened filter matches whatever the value
+// path matches (here bjensen, whose work e-mail is at example.com and home
+// e-mail at jensen.org), and may match more; a not cannot be loosened.
+func TestValuePathLoosened(t *testing.T) {
+	rt := testUserType()
+	res := decodeResource(t, bjensenJSON, false)
+	for _, tc := range []struct {
+		in, loose        string // loose "" when it cannot be loosened
+		matches, loosely bool
+	}{
+		{`emails[type eq "work" and value eq "bjensen@example.com"]`, `emails.type eq "work" and emails.value eq "bjensen@example.com"`, true, true},
+		{`emails[type eq "home" or value sw "bjensen"]`, `emails.type eq "home" or emails.value sw "bjensen"`, true, true},
+		// Two conditions met by two different elements: a superset.
+		{`emails[type eq "home" and value co "@example.com"]`, `emails.type eq "home" and emails.value co "@example.com"`, false, true},
+		{`urn:ietf:params:scim:schemas:core:2.0:User:emails[value pr]`, `urn:ietf:params:scim:schemas:core:2.0:User:emails.value pr`, true, true},
+		{`emails[not (type eq "work")]`, "", true, false},
+		{`emails[type eq "work" and not (value co "x")]`, "", true, false},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			e, err := Parse(tc.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			vp := e.(*ValuePath)
+			loose, ok := vp.Loosened()
+			if tc.loose == "" {
+				if ok {
+					t.Fatalf("loosened to %v, want not ok", loose)
+				}
+				return
+			}
+			if !ok || loose.(fmt.Stringer).String() != tc.loose {
+				t.Fatalf("loosened to %v (ok %v), want %s", loose, ok, tc.loose)
+			}
+			for _, c := range []struct {
+				e    Expr
+				want bool
+			}{{e, tc.matches}, {loose, tc.loosely}} {
+				m, err := Compile(c.e, rt)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got := m.Match(res); got != c.want {
+					t.Errorf("%v matches %v, want %v", c.e, got, c.want)
+				}
+			}
+		})
+	}
+}

@@ -290,9 +290,9 @@ func (c *Client) do(ctx context.Context, req *Request, st *callStats) (*Response
 	if err != nil {
 		return nil, err
 	}
-	label := req.PathLabel
-	st.path = label
-	if label == "" {
+	cu := callURL{URL: u, label: req.PathLabel}
+	st.path = cu.label
+	if st.path == "" {
 		st.path = u.EscapedPath()
 	}
 	body, err := encodeBody(req)
@@ -303,13 +303,13 @@ func (c *Client) do(ctx context.Context, req *Request, st *callStats) (*Response
 	inv, _ := c.auth.(invalidator)
 	retries, reauthorized := 0, false
 	for attempt := 1; ; attempt++ {
-		if err := c.waitThrottle(ctx, method, u, label); err != nil {
+		if err := c.waitThrottle(ctx, method, cu); err != nil {
 			return nil, err
 		}
 		if err := c.acquire(ctx); err != nil {
-			return nil, c.canceled(method, u, label, err)
+			return nil, c.canceled(method, cu, err)
 		}
-		out := c.attempt(ctx, method, u, label, req.Header, body, attempt, idempotent)
+		out := c.attempt(ctx, method, cu, req.Header, body, attempt, idempotent)
 		<-c.sem
 		if out.err == nil && out.resp.Status == http.StatusTooManyRequests {
 			st.throttled++
@@ -318,7 +318,7 @@ func (c *Client) do(ctx context.Context, req *Request, st *callStats) (*Response
 		var wait time.Duration
 		if out.err != nil {
 			if ctx.Err() != nil {
-				return nil, c.canceled(method, u, label, ctx.Err())
+				return nil, c.canceled(method, cu, ctx.Err())
 			}
 			var te *TargetError
 			if !errors.As(out.err, &te) {
@@ -353,7 +353,7 @@ func (c *Client) do(ctx context.Context, req *Request, st *callStats) (*Response
 			}
 		}
 		if err := c.sleep(ctx, wait); err != nil {
-			return nil, c.canceled(method, u, label, err)
+			return nil, c.canceled(method, cu, err)
 		}
 		retries++
 		st.retries = retries
@@ -379,8 +379,8 @@ func pastDeadline(ctx context.Context, t time.Time) bool {
 	return ok && t.After(d)
 }
 
-func (c *Client) canceled(method string, u *url.URL, label string, err error) error {
-	return callError(fmt.Errorf("%s %s: %w", method, shownURL(u, label), err), true,
+func (c *Client) canceled(method string, cu callURL, err error) error {
+	return callError(fmt.Errorf("%s %s: %w", method, cu.shown(), err), true,
 		unavailable("the call to the target was canceled or timed out; try again later", 0))
 }
 
@@ -463,7 +463,7 @@ type outcome struct {
 // slice serves every request (a Set replaces it, an Add copies it).
 var jsonValue = []string{"application/json"}
 
-func (c *Client) attempt(ctx context.Context, method string, u *url.URL, label string, header http.Header, body []byte, attempt int, idempotent bool) (out outcome) {
+func (c *Client) attempt(ctx context.Context, method string, cu callURL, header http.Header, body []byte, attempt int, idempotent bool) (out outcome) {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
 	// Whether a failed attempt reached the target only matters for calls
@@ -487,7 +487,7 @@ func (c *Client) attempt(ctx context.Context, method string, u *url.URL, label s
 	if err != nil {
 		return outcome{err: fmt.Errorf("httpx: build request: %w", err)}
 	}
-	hreq.URL, hreq.Host = u, strings.TrimSuffix(u.Host, ":")
+	hreq.URL, hreq.Host = cu.URL, strings.TrimSuffix(cu.Host, ":")
 	for k, vs := range header {
 		hreq.Header[http.CanonicalHeaderKey(k)] = append([]string(nil), vs...)
 	}
@@ -499,7 +499,7 @@ func (c *Client) attempt(ctx context.Context, method string, u *url.URL, label s
 		hreq.Header["Content-Type"] = jsonValue
 	}
 	start := c.now()
-	defer func() { c.logAttempt(ctx, method, u, label, attempt, out, c.now().Sub(start)) }()
+	defer func() { c.logAttempt(ctx, method, cu, attempt, out, c.now().Sub(start)) }()
 	if c.auth != nil {
 		if err := c.auth.Authorize(actx, hreq); err != nil {
 			var te *TargetError
@@ -514,7 +514,7 @@ func (c *Client) attempt(ctx context.Context, method string, u *url.URL, label s
 	hresp, err := c.http.Do(hreq)
 	if err != nil {
 		out.sent = sent == nil || sent.Load()
-		out.err = c.transportError(err, label)
+		out.err = c.transportError(err, cu.label)
 		return out
 	}
 	defer hresp.Body.Close()
@@ -537,7 +537,7 @@ func (c *Client) transportError(err error, label string) error {
 		shown := redactURL(ue.URL)
 		if label != "" {
 			if u, perr := url.Parse(ue.URL); perr == nil {
-				shown = shownURL(u, label)
+				shown = callURL{URL: u, label: label}.shown()
 			}
 		}
 		err = &url.Error{Op: ue.Op, URL: shown, Err: ue.Err}
@@ -575,13 +575,13 @@ func (c *Client) readBody(resp *http.Response) ([]byte, error) {
 	return data, nil
 }
 
-func (c *Client) logAttempt(ctx context.Context, method string, u *url.URL, label string, attempt int, out outcome, d time.Duration) {
+func (c *Client) logAttempt(ctx context.Context, method string, cu callURL, attempt int, out outcome, d time.Duration) {
 	if !c.log.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
 	attrs := []slog.Attr{
 		slog.String("method", method),
-		slog.String("url", shownURL(u, label)),
+		slog.String("url", cu.shown()),
 		slog.Int("attempt", attempt),
 		slog.Duration("duration", d),
 	}
@@ -676,7 +676,7 @@ func (c *Client) observeRateLimit(r *Response) {
 
 // waitThrottle waits out a pause set by observeRateLimit; a pause past the
 // caller's deadline fails at once with 503 rather than waiting in vain.
-func (c *Client) waitThrottle(ctx context.Context, method string, u *url.URL, label string) error {
+func (c *Client) waitThrottle(ctx context.Context, method string, cu callURL) error {
 	c.pauseMu.Lock()
 	until := c.pauseUntil
 	c.pauseMu.Unlock()
@@ -686,12 +686,12 @@ func (c *Client) waitThrottle(ctx context.Context, method string, u *url.URL, la
 		return nil
 	}
 	if pastDeadline(ctx, until) {
-		return callError(fmt.Errorf("%s %s: target rate limit exhausted for %s", method, shownURL(u, label), d.Round(time.Millisecond)), true,
+		return callError(fmt.Errorf("%s %s: target rate limit exhausted for %s", method, cu.shown(), d.Round(time.Millisecond)), true,
 			unavailable("the target's rate limit is exhausted; try again later", d))
 	}
 	c.log.LogAttrs(ctx, slog.LevelDebug, "target rate limit: waiting", slog.Duration("wait", d))
 	if err := c.sleep(ctx, d); err != nil {
-		return c.canceled(method, u, label, err)
+		return c.canceled(method, cu, err)
 	}
 	return nil
 }

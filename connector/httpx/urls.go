@@ -121,13 +121,20 @@ func redactURL(raw string) string {
 	return redactedURL(u)
 }
 
-// shownURL is u as logs and errors show it: redacted, or scheme, host and
-// label when a label is set (Request.PathLabel), without the query.
-func shownURL(u *url.URL, label string) string {
-	if label == "" {
-		return redactedURL(u)
+// callURL is a call's URL with the label that stands for its path
+// wherever the call is reported (Request.PathLabel), "" for none.
+type callURL struct {
+	*url.URL
+	label string
+}
+
+// shown is the URL as logs and errors show it: redacted, or scheme, host
+// and label when there is a label, without the query.
+func (c callURL) shown() string {
+	if c.label == "" {
+		return redactedURL(c.URL)
 	}
-	return u.Scheme + "://" + u.Host + label
+	return c.Scheme + "://" + c.Host + c.label
 }
 
 func redactedURL(u *url.URL) string {

@@ -105,7 +105,7 @@ func (c *readCache) put(gen uint64, key string, v *cached) {
 	if c.gen != gen {
 		return
 	}
-	c.putResource(key, v)
+	setBounded(&c.resources, c.limit, key, v)
 }
 
 func (c *readCache) lookup(key string) ([]string, bool) {
@@ -127,7 +127,7 @@ func (c *readCache) putLookup(gen uint64, key string, ids []string) {
 	if c.gen != gen {
 		return
 	}
-	c.putLookupLocked(key, ids)
+	setBounded(&c.lookups, c.limit, key, ids)
 }
 
 // beginWrite numbers a write transaction; it is called as the
@@ -207,28 +207,21 @@ func (c *readCache) wrote(ws *writeSet, first uint64, committed bool) {
 
 // add caches v; the caller holds c.mu.
 func (c *readCache) add(v *cached) {
-	c.putResource(resourceKey(v.rec.Type, v.rec.ID), v)
+	setBounded(&c.resources, c.limit, resourceKey(v.rec.Type, v.rec.ID), v)
 	if v.rec.UserName != "" {
 		// userName is unique: the lookup's answer is exactly this user.
-		c.putLookupLocked(lookupKey(v.rec.Type, store.KeyUserName, v.rec.UserName), []string{v.rec.ID})
+		setBounded(&c.lookups, c.limit, lookupKey(v.rec.Type, store.KeyUserName, v.rec.UserName), []string{v.rec.ID})
 	}
 }
 
-// putResource and putLookupLocked insert under c.mu, starting a map over
-// when it is full: writes alone (creates) fill both maps, and nothing else
-// bounds them.
-func (c *readCache) putResource(key string, v *cached) {
-	if len(c.resources) >= c.limit {
-		c.resources = map[string]*cached{}
+// setBounded sets m[k] (a readCache map, under its mu), starting m over when it holds limit
+// entries: writes alone (creates) fill the cache, and nothing else bounds
+// it.
+func setBounded[V any](m *map[string]V, limit int, k string, v V) {
+	if len(*m) >= limit {
+		*m = map[string]V{}
 	}
-	c.resources[key] = v
-}
-
-func (c *readCache) putLookupLocked(key string, ids []string) {
-	if len(c.lookups) >= c.limit {
-		c.lookups = map[string][]string{}
-	}
-	c.lookups[key] = ids
+	(*m)[k] = v
 }
 
 // resource builds what the provider gets: a shallow copy of the shared

@@ -419,11 +419,43 @@ func (u *users) Update(ctx context.Context, id string, w *bridge.Write) (map[str
 	return nil, nil
 }
 
-// lifecycle moves a user to active or inactive. Deactivation suspends an
-// ACTIVE user (reversible, keeps group memberships) and deactivates any
-// other; activation unsuspends a SUSPENDED user and activates a STAGED or
-// DEPROVISIONED one without sending an email.
+// lifecycle moves a user to active or inactive from status, its status
+// as last read. When Okta refuses the move, the status may have changed
+// since that read: a concurrent request (Okta has no conditional writes),
+// a client's retry of a request that timed out, or an administrator.
+// lifecycle then reads it again: a user already where the request wants
+// it counts as moved, so two clients disabling one user both succeed; a
+// user in yet another status is moved from there, once.
 func (u *users) lifecycle(ctx context.Context, id, status string, active bool) error {
+	err := u.move(ctx, id, status, active)
+	if err == nil {
+		return nil
+	}
+	obj, rerr := u.Get(ctx, id)
+	if rerr != nil {
+		return err
+	}
+	now, _ := obj["status"].(string)
+	switch {
+	case isActiveStatus(now) == active:
+		return nil
+	case now == status:
+		return err
+	}
+	return u.move(ctx, id, now, active)
+}
+
+// isActiveStatus tells whether status reads as active=true.
+func isActiveStatus(status string) bool {
+	return status != "" && slices.Contains(strings.Split(activeStatuses, ","), status)
+}
+
+// move makes the lifecycle call that takes a user in status to active or
+// inactive. Deactivation suspends an ACTIVE user (reversible, keeps group
+// memberships) and deactivates any other; activation unsuspends a
+// SUSPENDED user and activates a STAGED or DEPROVISIONED one without
+// sending an email.
+func (u *users) move(ctx context.Context, id, status string, active bool) error {
 	var op string
 	q := url.Values{}
 	switch {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"testing/fstest"
@@ -168,21 +169,9 @@ func TestMigrations(t *testing.T) {
 // that migration 0004 indexes the group's and both are still found.
 func TestUpgradeIndexesGroupDisplayNames(t *testing.T) {
 	ctx := t.Context()
-	path := filepath.Join(t.TempDir(), "old.db")
-	ms, err := loadMigrations(migrationFiles)
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw := rawOpen(t, path)
-	if err := migrate(ctx, raw, ms[:3]); err != nil {
-		t.Fatalf("schema 0003: %v", err)
-	}
+	raw, path := oldDatabase(t, 3)
 	for _, r := range []struct{ typ, id string }{{"User", "u1"}, {"Group", "g1"}} {
-		if _, err := raw.ExecContext(ctx, `INSERT INTO resources (instance, type, id, version, created, modified, data,
-			user_name, user_name_lower, external_id, display_name, display_name_lower, emails)
-			VALUES ('i', ?, ?, 1, '2026-01-02T03:04:05.000000000Z', '2026-01-02T03:04:05.000000000Z', x'7b7d', '', '', '', 'Sales Team', 'sales team', '')`, r.typ, r.id); err != nil {
-			t.Fatal(err)
-		}
+		insertOld(t, raw, r.typ, r.id, "", "Sales Team")
 	}
 	db, err := Open(ctx, path)
 	if err != nil {
@@ -205,6 +194,80 @@ func TestUpgradeIndexesGroupDisplayNames(t *testing.T) {
 		if err != nil {
 			t.Errorf("%s by displayName after the upgrade: %v", typ, err)
 		}
+	}
+}
+
+// TestUpgradeCountsDeletesWithoutAbort opens a database written by schema
+// 0004 and checks that migration 0005 replaces the count trigger of
+// deletes by one that cannot abort, and that counts stay exact through it.
+func TestUpgradeCountsDeletesWithoutAbort(t *testing.T) {
+	ctx := t.Context()
+	raw, path := oldDatabase(t, 4)
+	for _, id := range []string{"u1", "u2", "u3"} {
+		insertOld(t, raw, "User", id, id, "")
+	}
+	db, err := Open(ctx, path)
+	if err != nil {
+		t.Fatalf("Open upgrades: %v", err)
+	}
+	defer db.Close()
+	var trigger string
+	if err := raw.QueryRowContext(ctx, `SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'resources_count_delete'`).Scan(&trigger); err != nil {
+		t.Fatalf("read trigger: %v", err)
+	}
+	if !strings.Contains(trigger, "UPDATE OR IGNORE") {
+		t.Errorf("count trigger after the upgrade:\n%s\nwant UPDATE OR IGNORE", trigger)
+	}
+	err = db.Update(ctx, func(tx store.Tx) error {
+		if err := tx.DeleteResource(ctx, "i", "User", "u2", 0); err != nil {
+			return err
+		}
+		return tx.DeleteResource(ctx, "i", "User", "nobody", 0)
+	})
+	if !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("delete of a missing user = %v, want ErrNotFound (and nothing deleted)", err)
+	}
+	if err := db.Update(ctx, func(tx store.Tx) error { return tx.DeleteResource(ctx, "i", "User", "u2", 0) }); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	err = db.View(ctx, func(tx store.Tx) error {
+		n, err := tx.CountResources(ctx, "i", "User")
+		if err == nil && n != 2 {
+			err = fmt.Errorf("count %d, want 2", n)
+		}
+		return err
+	})
+	if err != nil {
+		t.Errorf("count after the upgrade and a delete: %v", err)
+	}
+}
+
+// oldDatabase creates a database at the schema of the first n
+// migrations, as an older binary left it, and returns a raw connection
+// to it and its path.
+func oldDatabase(t *testing.T, n int) (*sql.DB, string) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "old.db")
+	ms, err := loadMigrations(migrationFiles)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := rawOpen(t, path)
+	if err := migrate(t.Context(), raw, ms[:n]); err != nil {
+		t.Fatalf("schema %04d: %v", n, err)
+	}
+	return raw, path
+}
+
+// insertOld inserts a resource of instance "i" with SQL, as any schema
+// since 0001 takes it.
+func insertOld(t *testing.T, raw *sql.DB, typ, id, userName, displayName string) {
+	t.Helper()
+	if _, err := raw.ExecContext(t.Context(), `INSERT INTO resources (instance, type, id, version, created, modified, data,
+		user_name, user_name_lower, external_id, display_name, display_name_lower, emails)
+		VALUES ('i', ?, ?, 1, '2026-01-02T03:04:05.000000000Z', '2026-01-02T03:04:05.000000000Z', x'7b7d', ?, ?, '', ?, ?, '')`,
+		typ, id, userName, strings.ToLower(userName), displayName, strings.ToLower(displayName)); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -254,18 +254,32 @@ func (p *Provider) runBulkOp(r *http.Request, op bulkOperation, resolved map[str
 	rec := newRecorder()
 	p.ServeHTTP(rec, req)
 	res := &bulkResult{Method: op.Method, BulkID: op.BulkID, Status: strconv.Itoa(rec.status)}
+	// RFC 7644 §3.7.3: location is required in every result but that of a
+	// failed POST, so a failed PUT, PATCH or DELETE names its resource too.
+	if method != http.MethodPost {
+		res.Location = p.bulkLocation(segs[0], segs[1])
+	}
 	if rec.status >= 400 {
 		res.Response = json.RawMessage(rec.body.Bytes())
 		return res
 	}
 	res.Version = rec.header.Get("ETag")
-	switch method {
-	case http.MethodPost:
+	if method == http.MethodPost {
 		res.Location = rec.header.Get("Location")
-	default:
-		res.Location = p.base + path
 	}
 	return res
+}
+
+// bulkLocation is the canonical URL of the resource an operation path
+// names ("users", "2819c%2F1"): the resource type's own endpoint and the
+// id escaped once, as meta.location shows it, whatever case and escaping
+// the client's path used.
+func (p *Provider) bulkLocation(endpoint, escapedID string) string {
+	id, err := unescapePath(escapedID)
+	if err != nil {
+		id = escapedID
+	}
+	return p.location(p.byPath[strings.ToLower(endpoint)].Type, id)
 }
 
 // replaceBulkRefs substitutes "bulkId:x" with the created resource's id.

@@ -295,3 +295,30 @@ func TestBulkReferenceToNonPOST(t *testing.T) {
 		t.Errorf("second operation: %v", second)
 	}
 }
+
+// TestBulkFailureLocation: RFC 7644 §3.7.3 requires "location" in every
+// operation result except a failed POST, so a failed PUT, PATCH or DELETE
+// still names its resource, in the canonical form meta.location has.
+func TestBulkFailureLocation(t *testing.T) {
+	f := newFixture(t)
+	id := f.createUser(t, "bjensen")["id"].(string)
+	res := f.do(t, "POST", "/Bulk", bulkBody(`[
+		{"method":"PATCH","path":"/Users/`+id+`","version":"W/\"9\"","data":`+patchData(`[{"op":"replace","path":"title","value":"t"}]`)+`},
+		{"method":"DELETE","path":"/users/`+id+`","version":"W/\"9\""},
+		{"method":"PUT","path":"/Users/no%20such","data":`+userData("x")+`},
+		{"method":"DELETE","path":"/Groups/nope"},
+		{"method":"POST","bulkId":"b","path":"/Users","data":{"schemas":["`+scim.UserSchema+`"]}}
+	]`, 0))
+	wantStatus(t, res, http.StatusOK)
+	if got, want := bulkStatuses(t, res), []string{"412", "412", "404", "404", "400"}; !cmp.Equal(got, want) {
+		t.Fatalf("statuses = %v, want %v: %s", got, want, res.Body)
+	}
+	var got []string
+	for _, r := range bulkResults(t, res) {
+		got = append(got, r.Location)
+	}
+	want := []string{testBase + "/Users/" + id, testBase + "/Users/" + id, testBase + "/Users/no%20such", testBase + "/Groups/nope", ""}
+	if !cmp.Equal(got, want) {
+		t.Errorf("locations = %q, want %q", got, want)
+	}
+}

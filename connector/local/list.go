@@ -258,15 +258,17 @@ func (b *backend) item(ctx context.Context, tx store.Tx, r *store.Resource, with
 	return &item{rec: r, attrs: attrs, password: pw, full: b.fullOf(r, attrs), computed: withComputed}, nil
 }
 
-// fullOf is attrs plus id and meta, as filters and sorting see a resource.
+// fullOf is attrs plus id, meta and schemas, as filters and sorting see a
+// resource.
 func (b *backend) fullOf(r *store.Resource, attrs map[string]any) map[string]any {
-	full := make(map[string]any, len(attrs)+2)
+	full := make(map[string]any, len(attrs)+3)
 	for k, v := range attrs {
 		full[k] = v
 	}
 	full["id"] = r.ID
-	view := provider.Resource{Created: r.Created, Modified: r.Modified, Version: strconv.FormatInt(r.Version, 10)}
+	view := provider.Resource{Attrs: attrs, Created: r.Created, Modified: r.Modified, Version: strconv.FormatInt(r.Version, 10)}
 	full["meta"] = view.Meta(b.name())
+	full["schemas"] = view.Schemas(b.typ)
 	return full
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -683,5 +684,49 @@ func testNestedGroupChangesChangeItsParents(t *testing.T, f *fixture) {
 	deleted := get()
 	if ms, ok := deleted.Attrs["members"]; ok || deleted.Version == replaced.Version {
 		t.Errorf("after deleting its member group the parent shows members %v, version %s (was %s)", ms, deleted.Version, replaced.Version)
+	}
+}
+
+// TestFilterOnSchemas: `schemas` is an attribute of every resource (RFC
+// 7643 §3) and filters on it see what a response shows: the core schema,
+// and an extension's URN only when the resource has its attributes.
+func TestFilterOnSchemas(t *testing.T) {
+	f := newFixture(t)
+	plain := f.user(t, "plain")
+	attrs, err := f.ut.Validate(map[string]any{
+		"schemas":                 []any{scim.UserSchema, scim.EnterpriseUserSchema},
+		"userName":                "employee",
+		scim.EnterpriseUserSchema: map[string]any{"employeeNumber": "7"},
+	}, schema.Create, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	emp, err := f.users.Create(context.Background(), attrs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		filter string
+		want   []string
+	}{
+		{`schemas eq "` + scim.EnterpriseUserSchema + `"`, []string{emp.ID}},
+		{`schemas eq "` + scim.UserSchema + `"`, []string{plain.ID, emp.ID}},
+		{`schemas pr`, []string{plain.ID, emp.ID}},
+		{`not (schemas eq "` + scim.EnterpriseUserSchema + `")`, []string{plain.ID}},
+		{`schemas eq "urn:example:other"`, nil},
+	} {
+		t.Run(tc.filter, func(t *testing.T) {
+			res, err := f.users.List(context.Background(), &provider.ListQuery{Filter: mustFilter(t, tc.filter), StartIndex: 1, Count: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range res.Resources {
+				got = append(got, r.ID)
+			}
+			if !slices.Equal(got, tc.want) || res.TotalResults != len(tc.want) {
+				t.Errorf("got %v (total %d), want %v", got, res.TotalResults, tc.want)
+			}
+		})
 	}
 }

@@ -93,6 +93,20 @@ func (res *Resource) Meta(resourceType string) map[string]any {
 	return meta
 }
 
+// Schemas is res's schemas attribute as a response shows it: the core
+// schema and each extension res has attributes of. Backends that filter in
+// memory match against it, so that `schemas eq "<extension URN>"` finds
+// what clients see.
+func (res *Resource) Schemas(rt *schema.ResourceType) []any {
+	schemas := []any{rt.Schema.ID}
+	for _, e := range rt.Extensions {
+		if _, ok := res.Attrs[e.Schema.ID]; ok {
+			schemas = append(schemas, e.Schema.ID)
+		}
+	}
+	return schemas
+}
+
 // render builds the JSON object of a resource: schemas, id, meta, the
 // attributes, $ref values, then the projection.
 func (p *Provider) render(rt *schema.ResourceType, res *Resource, proj *schema.Projection) map[string]any {
@@ -100,13 +114,7 @@ func (p *Provider) render(rt *schema.ResourceType, res *Resource, proj *schema.P
 	for k, v := range res.Attrs {
 		out[k] = v
 	}
-	schemas := []any{rt.Schema.ID}
-	for _, e := range rt.Extensions {
-		if _, ok := res.Attrs[e.Schema.ID]; ok {
-			schemas = append(schemas, e.Schema.ID)
-		}
-	}
-	out["schemas"] = schemas
+	out["schemas"] = res.Schemas(rt)
 	out["id"] = res.ID
 	meta := res.Meta(rt.Name)
 	meta["location"] = p.location(rt, res.ID)

@@ -450,7 +450,7 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 	} else if len(changes) > 0 {
 		// Membership calls on a missing group must be a 404, not a
 		// partial failure: check it exists first (and its version).
-		if b.ver != nil && cond.IfMatch != "" {
+		if b.ver != nil && !cond.Empty() {
 			if _, _, err := b.current(ctx, id, cond); err != nil {
 				return nil, err
 			}
@@ -528,7 +528,7 @@ func (b *backend) Delete(ctx context.Context, id string, cond provider.Precondit
 	if err := b.require(OpDelete); err != nil {
 		return err
 	}
-	if b.ver != nil && cond.IfMatch != "" {
+	if b.ver != nil && !cond.Empty() {
 		if _, _, err := b.current(ctx, id, cond); err != nil {
 			return err
 		}

@@ -104,6 +104,22 @@ func TestETags(t *testing.T) {
 	if code, _ := s.doIf(t, "DELETE", loc, nil, `W/"stale"`); code != http.StatusPreconditionFailed {
 		t.Errorf("DELETE with a stale If-Match: %d, want 412", code)
 	}
+	// RFC 9110 §13.1.2: a write whose If-None-Match matches is refused too.
+	for _, inm := range []string{v1, "*"} {
+		req, err := http.NewRequest("DELETE", s.url+loc, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("If-None-Match", inm)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusPreconditionFailed {
+			t.Errorf("DELETE with If-None-Match %s: %d, want 412", inm, resp.StatusCode)
+		}
+	}
 	if n := len(f.writes) + f.Calls()["delete"]; n != 0 {
 		t.Errorf("refused requests reached the target: %d writes, calls %v", n, f.Calls())
 	}

@@ -626,7 +626,7 @@ type patched struct {
 // are answered from the stored resource), or the client's precondition
 // does not hold for v.
 func (b *backend) patchCached(v *cached, ops []patch.Operation, cond provider.Precondition) (*patched, error) {
-	if cond.IfMatch != "" && provider.CheckPrecondition(cond, strconv.FormatInt(v.rec.Version, 10)) != nil {
+	if !cond.Empty() && provider.CheckPrecondition(cond, strconv.FormatInt(v.rec.Version, 10)) != nil {
 		return nil, nil
 	}
 	attrs, err := patch.Apply(v.attrs, ops, b.typ)
@@ -923,7 +923,7 @@ func (b *backend) Delete(ctx context.Context, id string, cond provider.Precondit
 	// reading the resource: it deletes on condition that the stored
 	// version is still the cached one.
 	v := b.d.cache.get(resourceKey(b.name(), id))
-	if v != nil && cond.IfMatch != "" && provider.CheckPrecondition(cond, strconv.FormatInt(v.rec.Version, 10)) != nil {
+	if v != nil && !cond.Empty() && provider.CheckPrecondition(cond, strconv.FormatInt(v.rec.Version, 10)) != nil {
 		v = nil
 	}
 	// deleteShowing deletes id if it is at version and touches what showed

@@ -599,3 +599,49 @@ func TestCreatedResourceChangedInTheSameBatchIsNotCachedStale(t *testing.T) {
 		t.Errorf("GET of the group answers version %s, the store holds %d", got.Version, stored)
 	}
 }
+
+// TestIfNoneMatchOnWrites: a PUT, PATCH or DELETE whose If-None-Match
+// names the current version (or is "*") is refused with 412 and writes
+// nothing (RFC 9110 §13.1.2), also when the write would start from the
+// cached copy.
+func TestIfNoneMatchOnWrites(t *testing.T) {
+	ctx := context.Background()
+	f := newWriteFixture(t)
+	u := f.user(t, "inm")
+	for _, tc := range []struct {
+		name  string
+		write func(provider.Precondition) error
+	}{
+		{"PATCH", func(c provider.Precondition) error {
+			_, err := f.patch(t, f.users, u.ID, `[{"op":"replace","path":"displayName","value":"New"}]`, c)
+			return err
+		}},
+		{"PUT", func(c provider.Precondition) error {
+			attrs, err := f.ut.Validate(map[string]any{"schemas": []any{scim.UserSchema}, "userName": "inm", "title": "T"}, schema.Replace, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = f.users.Replace(ctx, u.ID, attrs, c)
+			return err
+		}},
+		{"DELETE", func(c provider.Precondition) error { return f.users.Delete(ctx, u.ID, c) }},
+	} {
+		for _, inm := range []string{`W/"1"`, `*`, `W/"9", "1"`} {
+			err := tc.write(provider.Precondition{IfNoneMatch: inm})
+			var se *scim.Error
+			if !errors.As(err, &se) || se.Status != 412 {
+				t.Errorf("%s If-None-Match %s: err %v, want 412", tc.name, inm, err)
+			}
+		}
+		if got := f.stored(t, u.ID); got.Version != 1 {
+			t.Fatalf("%s: refused writes changed the user to version %d", tc.name, got.Version)
+		}
+	}
+	// A stale If-None-Match does not stop the write.
+	if _, err := f.patch(t, f.users, u.ID, `[{"op":"replace","path":"displayName","value":"New"}]`, provider.Precondition{IfNoneMatch: `W/"9"`}); err != nil {
+		t.Fatalf("PATCH with a stale If-None-Match: %v", err)
+	}
+	if err := f.users.Delete(ctx, u.ID, provider.Precondition{IfNoneMatch: `W/"1"`}); err != nil {
+		t.Fatalf("DELETE with a stale If-None-Match: %v", err)
+	}
+}

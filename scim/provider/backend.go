@@ -48,10 +48,16 @@ type Resource struct {
 	Version string
 }
 
-// Precondition carries the request's If-Match header (RFC 7644 §3.14).
+// Precondition carries the request's If-Match and If-None-Match headers
+// (RFC 7644 §3.14, RFC 9110 §13.1) for a write.
 type Precondition struct {
-	IfMatch string // "" when absent; "*" or a list of entity tags
+	IfMatch     string // "" when absent; "*" or a list of entity tags
+	IfNoneMatch string // "" when absent; "*" or a list of entity tags
 }
+
+// Empty reports whether the request states no precondition, so that a
+// backend may skip reading the current version.
+func (c Precondition) Empty() bool { return c.IfMatch == "" && c.IfNoneMatch == "" }
 
 // ListQuery is a parsed list or search request.
 type ListQuery struct {

@@ -428,7 +428,8 @@ func TestProjection(t *testing.T) {
 	}
 }
 
-// TestETags covers RFC 7644 §3.14: If-Match on writes, If-None-Match on reads.
+// TestETags covers RFC 7644 §3.14: If-Match on writes, If-None-Match on
+// reads, and If-None-Match on writes (RFC 9110 §13.1.2).
 func TestETags(t *testing.T) {
 	stale := header{"If-Match", `W/"999"`}
 	patchBody := `{"schemas":["` + scim.PatchOpSchema + `"],"Operations":[{"op":"replace","path":"title","value":"changed"}]}`
@@ -452,6 +453,12 @@ func TestETags(t *testing.T) {
 		{"GET If-None-Match star", "GET", "", header{"If-None-Match", `*`}, 304},
 		{"GET If-None-Match stale", "GET", "", header{"If-None-Match", `W/"999"`}, 200},
 		{"HEAD If-None-Match current", "HEAD", "", header{"If-None-Match", `W/"1"`}, 304},
+		// RFC 9110 §13.1.2: a write whose If-None-Match matches is 412.
+		{"PUT If-None-Match current", "PUT", putBody, header{"If-None-Match", `W/"1"`}, 412},
+		{"PATCH If-None-Match star", "PATCH", patchBody, header{"If-None-Match", `*`}, 412},
+		{"DELETE If-None-Match in list", "DELETE", "", header{"If-None-Match", `W/"7", W/"1"`}, 412},
+		{"PATCH If-None-Match stale", "PATCH", patchBody, header{"If-None-Match", `W/"999"`}, 200},
+		{"DELETE If-None-Match stale", "DELETE", "", header{"If-None-Match", `W/"999"`}, 204},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -170,7 +170,7 @@ func (p *Provider) serveCreate(w http.ResponseWriter, r *http.Request, rt *Resou
 
 func (p *Provider) serveReplace(w http.ResponseWriter, r *http.Request, rt *ResourceType, id string) {
 	p.serveWrite(w, r, rt, schema.Replace, http.StatusOK, func(attrs map[string]any) (*Resource, error) {
-		return rt.Backend.Replace(r.Context(), id, attrs, Precondition{IfMatch: r.Header.Get("If-Match")})
+		return rt.Backend.Replace(r.Context(), id, attrs, preconditionOf(r))
 	})
 }
 
@@ -220,7 +220,7 @@ func (p *Provider) servePatch(w http.ResponseWriter, r *http.Request, rt *Resour
 		p.writeError(w, r, err)
 		return
 	}
-	res, err := rt.Backend.Patch(r.Context(), id, ops, Precondition{IfMatch: r.Header.Get("If-Match")}, proj)
+	res, err := rt.Backend.Patch(r.Context(), id, ops, preconditionOf(r), proj)
 	if err != nil {
 		p.writeError(w, r, err)
 		return
@@ -229,7 +229,7 @@ func (p *Provider) servePatch(w http.ResponseWriter, r *http.Request, rt *Resour
 }
 
 func (p *Provider) serveDelete(w http.ResponseWriter, r *http.Request, rt *ResourceType, id string) {
-	if err := rt.Backend.Delete(r.Context(), id, Precondition{IfMatch: r.Header.Get("If-Match")}); err != nil {
+	if err := rt.Backend.Delete(r.Context(), id, preconditionOf(r)); err != nil {
 		p.writeError(w, r, err)
 		return
 	}
@@ -253,13 +253,24 @@ func etagMatches(header, version string) bool {
 	return false
 }
 
-// CheckPrecondition returns a 412 error when cond does not match the
-// current version. Backends call it inside their transaction.
+// preconditionOf reads the precondition headers of a PUT, PATCH or DELETE.
+func preconditionOf(r *http.Request) Precondition {
+	return Precondition{IfMatch: r.Header.Get("If-Match"), IfNoneMatch: r.Header.Get("If-None-Match")}
+}
+
+// CheckPrecondition returns a 412 error when cond does not hold for the
+// current version: If-Match names none of its tags, or If-None-Match names
+// one of them or is "*" (RFC 9110 §13.1.2: a write whose If-None-Match
+// matches is refused with 412, not performed). Backends call it inside
+// their transaction.
 func CheckPrecondition(cond Precondition, version string) error {
-	if cond.IfMatch == "" || etagMatches(cond.IfMatch, version) {
-		return nil
+	if cond.IfMatch != "" && !etagMatches(cond.IfMatch, version) {
+		return PreconditionFailed(version)
 	}
-	return PreconditionFailed(version)
+	if cond.IfNoneMatch != "" && etagMatches(cond.IfNoneMatch, version) {
+		return scim.Errorf(http.StatusPreconditionFailed, "", "the resource matches If-None-Match: its current version is %s", etag(version))
+	}
+	return nil
 }
 
 // PreconditionFailed is the 412 error of RFC 7644 §3.14.

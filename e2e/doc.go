@@ -18,6 +18,10 @@
 //   - Microsoft Entra ID's requests (tutorial examples, PATCH with and
 //     without aadOptscim062020, reference checks, SCIM Validator manager and
 //     null updates) against both demo instances, local and okta;
+//   - SailPoint's SCIM 2.0 connector (discovery, startIndex aggregation
+//     with and without explicit attributes, delta on meta.lastModified,
+//     entitlements through Group members, "add" without a path for
+//     enable/disable) against both instances;
 //   - Groups, members and the computed User.groups (RFC 7643 §4.1.2, §4.2);
 //   - ETags and conditional requests (RFC 7644 §3.14);
 //   - Bulk with bulkId references and limits (RFC 7644 §3.7);

@@ -79,7 +79,8 @@ type Resource struct {
 	Paging      Paging
 	MaxPageSize int
 	// TotalCount is true when the target reports the number of matches.
-	// Without it totalResults is a lower bound (see the package documentation).
+	// Without it totalResults is an estimate until the last page (see the
+	// package documentation).
 	TotalCount bool
 	// Filters lists, for documentation and discovery, the filters the
 	// connector pushes down to the target (`userName eq`, `displayName sw`);

@@ -67,10 +67,11 @@
 // nearest remembered target cursor (a per-instance cache of 1,024) and
 // reads forward, so paging through everything costs one target page per
 // SCIM page. totalResults comes from the target when Resource.TotalCount;
-// otherwise it is a lower bound: exact on the last page, and on earlier
+// otherwise it is an estimate: exact on the last page, and on earlier
 // pages the number of results up to the page's end plus one, so that
 // index-paging clients (Entra: "while startIndex <= totalResults") ask for
-// the next page. With cursor paging an unknown total is omitted. A
+// the next page; one too many when the target offered a next page that
+// turns out empty. With cursor paging an unknown total is omitted. A
 // startIndex past the end gives the exact total: cursor-paged and unpaged
 // targets are read to the end; over an offset-paged target that cannot
 // count, a binary search with one-object pages finds where the list ends

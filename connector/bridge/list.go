@@ -553,9 +553,10 @@ func (b *backend) listExact(ctx context.Context, q *provider.ListQuery, native s
 		end.offset, more = n, false
 	}
 	if total < 0 {
-		// The target cannot count: totalResults is a lower bound, exact on
-		// the last page; before it, one more than what has been seen so
-		// that index-paging clients ask for the next page.
+		// The target cannot count: totalResults is exact on the last page;
+		// before it, one more than what has been seen so that index-paging
+		// clients ask for the next page (one too many if that page turns
+		// out empty).
 		total = end.offset
 		if more {
 			total++

@@ -26,7 +26,7 @@ func listUsers(f *fake, maxScan int) *bridge.Connector {
 
 // TestIndexPaging pages with startIndex and count over every target
 // paging style, with and without target totals. Without a total,
-// totalResults is a lower bound: the results up to the page's end plus
+// totalResults is an estimate: the results up to the page's end plus
 // one before the last page, exact on it (package documentation, Paging).
 func TestIndexPaging(t *testing.T) {
 	type page struct {

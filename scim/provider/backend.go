@@ -82,9 +82,9 @@ type ListResult struct {
 	Resources []*Resource
 	// TotalResults is the number of matches over all pages; -1 if unknown
 	// (only allowed with cursor paging). A backend whose target cannot
-	// count may answer a lower bound while results follow the page (at
-	// least one past its end; connector/bridge), but must be exact on an
-	// empty page past the end: root searches skip a type by it.
+	// count may answer an estimate while results may follow the page (one
+	// past its end; connector/bridge), but must be exact on an empty page
+	// past the end: root searches skip a type by it.
 	TotalResults int
 	// NextPosition and PrevPosition are backend positions the provider wraps
 	// in signed cursors; "" when there is no such page.

@@ -84,7 +84,7 @@ func (p *Provider) searchAll(w http.ResponseWriter, r *http.Request, sp *searchP
 			continue
 		}
 		// Ask for the page itself instead of counting first: a backend
-		// whose target cannot count answers count=0 with a lower bound,
+		// whose target cannot count answers count=0 with an estimate,
 		// and skipping by it would drop results. A page that starts past
 		// this type's results is empty and its total exact (ListResult).
 		q.StartIndex, q.Count = skip+1, want

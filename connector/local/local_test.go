@@ -730,3 +730,42 @@ func TestFilterOnSchemas(t *testing.T) {
 		})
 	}
 }
+
+// TestUserNameLookupAgreesWithUniqueness: whenever creating a user is
+// refused as a duplicate userName, a userName eq filter for that name
+// must find the holder. Otherwise Entra and Okta, which look a user up
+// before creating it, see "not found", get 409 and loop. The pairs are
+// those where Unicode case mappings disagree (Turkish dotted and dotless
+// i, Greek final sigma, micro sign, long s, Kelvin sign).
+func TestUserNameLookupAgreesWithUniqueness(t *testing.T) {
+	ctx := context.Background()
+	pairs := [][2]string{
+		{"dotlessI", "dotlessİ"}, {"dottedİ", "dottedi"}, {"dotlessı", "dotlessI"},
+		{"σοφος", "ΣΟΦΟΣ"}, {"µ-micro", "μ-micro"}, {"ſtop", "stop"}, {"kelvin", "\u212Aelvin"},
+		{"Straße", "STRASSE"}, {"Alice", "ALICE"},
+	}
+	inBoth(t, func(t *testing.T, f *fixture) {
+		for i, p := range pairs {
+			p[0], p[1] = fmt.Sprint(p[0], i), fmt.Sprint(p[1], i) // no pair meets another's names
+			holder := f.user(t, p[0])
+			res, err := f.users.List(ctx, &provider.ListQuery{Filter: mustFilter(t, `userName eq "`+p[1]+`"`), StartIndex: 1, Count: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := res.TotalResults == 1 && res.Resources[0].ID == holder.ID
+			attrs, err := f.ut.Validate(map[string]any{"schemas": []any{scim.UserSchema}, "userName": p[1]}, schema.Create, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = f.users.Create(ctx, attrs)
+			var se *scim.Error
+			taken := errors.As(err, &se) && se.Status == 409
+			if err != nil && !taken {
+				t.Fatalf("create %q: %v", p[1], err)
+			}
+			if found != taken {
+				t.Errorf("%q held: userName eq %q finds it: %v, creating %q is a duplicate: %v", p[0], p[1], found, p[1], taken)
+			}
+		}
+	})
+}

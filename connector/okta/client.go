@@ -14,6 +14,7 @@ import (
 	"github.com/scimconnect/scimconnect/connector/httpx"
 	"github.com/scimconnect/scimconnect/connector/mapping"
 	"github.com/scimconnect/scimconnect/scim"
+	"github.com/scimconnect/scimconnect/scim/filter"
 	"github.com/scimconnect/scimconnect/scim/schema"
 )
 
@@ -313,7 +314,11 @@ func (u *users) ReadKey(ctx context.Context, login string) (map[string]any, bool
 	if err != nil {
 		return nil, false, err
 	}
-	if got, _ := profileOf(obj)["login"].(string); !strings.EqualFold(got, login) {
+	// Compared as SCIM compares userName (filter.EqualFold, the stores'
+	// folding), not strings.EqualFold: the two disagree on a few letters
+	// (İ and I), and a login Okta resolves but this check refused would
+	// go to the search, which may not list a user created a moment ago.
+	if got, _ := profileOf(obj)["login"].(string); !filter.EqualFold(got, login) {
 		return nil, false, nil
 	}
 	return settled(obj), true, nil

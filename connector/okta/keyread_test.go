@@ -199,3 +199,30 @@ func TestUserNameEqPaging(t *testing.T) {
 		})
 	}
 }
+
+// TestUserNameEqFindsWhatACreateCollidesWith: when Okta refuses a login
+// as taken (its logins are unique ignoring case), userName eq with that
+// login must find the holder right away, or a client that looks up
+// before creating loops on 409. "İ" lower-cases to "i", as the gateway
+// folds caseExact=false values (strings.EqualFold keeps them apart): the
+// read by login answers, with no search, which lags behind writes.
+func TestUserNameEqFindsWhatACreateCollidesWith(t *testing.T) {
+	sim := oktasim.New(oktasim.WithSearchLag(10))
+	s := startOktaSim(t, sim, connector.Env{})
+	id := createUser(t, s, "dotlessI@example.com")
+	code, res := s.Do(t, "POST", "/Users", map[string]any{
+		"schemas": []string{scim.UserSchema}, "userName": "dotlessİ@example.com",
+		"name": map[string]any{"givenName": "Ada", "familyName": "Lovelace"},
+	})
+	if code != 409 {
+		t.Fatalf("create of the colliding login: %d %v, want 409", code, res)
+	}
+	sim.ResetRequests()
+	ids, total, _ := list(t, s, `userName eq "dotlessİ@example.com"`, "")
+	if diff := cmp.Diff([]string{id}, ids); diff != "" || total != 1 {
+		t.Errorf("userName eq of the colliding login: totalResults %d, ids (-want +got):\n%s", total, diff)
+	}
+	if diff := cmp.Diff([]string{"GET /api/v1/users/dotlessİ@example.com"}, oktaCalls(sim)); diff != "" {
+		t.Errorf("Okta calls (-want +got):\n%s", diff)
+	}
+}

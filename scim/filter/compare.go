@@ -106,7 +106,14 @@ func toTime(v any) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// foldRune maps r to a canonical case for case-insensitive comparison.
+// foldRune maps r to a canonical case for case-insensitive comparison
+// (caseExact=false): its lower case, exactly as the stores fold their
+// index keys (strings.ToLower), so that the filter evaluated in memory, an
+// index lookup and the uniqueness check agree on which strings are equal.
+// Wider foldings (strings.EqualFold, lower of upper) differ from it on a
+// few letters (İ and I, ı and I, ς and σ, µ and μ); with them a
+// userName eq could miss the very user a create is refused for, and
+// Entra and Okta, which look a user up before creating it, would loop.
 func foldRune(r rune) rune {
 	if r < utf8.RuneSelf {
 		if 'A' <= r && r <= 'Z' {
@@ -114,8 +121,13 @@ func foldRune(r rune) rune {
 		}
 		return r
 	}
-	return unicode.ToLower(unicode.ToUpper(r))
+	return unicode.ToLower(r)
 }
+
+// EqualFold reports whether a and b are equal as SCIM compares values that
+// are not caseExact: equal once lower-cased (see foldRune). Connectors
+// that compare such values themselves use it to agree with filters.
+func EqualFold(a, b string) bool { return compareFold(a, b) == 0 }
 
 // compareFold orders a and b case-insensitively, rune by rune.
 func compareFold(a, b string) int {
@@ -216,7 +228,7 @@ func equalStrings(a, b string, caseExact bool) bool {
 	if caseExact {
 		return a == b
 	}
-	return strings.EqualFold(a, b)
+	return EqualFold(a, b)
 }
 
 func compareStrings(a, b string, caseExact bool) int {

@@ -37,6 +37,10 @@ type backend struct {
 	// PATCH operations may name: they are ignored (see withoutDisabled).
 	disabled []string
 
+	// locks serialize the writes of one resource that read it first
+	// (see writeLocks).
+	locks writeLocks
+
 	readOnce sync.Once
 	readable map[*schema.Attribute]bool // top-level attributes read from plain target fields
 	computed map[*schema.Attribute]bool // top-level attributes read from "_" fields, which only an Expander fills
@@ -283,8 +287,10 @@ func (b *backend) logUnstored(ctx context.Context, unstored []string) {
 // checks the request's If-Match against its version (RFC 7644 §3.14) when
 // the target has versions. Targets without versions ignore If-Match, as
 // /ServiceProviderConfig says ETags are not supported. The check and the
-// write are two target calls: a change made in between by another client
-// is not detected (the targets have no conditional writes).
+// write are two target calls: requests through this gateway hold the
+// resource's write lock across both (writeLocks), but a change made in
+// between by another client of the target is not detected (the targets
+// have no conditional writes).
 func (b *backend) current(ctx context.Context, id string, cond provider.Precondition) (map[string]any, map[string]any, error) {
 	obj, err := b.t.Get(ctx, id)
 	if err != nil {
@@ -318,6 +324,11 @@ func (b *backend) Replace(ctx context.Context, id string, attrs map[string]any, 
 	if err != nil {
 		return nil, err
 	}
+	unlock, err := b.locks.lock(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	obj, before, err := b.current(ctx, id, cond)
 	if err != nil {
 		return nil, err
@@ -420,6 +431,16 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 		if len(changes) > 0 && !b.decl.Ops.Has(OpMembers) {
 			return nil, b.unsupported(OpMembers)
 		}
+	}
+	// Operations applied to the current state, and an If-Match check,
+	// read before they write; membership changes alone are single calls
+	// that need no lock.
+	if len(rest) > 0 || (b.ver != nil && !cond.Empty()) {
+		unlock, err := b.locks.lock(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		defer unlock()
 	}
 	if len(rest) > 0 {
 		obj, before, err := b.current(ctx, id, cond)
@@ -529,6 +550,11 @@ func (b *backend) Delete(ctx context.Context, id string, cond provider.Precondit
 		return err
 	}
 	if b.ver != nil && !cond.Empty() {
+		unlock, err := b.locks.lock(ctx, id)
+		if err != nil {
+			return err
+		}
+		defer unlock()
 		if _, _, err := b.current(ctx, id, cond); err != nil {
 			return err
 		}

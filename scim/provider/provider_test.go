@@ -232,6 +232,19 @@ func TestRequestBodies(t *testing.T) {
 	}
 }
 
+// TestNumberOutOfRange: a number no float64 holds is a 400 whose detail
+// names the number, not encoding/json's Go types.
+func TestNumberOutOfRange(t *testing.T) {
+	f := newFixture(t)
+	body := `{"schemas":["` + scim.UserSchema + `"],"userName":"x","title":1e400}`
+	res := f.do(t, "POST", "/Users", body)
+	wantError(t, res, 400, scim.InvalidSyntax)
+	detail, _ := res.object(t)["detail"].(string)
+	if want := "the number 1e400 is out of range"; !strings.Contains(detail, want) || strings.Contains(detail, "float64") {
+		t.Errorf("detail %q, want it to contain %q and no Go type", detail, want)
+	}
+}
+
 // TestNeverReturned checks that the writeOnly password (returned "never",
 // RFC 7643 §4.1.1 and §7) never appears in a response, whatever the
 // backend hands back.

@@ -94,6 +94,15 @@ func jsonErrorText(err error) string {
 	if errors.As(err, &se) {
 		return fmt.Sprintf("%v (at byte %d)", se, se.Offset)
 	}
+	// Decoding into generic values fails on a type only for a number
+	// beyond float64; encoding/json's text names Go types.
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		if num, ok := strings.CutPrefix(te.Value, "number "); ok {
+			return fmt.Sprintf("the number %s is out of range", num)
+		}
+		return fmt.Sprintf("unexpected %s (at byte %d)", te.Value, te.Offset)
+	}
 	return err.Error()
 }
 

@@ -769,3 +769,37 @@ func TestUserNameLookupAgreesWithUniqueness(t *testing.T) {
 		}
 	})
 }
+
+// TestFilterOnComputedWithCoreURN: a filter may name a core attribute
+// with its schema's URN (RFC 7644 §3.10); on the computed attribute
+// (User.groups) it must find what the short form finds. The parser keeps
+// the URN in Path.URN, so the computed attribute was never loaded and the
+// long form matched nothing. The same holds for schemas.
+func TestFilterOnComputedWithCoreURN(t *testing.T) {
+	inBoth(t, func(t *testing.T, f *fixture) {
+		u := f.user(t, "alice")
+		g := f.group(t, "G", u.ID)
+		f.user(t, "bob")
+		for _, flt := range []string{
+			`groups.value eq "` + g.ID + `"`,
+			scim.UserSchema + `:groups.value eq "` + g.ID + `"`,
+			scim.UserSchema + `:groups[value eq "` + g.ID + `"]`,
+			`userName eq "alice" and ` + scim.UserSchema + `:groups.value eq "` + g.ID + `"`,
+		} {
+			res, err := f.users.List(context.Background(), &provider.ListQuery{Filter: mustFilter(t, flt), StartIndex: 1, Count: 10})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.TotalResults != 1 || len(res.Resources) != 1 || res.Resources[0].ID != u.ID {
+				t.Errorf("%s: %d results, want alice", flt, res.TotalResults)
+			}
+		}
+		res, err := f.users.List(context.Background(), &provider.ListQuery{Filter: mustFilter(t, scim.UserSchema+`:schemas eq "`+scim.UserSchema+`"`), StartIndex: 1, Count: 10})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.TotalResults != 2 {
+			t.Errorf("schemas with the core URN: %d results, want 2", res.TotalResults)
+		}
+	})
+}

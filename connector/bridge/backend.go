@@ -549,12 +549,15 @@ func (b *backend) Delete(ctx context.Context, id string, cond provider.Precondit
 	if err := b.require(OpDelete); err != nil {
 		return err
 	}
+	// Always locked: a PUT or PATCH in flight on id would otherwise store
+	// its externalId again after this delete removed it, and a target
+	// that reuses ids would hand it to the next resource.
+	unlock, err := b.locks.lock(ctx, id)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if b.ver != nil && !cond.Empty() {
-		unlock, err := b.locks.lock(ctx, id)
-		if err != nil {
-			return err
-		}
-		defer unlock()
 		if _, _, err := b.current(ctx, id, cond); err != nil {
 			return err
 		}

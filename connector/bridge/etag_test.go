@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -222,4 +223,56 @@ func TestConcurrentWritesOfOneResource(t *testing.T) {
 			t.Errorf("round %d: PUT and PATCH at once left title %q, givenName %q: neither order", round, title, first)
 		}
 	}
+}
+
+// gatedGets is a versioned target whose next read, once armed, reports
+// that it started and waits to be released: a request held between its
+// read and its write.
+type gatedGets struct {
+	versioned
+	armed            *atomic.Bool
+	entered, release chan struct{}
+}
+
+// Get implements bridge.Target.
+func (g gatedGets) Get(ctx context.Context, id string) (map[string]any, error) {
+	obj, err := g.versioned.Get(ctx, id)
+	if g.armed.CompareAndSwap(true, false) {
+		close(g.entered)
+		<-g.release
+	}
+	return obj, err
+}
+
+// TestDeleteWaitsForAWriteInFlight: a DELETE of a resource a PUT has read
+// and not yet written waits for the PUT, instead of deleting under it
+// (the PUT would then fail half-way, and could store its externalId for
+// an id that no longer exists).
+func TestDeleteWaitsForAWriteInFlight(t *testing.T) {
+	f := newFake(fakeOptions{paging: bridge.PagingOffset})
+	g := gatedGets{versioned: versioned{updater{f}}, armed: &atomic.Bool{}, entered: make(chan struct{}), release: make(chan struct{})}
+	s := start(t, declaration(userDecl(), g, nil, nil), connector.Env{})
+	created := s.do(t, "POST", "/Users", newUser(1)).must(t, "create", 201)
+	loc := "/Users/" + url.PathEscape(str(created.body, "id"))
+	put := newUser(1)
+	put["externalId"] = "ext-1"
+	putDone, delDone := make(chan int, 1), make(chan int, 1)
+	g.armed.Store(true)
+	go func() { putDone <- s.do(t, "PUT", loc, put).status }()
+	<-g.entered
+	go func() { delDone <- s.do(t, "DELETE", loc, nil).status }()
+	select {
+	case st := <-delDone:
+		close(g.release)
+		t.Fatalf("DELETE answered %d while a PUT of the same resource was between its read and its write", st)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(g.release)
+	if st := <-putDone; st != http.StatusOK {
+		t.Errorf("PUT: %d, want 200", st)
+	}
+	if st := <-delDone; st != http.StatusNoContent {
+		t.Errorf("DELETE: %d, want 204", st)
+	}
+	s.do(t, "GET", loc, nil).must(t, "GET after DELETE", 404)
 }

@@ -101,7 +101,10 @@ func TestLifecycleAfterStatusChanged(t *testing.T) {
 }
 
 // TestConcurrentActiveChanges is SailPoint or Entra disabling one user
-// from several threads, or retrying: every request succeeds.
+// from several threads through one gateway: every request succeeds. The
+// bridge's write lock runs them one at a time; the lifecycle retry, for
+// changes made between a read and a write by others, is covered by
+// TestLifecycleAfterStatusChanged.
 func TestConcurrentActiveChanges(t *testing.T) {
 	sim := oktasim.New()
 	s := startOktaSim(t, sim, connector.Env{})

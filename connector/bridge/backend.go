@@ -350,15 +350,27 @@ func (b *backend) Replace(ctx context.Context, id string, attrs map[string]any, 
 
 // update sends the smallest update turning before into after.
 func (b *backend) update(ctx context.Context, id string, obj, before, after map[string]any) error {
+	// The target first: it is the step that refuses writes (validation,
+	// lifecycle, rate limits), and a refused write must leave the
+	// externalId as it was.
+	if err := b.writeTarget(ctx, id, obj, before, after); err != nil {
+		return err
+	}
 	if b.ext != nil {
 		old, _ := before["externalId"].(string)
 		now, _ := after["externalId"].(string)
 		if old != now {
 			if err := b.ext.Put(ctx, b.rt.Name, id, now); err != nil {
-				return err
+				return fmt.Errorf("bridge: %s %s was updated in the target, but its new externalId was not stored: %w", b.rt.Name, id, err)
 			}
 		}
 	}
+	return nil
+}
+
+// writeTarget sends an update to the target: the changed fields to an
+// Updater, the whole object to a Replacer.
+func (b *backend) writeTarget(ctx context.Context, id string, obj, before, after map[string]any) error {
 	w := &Write{Before: before, After: after, Current: obj}
 	if u, ok := b.t.(Updater); ok {
 		changes, err := b.m.Changes(before, after)

@@ -362,6 +362,9 @@ func (u updater) Update(_ context.Context, id string, w *bridge.Write) (map[stri
 	u.mu.Lock()
 	defer u.mu.Unlock()
 	u.count("update")
+	if err := u.fail("update"); err != nil {
+		return nil, err
+	}
 	u.gotIDs = append(u.gotIDs, id)
 	u.writes = append(u.writes, clone(w.Target))
 	o, ok := u.objs[id]

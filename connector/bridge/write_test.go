@@ -298,6 +298,30 @@ func TestMembers(t *testing.T) {
 	})
 }
 
+// TestRefusedUpdateKeepsExternalID: a PUT or PATCH the target refuses
+// changes nothing, the externalId the gateway keeps included.
+func TestRefusedUpdateKeepsExternalID(t *testing.T) {
+	failWith := map[string]error{}
+	f := newFake(fakeOptions{paging: bridge.PagingOffset, failWith: failWith})
+	s := start(t, declaration(userDecl(), updater{f}, nil, nil), connector.Env{Store: openStore(t)})
+	u := newUser(1)
+	u["externalId"] = "ext-1"
+	loc := "/Users/" + url.PathEscape(str(s.do(t, "POST", "/Users", u).must(t, "create", 201).body, "id"))
+	failWith["update"] = scim.BadRequest(scim.InvalidValue, "the target refuses")
+	put := newUser(1)
+	put["externalId"] = "ext-put"
+	s.do(t, "PUT", loc, put).must(t, "refused PUT", 400)
+	s.do(t, "PATCH", loc, patchOps(map[string]any{"op": "replace", "path": "externalId", "value": "ext-patch"})).must(t, "refused PATCH", 400)
+	delete(failWith, "update")
+	if got := str(s.do(t, "GET", loc, nil).must(t, "GET", 200).body, "externalId"); got != "ext-1" {
+		t.Errorf("externalId after refused writes %q, want ext-1", got)
+	}
+	s.do(t, "PUT", loc, put).must(t, "PUT", 200)
+	if got := str(s.do(t, "GET", loc, nil).must(t, "GET", 200).body, "externalId"); got != "ext-put" {
+		t.Errorf("externalId after a PUT %q, want ext-put", got)
+	}
+}
+
 // TestExternalID checks the gateway-kept externalId: returned, filtered,
 // changed by PUT, never sent to the target, and removed with the resource.
 func TestExternalID(t *testing.T) {

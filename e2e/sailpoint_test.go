@@ -255,12 +255,20 @@ func sailPointFlows(t *testing.T, d *demo, okta bool) {
 	t.Run("delta aggregation", func(t *testing.T) {
 		// The watermark is the newest lastModified of the accounts; an
 		// account changed after it is returned, one left alone is not.
-		var mark string
+		// Compared as times, not strings: RFC 3339 with trailing zeros of
+		// the fraction dropped ("…:38Z" is before "…:38.123Z") does not
+		// sort as text.
+		var newest time.Time
 		for _, u := range aggregate(t, "/Users", 100, "filter", `userName sw "sp.account"`) {
-			if lm := str(obj(u, "meta"), "lastModified"); lm > mark {
-				mark = lm
+			lm, err := time.Parse(time.RFC3339Nano, str(obj(u, "meta"), "lastModified"))
+			if err != nil {
+				t.Fatalf("lastModified: %v", err)
+			}
+			if lm.After(newest) {
+				newest = lm
 			}
 		}
+		mark := newest.Format(time.RFC3339Nano)
 		time.Sleep(20 * time.Millisecond)
 		patched(t, "/Users/"+uids[3], map[string]any{"op": "replace", "path": "title", "value": "Changed after the watermark"})
 		filter := fmt.Sprintf(`userName sw "sp.account" and meta.lastModified gt %q`, mark)

@@ -41,7 +41,7 @@ func (b *backend) List(ctx context.Context, q *provider.ListQuery) (*provider.Li
 	if ok {
 		return b.pageInMemory(ctx, q, objs, false)
 	}
-	if b.ext != nil && mentions(q.Filter, "externalId") {
+	if b.ext != nil && filter.Mentions(q.Filter, b.rt.Schema.ID, "externalId") {
 		if ext, ok := attrEq(q.Filter, b.rt.Schema.ID, "externalId"); ok {
 			return b.listByExternalID(ctx, q, ext)
 		}
@@ -65,7 +65,7 @@ func (b *backend) List(ctx context.Context, q *provider.ListQuery) (*provider.Li
 // every object and call the target again for each, or answer wrongly.
 func (b *backend) checkFilterable(f filter.Expr) error {
 	var bad []string
-	walk(f, func(p filter.AttrPath) {
+	filter.Walk(f, func(p filter.AttrPath) {
 		r, ok := b.rt.Resolve(p.URN, p.Attr, "")
 		if !ok || r.Attr == nil {
 			return // the provider's filter.Check already refused unknown paths
@@ -140,34 +140,6 @@ func (b *backend) expands(want *schema.Projection) bool {
 	return false
 }
 
-// walk calls fn for every attribute path in f.
-func walk(f filter.Expr, fn func(filter.AttrPath)) {
-	switch e := f.(type) {
-	case *filter.Compare:
-		fn(e.Path)
-	case *filter.And:
-		walk(e.Left, fn)
-		walk(e.Right, fn)
-	case *filter.Or:
-		walk(e.Left, fn)
-		walk(e.Right, fn)
-	case *filter.Not:
-		walk(e.X, fn)
-	case *filter.ValuePath:
-		fn(e.Path)
-	}
-}
-
-func mentions(f filter.Expr, attr string) bool {
-	found := false
-	walk(f, func(p filter.AttrPath) {
-		if strings.EqualFold(p.Attr, attr) && (p.URN == "" || strings.EqualFold(p.URN, scim.UserSchema) || strings.EqualFold(p.URN, scim.GroupSchema)) {
-			found = true
-		}
-	})
-	return found
-}
-
 // readKey answers a filter holding `<key> eq "v"` from the target's
 // consistent key read (KeyReader); ok false when it does not apply.
 func (b *backend) readKey(ctx context.Context, f filter.Expr) ([]map[string]any, bool, error) {
@@ -238,7 +210,7 @@ func (b *backend) listByID(ctx context.Context, q *provider.ListQuery, id string
 			}
 		}
 		var missing []string
-		walk(q.Filter, func(p filter.AttrPath) {
+		filter.Walk(q.Filter, func(p filter.AttrPath) {
 			if r, ok := b.rt.Resolve(p.URN, p.Attr, ""); ok && b.computed[r.Attr] && !q.Projection.Includes(r.Attr.Name) {
 				missing = append(missing, r.Attr.Name)
 			}

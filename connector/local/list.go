@@ -110,9 +110,10 @@ func (b *backend) list(ctx context.Context, tx store.Tx, q *provider.ListQuery, 
 		// Few candidates: load what the response needs now, so the cached
 		// copies can answer the next identical lookup alone.
 		withComputed := filterNeedsComputed || wants(q.Projection, b.computed())
+		withSchemas := b.refersTo(q.Filter, "schemas")
 		var matches []*item
 		for _, r := range cands {
-			it, err := b.item(ctx, tx, r, withComputed, b.refersTo(q.Filter, "schemas"))
+			it, err := b.item(ctx, tx, r, withComputed, withSchemas)
 			if err != nil {
 				return nil, err
 			}
@@ -557,25 +558,7 @@ func (b *backend) scan(ctx context.Context, tx store.Tx, q *provider.ListQuery, 
 	return &provider.ListResult{Resources: page, TotalResults: total}, nil
 }
 
-// refersTo reports whether a filter uses the core attribute name, with
-// or without the core schema's URN ("groups.value", or
-// "urn:ietf:params:scim:schemas:core:2.0:User:groups.value", which the
-// parser keeps in Path.URN).
+// refersTo reports whether a filter names the core attribute name.
 func (b *backend) refersTo(e filter.Expr, name string) bool {
-	core := func(p filter.AttrPath) bool {
-		return (p.URN == "" || strings.EqualFold(p.URN, b.typ.Schema.ID)) && strings.EqualFold(p.Attr, name)
-	}
-	switch n := e.(type) {
-	case *filter.And:
-		return b.refersTo(n.Left, name) || b.refersTo(n.Right, name)
-	case *filter.Or:
-		return b.refersTo(n.Left, name) || b.refersTo(n.Right, name)
-	case *filter.Not:
-		return b.refersTo(n.X, name)
-	case *filter.Compare:
-		return core(n.Path)
-	case *filter.ValuePath:
-		return core(n.Path)
-	}
-	return false
+	return filter.Mentions(e, b.typ.Schema.ID, name)
 }

@@ -111,6 +111,40 @@ func loosen(attr AttrPath, f Expr) (Expr, bool) {
 	return nil, false
 }
 
+// Walk calls fn with the path of every comparison and value path of e.
+// The paths inside a value path's filter, which name sub-attributes of its
+// elements, are not visited.
+func Walk(e Expr, fn func(AttrPath)) {
+	switch n := e.(type) {
+	case *Compare:
+		fn(n.Path)
+	case *And:
+		Walk(n.Left, fn)
+		Walk(n.Right, fn)
+	case *Or:
+		Walk(n.Left, fn)
+		Walk(n.Right, fn)
+	case *Not:
+		Walk(n.X, fn)
+	case *ValuePath:
+		fn(n.Path)
+	}
+}
+
+// Mentions reports whether e names the attribute attr of the schema urn,
+// with or without the URN: a filter may qualify a core attribute
+// ("urn:ietf:params:scim:schemas:core:2.0:User:groups.value"), which the
+// parser keeps in AttrPath.URN.
+func Mentions(e Expr, urn, attr string) bool {
+	found := false
+	Walk(e, func(p AttrPath) {
+		if strings.EqualFold(p.Attr, attr) && (p.URN == "" || strings.EqualFold(p.URN, urn)) {
+			found = true
+		}
+	})
+	return found
+}
+
 func (*Compare) node()   {}
 func (*And) node()       {}
 func (*Or) node()        {}

@@ -377,3 +377,31 @@ func TestStringLongerThanInput(t *testing.T) {
 		})
 	}
 }
+
+// TestMentions: an attribute is named with or without its schema's URN,
+// anywhere in the logical tree, but not as a sub-attribute inside a value
+// path's filter, and not with another schema's URN.
+func TestMentions(t *testing.T) {
+	const user = "urn:ietf:params:scim:schemas:core:2.0:User"
+	for _, tc := range []struct {
+		filter, attr string
+		want         bool
+	}{
+		{`groups.value eq "g"`, "groups", true},
+		{user + `:groups.value eq "g"`, "groups", true},
+		{`userName eq "a" or not (` + user + `:GROUPS[value eq "g"])`, "groups", true},
+		{`emails[value eq "groups"]`, "groups", false},
+		{`emails[groups eq "x"]`, "groups", false},
+		{enterpriseURN + `:groups eq "g"`, "groups", false},
+		{`schemas eq "` + enterpriseURN + `"`, "schemas", true},
+		{`userName eq "a"`, "schemas", false},
+	} {
+		e, err := Parse(tc.filter)
+		if err != nil {
+			t.Fatalf("%s: %v", tc.filter, err)
+		}
+		if got := Mentions(e, user, tc.attr); got != tc.want {
+			t.Errorf("Mentions(%s, %s) = %v, want %v", tc.filter, tc.attr, got, tc.want)
+		}
+	}
+}

@@ -488,6 +488,18 @@ func (ap *applier) writeSub(op string, t target, v any) error {
 	return nil
 }
 
+// appendFromFilter appends to arr the element a value filter that matched
+// nothing describes (see elementFromFilter), and returns its index as the
+// matched one.
+func appendFromFilter(a *schema.Attribute, f filter.Expr, arr []any) ([]any, []int, error) {
+	elem, ok := elementFromFilter(a, f)
+	if !ok {
+		return nil, nil, scim.BadRequest(scim.NoTarget, "no value matches the filter, and a new value can only be built from eq comparisons joined by and")
+	}
+	arr = append(arr, elem)
+	return arr, []int{len(arr) - 1}, nil
+}
+
 // writeFiltered applies an op to the values of a multi-valued complex
 // attribute that a value filter selects (RFC 7644 §3.5.2).
 func (ap *applier) writeFiltered(op string, t target, v any) error {
@@ -504,12 +516,10 @@ func (ap *applier) writeFiltered(op string, t target, v any) error {
 		if len(matched) == 0 {
 			// Microsoft Entra adds emails[type eq "work"].value to a user
 			// without a work email and expects the value to be created.
-			elem, ok := elementFromFilter(a, t.filter)
-			if !ok {
-				return scim.BadRequest(scim.NoTarget, "no value matches the filter, and a new value can only be built from eq comparisons joined by and")
+			var err error
+			if arr, matched, err = appendFromFilter(a, t.filter, arr); err != nil {
+				return err
 			}
-			arr = append(arr, elem)
-			matched = []int{len(arr) - 1}
 		}
 		if err := ap.setMatched(t, arr, matched, v); err != nil {
 			return err
@@ -531,12 +541,10 @@ func (ap *applier) writeFiltered(op string, t target, v any) error {
 			// Entra sends "Replace" for emails[type eq "work"].value to a
 			// user without a work email (it chooses Add or Replace from
 			// its own records), and expects the value to be created.
-			elem, ok := elementFromFilter(a, t.filter)
-			if !ok {
-				return scim.BadRequest(scim.NoTarget, "no value matches the filter, and a new value can only be built from eq comparisons joined by and")
+			var err error
+			if arr, matched, err = appendFromFilter(a, t.filter, arr); err != nil {
+				return err
 			}
-			arr = append(arr, elem)
-			matched = []int{len(arr) - 1}
 		}
 		switch {
 		case t.filterSub != nil && v == nil:

@@ -11,7 +11,7 @@ import (
 )
 
 // Benchmarks runs the store benchmarks every backend shares, as
-// sub-benchmarks: point reads, lookups, parallel creates, membership
+// sub-benchmarks: point reads, lookups, parallel creates and deletes, membership
 // changes on a small and a large group (their costs must match), keyset
 // pages and a large member list. open returns a fresh, empty store and
 // closes it with b.Cleanup. Seeded stores are built once per call and
@@ -32,6 +32,7 @@ func Benchmarks(b *testing.B, open func(b *testing.B) store.Store) {
 	b.Run("GetResource", func(b *testing.B) { benchGet(b, users(b), n) })
 	b.Run("FindByUserName", func(b *testing.B) { benchFind(b, users(b), n) })
 	b.Run("CreateParallel", func(b *testing.B) { BenchCreateParallel(b, open(b)) })
+	b.Run("DeleteParallel", func(b *testing.B) { benchDeleteParallel(b, open(b)) })
 	b.Run("AddMember/group=10", func(b *testing.B) { benchAddMember(b, open(b), 10) })
 	b.Run("AddMember/group=10000", func(b *testing.B) { benchAddMember(b, open(b), 10000) })
 	b.Run("ListPage", func(b *testing.B) { benchListPage(b, users(b), n) })
@@ -140,6 +141,27 @@ func BenchCreateParallel(b *testing.B, st store.Store) {
 			})
 			if err != nil {
 				b.Errorf("create: %v", err)
+				return
+			}
+		}
+	})
+}
+
+// benchDeleteParallel deletes b.N seeded users (with their e-mail index
+// rows) from 16 goroutines per CPU, one Update each, as SCIM DELETEs do.
+func benchDeleteParallel(b *testing.B, st store.Store) {
+	seedUsers(b, st, b.N)
+	var next atomic.Int64
+	b.ReportAllocs()
+	b.SetParallelism(16)
+	b.ResetTimer()
+	defer cputime.PerOp(b)()
+	b.RunParallel(func(pb *testing.PB) {
+		ctx := context.Background()
+		for pb.Next() {
+			id := fmt.Sprintf("u%d", next.Add(1)-1)
+			if err := st.Update(ctx, func(tx store.Tx) error { return tx.DeleteResource(ctx, "i", "User", id, 0) }); err != nil {
+				b.Errorf("delete %s: %v", id, err)
 				return
 			}
 		}

@@ -214,9 +214,9 @@ func (c *readCache) add(v *cached) {
 	}
 }
 
-// setBounded sets m[k] (a readCache map, under its mu), starting m over when it holds limit
-// entries: writes alone (creates) fill the cache, and nothing else bounds
-// it.
+// setBounded sets m[k] (a readCache map, under its mu), starting m over
+// when it holds limit entries: writes alone (creates) fill the cache, and
+// nothing else bounds it.
 func setBounded[V any](m *map[string]V, limit int, k string, v V) {
 	if len(*m) >= limit {
 		*m = map[string]V{}

@@ -52,8 +52,9 @@ var (
 //   - In Create and Replace mode "schemas" must be an array of strings that
 //     holds the core schema URN and only URNs of this resource type, and
 //     must list every extension that has data; Microsoft Entra's legacy
-//     ".../ResourceManagement/ADSCIM/..." group schema URI is ignored. In every mode the output's
-//     "schemas" is recomputed: the core URN, then each extension with data.
+//     ".../ResourceManagement/ADSCIM/..." group schema URI is ignored. In
+//     every mode the output's "schemas" is recomputed: the core URN, then
+//     each extension with data.
 //   - readOnly attributes and sub-attributes (id, meta, groups,
 //     manager.displayName) are dropped silently, as RFC 7643 §7 lets the
 //     service provider ignore them; the caller sets id, meta and computed

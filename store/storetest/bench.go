@@ -123,6 +123,27 @@ func benchFind(b *testing.B, st store.Store, n int) {
 // CPU, like a busy gateway) each running an Update that creates one
 // resource. Backends call it directly to compare their own settings.
 func BenchCreateParallel(b *testing.B, st store.Store) {
+	benchParallel(b, st, "create", func(ctx context.Context, tx store.Tx, i int64) error {
+		return tx.CreateResource(ctx, &store.Resource{
+			Instance: "i", Type: "User", ID: fmt.Sprintf("u%d", i),
+			Data:     []byte(`{"userName":"user","active":true}`),
+			UserName: fmt.Sprintf("user%d", i), Emails: []string{fmt.Sprintf("user%d@example.com", i)},
+		})
+	})
+}
+
+// benchDeleteParallel deletes b.N seeded users (with their e-mail index
+// rows) from 16 goroutines per CPU, one Update each, as SCIM DELETEs do.
+func benchDeleteParallel(b *testing.B, st store.Store) {
+	seedUsers(b, st, b.N)
+	benchParallel(b, st, "delete", func(ctx context.Context, tx store.Tx, i int64) error {
+		return tx.DeleteResource(ctx, "i", "User", fmt.Sprintf("u%d", i-1), 0)
+	})
+}
+
+// benchParallel times b.N Updates from 16 goroutines per CPU, each running
+// fn with its own number (1, 2, ...), and reports CPU time per op.
+func benchParallel(b *testing.B, st store.Store, what string, fn func(ctx context.Context, tx store.Tx, i int64) error) {
 	var next atomic.Int64
 	b.ReportAllocs()
 	b.SetParallelism(16)
@@ -132,36 +153,8 @@ func BenchCreateParallel(b *testing.B, st store.Store) {
 		ctx := context.Background()
 		for pb.Next() {
 			i := next.Add(1)
-			err := st.Update(ctx, func(tx store.Tx) error {
-				return tx.CreateResource(ctx, &store.Resource{
-					Instance: "i", Type: "User", ID: fmt.Sprintf("u%d", i),
-					Data:     []byte(`{"userName":"user","active":true}`),
-					UserName: fmt.Sprintf("user%d", i), Emails: []string{fmt.Sprintf("user%d@example.com", i)},
-				})
-			})
-			if err != nil {
-				b.Errorf("create: %v", err)
-				return
-			}
-		}
-	})
-}
-
-// benchDeleteParallel deletes b.N seeded users (with their e-mail index
-// rows) from 16 goroutines per CPU, one Update each, as SCIM DELETEs do.
-func benchDeleteParallel(b *testing.B, st store.Store) {
-	seedUsers(b, st, b.N)
-	var next atomic.Int64
-	b.ReportAllocs()
-	b.SetParallelism(16)
-	b.ResetTimer()
-	defer cputime.PerOp(b)()
-	b.RunParallel(func(pb *testing.PB) {
-		ctx := context.Background()
-		for pb.Next() {
-			id := fmt.Sprintf("u%d", next.Add(1)-1)
-			if err := st.Update(ctx, func(tx store.Tx) error { return tx.DeleteResource(ctx, "i", "User", id, 0) }); err != nil {
-				b.Errorf("delete %s: %v", id, err)
+			if err := st.Update(ctx, func(tx store.Tx) error { return fn(ctx, tx, i) }); err != nil {
+				b.Errorf("%s %d: %v", what, i, err)
 				return
 			}
 		}

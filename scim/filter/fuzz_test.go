@@ -137,7 +137,7 @@ func FuzzParsePatchPath(f *testing.F) {
 			return
 		}
 		out := p.String()
-		again, err := ParsePatchPath(out)
+		again, err := parsePatchPath(out, renderedLimits(out))
 		if err != nil {
 			t.Fatalf("ParsePatchPath(%q) ok, but ParsePatchPath of its String %q: %v", s, out, err)
 		}

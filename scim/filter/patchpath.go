@@ -22,7 +22,11 @@ var wellKnownSchemas = []string{scim.UserSchema, scim.GroupSchema, scim.Enterpri
 // Every error is a *scim.Error with status 400 and scimType invalidPath whose
 // detail gives the 1-based character position.
 func ParsePatchPath(s string) (*PatchPath, error) {
-	p := newParser(s, DefaultLimits, modePath)
+	return parsePatchPath(s, DefaultLimits)
+}
+
+func parsePatchPath(s string, lim Limits) (*PatchPath, error) {
+	p := newParser(s, lim, modePath)
 	if err := p.checkLength(); err != nil {
 		return nil, err
 	}

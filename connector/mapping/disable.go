@@ -111,44 +111,62 @@ func IsDisabled(path string, disabled []string) bool {
 // in place and returns the disabled paths it found, for a debug log line.
 // It runs before schema validation (the disabled attributes are no longer
 // in the schema, so validation would reject them): it matches keys
-// case-insensitively, looks into the extension objects and URN-qualified
-// top-level keys, and removes a sub-attribute from a complex value and
-// from every element of a multi-valued one. Containers left empty are
-// removed too.
+// case-insensitively, looks into the extension objects (and an object
+// under the core schema's URN) and URN-qualified top-level keys, and
+// removes a sub-attribute from a complex value and from every element of
+// a multi-valued one. Keys that are attribute paths, as the value of a
+// PATCH without a path may have them ("name.middleName",
+// "urn:...:User:name.middleName"), are removed when they name a disabled
+// attribute or sub-attribute. Containers left empty are removed too.
 func StripDisabled(res map[string]any, paths []string) (stripped []string) {
 	for _, raw := range paths {
 		d := splitLoose(raw)
 		found := false
 		for k, v := range res {
-			switch {
-			case len(k) <= 4 || !strings.EqualFold(k[:4], "urn:"):
-				if d.urn == "" && strings.EqualFold(k, d.attr) {
-					found = stripIn(res, k, d.sub) || found
+			if len(k) > 4 && strings.EqualFold(k[:4], "urn:") && isExtensionObject(k, v) {
+				urn := k
+				if strings.EqualFold(k, scim.UserSchema) || strings.EqualFold(k, scim.GroupSchema) {
+					urn = "" // core attributes under their schema's URN
 				}
-			case isExtensionObject(k, v):
-				if d.urn != "" && strings.EqualFold(k, d.urn) {
-					ext := v.(map[string]any)
-					for ak := range ext {
-						if strings.EqualFold(ak, d.attr) {
-							found = stripIn(ext, ak, d.sub) || found
-						}
-					}
-					if len(ext) == 0 {
-						delete(res, k)
-					}
+				if !strings.EqualFold(urn, d.urn) {
+					continue
 				}
-			default:
-				kp := splitLoose(k)
-				if strings.EqualFold(kp.urn, d.urn) && strings.EqualFold(kp.attr, d.attr) {
-					found = stripIn(res, k, d.sub) || found
+				ext := v.(map[string]any)
+				for ak := range ext {
+					ap := splitLoose(ak)
+					ap.urn = urn
+					found = stripKey(ext, ak, ap, d) || found
 				}
+				if len(ext) == 0 {
+					delete(res, k)
+				}
+				continue
 			}
+			found = stripKey(res, k, splitLoose(k), d) || found
 		}
 		if found {
 			stripped = append(stripped, strings.TrimSpace(raw))
 		}
 	}
 	return stripped
+}
+
+// stripKey removes from m what the disabled path d covers of its member k,
+// whose key reads as the path kp: the whole member when it names the
+// disabled attribute or, as an attribute path ("name.middleName"), the
+// disabled sub-attribute; otherwise the sub-attribute from its value.
+func stripKey(m map[string]any, k string, kp, d loosePath) bool {
+	if !strings.EqualFold(kp.urn, d.urn) || !strings.EqualFold(kp.attr, d.attr) {
+		return false
+	}
+	if kp.sub != "" {
+		if !d.covers(kp) {
+			return false
+		}
+		delete(m, k)
+		return true
+	}
+	return stripIn(m, k, d.sub)
 }
 
 // isExtensionObject tells an extension object ("urn:...:User": {...}) from

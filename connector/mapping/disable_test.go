@@ -172,6 +172,19 @@ func TestStripDisabled(t *testing.T) {
 			  "urn:ietf:params:scim:schemas:core:2.0:User:title":"t","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager":{"value":"m"}}`,
 			`{"userName":"a","urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager":{"value":"m"}}`,
 			[]string{E + "costCenter", "title"}},
+		// The value of a PATCH without a path may name attributes by
+		// their paths (RFC 7644 §3.5.2.3; Entra sends "name.givenName").
+		{"attribute paths as keys",
+			`{"name.middleName":"M","name.givenName":"A","urn:ietf:params:scim:schemas:core:2.0:User:name.middleName":"M",
+			  "emails[type eq \"work\"].display":"d","emails[type eq \"work\"].value":"w@x","nickName.x":"n",
+			  "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager.value":"m","costCenter":"c"}}`,
+			`{"name.givenName":"A","emails[type eq \"work\"].value":"w@x",
+			  "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User":{"manager.value":"m"}}`,
+			[]string{"nickName", "name.middleName", E + "costCenter", "emails.display"}},
+		{"core schema object",
+			`{"urn:ietf:params:scim:schemas:core:2.0:User":{"title":"t","name":{"middleName":"M","givenName":"A"}}}`,
+			`{"urn:ietf:params:scim:schemas:core:2.0:User":{"name":{"givenName":"A"}}}`,
+			[]string{"name.middleName", "title"}},
 		{"nothing to strip", `{"userName":"a","displayName":"d"}`, `{"userName":"a","displayName":"d"}`, nil},
 	}
 	for _, tc := range tests {

@@ -114,7 +114,15 @@
 // schema first, so the instance's connector.Wrapper strips them before;
 // it decodes only bodies that may name a disabled attribute (one of their
 // names, in any case, or a \u escape), so other requests are parsed once.
-// Bulk POST and PUT bodies are not stripped.
+// It strips the data of Bulk POST and PUT operations the same way, each by
+// its operation's endpoint. Keys of a PATCH value that are attribute
+// paths ("name.middleName") are matched too.
+//
+// A disabled path applies to every resource type that defines it and does
+// not need it: one a type's schema requires, or that is or holds one of
+// its Mandatory fields, stays in that type ("displayName" disables the
+// User's, not the Group's, which is required); a path no type can give up
+// is a configuration error, as one no type defines.
 //
 // Attributes and sub-attributes that no rule of a resource type's table
 // maps (mapping.Table.Unmapped) are disabled the same way, so /Schemas

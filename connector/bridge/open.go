@@ -125,6 +125,7 @@ func plan(c *Connector, custom []mapping.CustomAttribute, disabled []string, ver
 	}
 	var plans []resourcePlan
 	used := make([]bool, len(disabled))
+	blocked := make([][]string, len(disabled)) // why each path stays, per resource type
 	var errs []error
 	for i := range c.Resources {
 		d := &c.Resources[i]
@@ -138,12 +139,23 @@ func plan(c *Connector, custom []mapping.CustomAttribute, disabled []string, ver
 			}
 			table = append(table, mapping.CustomRules(custom, c.CustomTarget)...)
 		}
+		// A path applies to every resource type that defines it and can
+		// do without it: "displayName" disables the User's, while the
+		// Group's is required. An attribute a type requires, or that
+		// holds one of its mandatory fields, stays: disabling it would
+		// strip what every create must carry.
 		var mine []string
 		for j, p := range disabled {
-			if _, ok := rt.ResolvePath(p); ok {
-				mine = append(mine, p)
-				used[j] = true
+			r, ok := rt.ResolvePath(p)
+			if !ok {
+				continue
 			}
+			if why := requiredBy(r, d.Mandatory, p); why != "" {
+				blocked[j] = append(blocked[j], fmt.Sprintf("%s %s", rt.Name, why))
+				continue
+			}
+			mine = append(mine, p)
+			used[j] = true
 		}
 		if len(mine) > 0 {
 			var err error
@@ -172,11 +184,30 @@ func plan(c *Connector, custom []mapping.CustomAttribute, disabled []string, ver
 		plans = append(plans, resourcePlan{decl: d, rt: rt, table: table, disabled: mine})
 	}
 	for j, ok := range used {
-		if !ok {
+		switch {
+		case ok:
+		case len(blocked[j]) > 0:
+			errs = append(errs, fmt.Errorf("%s: disabled attribute %q cannot be disabled: %s", c.Name, disabled[j], strings.Join(blocked[j], "; ")))
+		default:
 			errs = append(errs, fmt.Errorf("%s: disabled attribute %q is not an attribute of any resource type", c.Name, disabled[j]))
 		}
 	}
 	return plans, errors.Join(errs...)
+}
+
+// requiredBy says why the attribute r, named by the disabled path p, cannot
+// be disabled in its resource type: the schema requires it, or it is or
+// holds one of the connector's mandatory fields. "" when it can be.
+func requiredBy(r schema.Resolved, mandatory []string, p string) string {
+	if (r.Sub == nil && r.Attr != nil && r.Attr.Required) || (r.Sub != nil && r.Sub.Required) {
+		return "requires it"
+	}
+	for _, m := range mandatory {
+		if mapping.IsDisabled(m, []string{p}) {
+			return fmt.Sprintf("needs %s (mandatory)", strings.TrimSpace(m))
+		}
+	}
+	return ""
 }
 
 // markRequired marks the mandatory paths of a resource type required in

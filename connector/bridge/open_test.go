@@ -99,6 +99,47 @@ func TestDisabledSchema(t *testing.T) {
 	s.do(t, "GET", `/Users?filter=title%20eq%20%22Boss%22`, nil).scimError(t, "filter on disabled", 400, scim.InvalidFilter)
 }
 
+// TestDisabledRequired checks which disabled attributes an instance
+// refuses: one a resource type requires, or that is or holds one of its
+// mandatory fields (every create would lose it and fail), in every type
+// that defines it. A path some type can do without applies there only:
+// the User's displayName while the Group's is required.
+func TestDisabledRequired(t *testing.T) {
+	f := newFake(fakeOptions{paging: bridge.PagingOffset})
+	decl := func() *bridge.Connector {
+		return declaration(userDecl("name.givenName"), updater{f}, &bridge.Resource{Ops: bridge.OpAll &^ bridge.OpMembers, Paging: bridge.PagingOffset}, updater{f})
+	}
+	for _, tc := range []struct {
+		disabled []string
+		want     string // "" when the instance opens
+	}{
+		{[]string{"name.givenName"}, `disabled attribute "name.givenName" cannot be disabled: User needs name.givenName (mandatory)`},
+		{[]string{"name"}, `disabled attribute "name" cannot be disabled: User needs name.givenName (mandatory)`},
+		{[]string{"userName"}, `disabled attribute "userName" cannot be disabled: User requires it`},
+		{[]string{"name.middleName", "title"}, ""},
+		{[]string{"displayName"}, ""},
+	} {
+		t.Run(strings.Join(tc.disabled, ","), func(t *testing.T) {
+			inst, err := bridge.Open(context.Background(), decl(), connector.Env{DisabledAttributes: tc.disabled}, nil)
+			if tc.want != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("Open: %v, want an error saying %q", err, tc.want)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			defer inst.Close()
+			for _, rt := range inst.ResourceTypes() {
+				if a := rt.Type.Schema.Attr("displayName"); rt.Type.Name == "Group" && (a == nil || !a.Required) {
+					t.Errorf("Group displayName: %v, want it kept, required", a)
+				}
+			}
+		})
+	}
+}
+
 // TestMembersConcurrent runs membership batches four at a time (run with
 // -race): every member is added once, in batches of the declared size.
 func TestMembersConcurrent(t *testing.T) {

@@ -22,13 +22,15 @@ const maxStripBody = 8 << 20
 // mayName); the others pass as they came, so that the common request is
 // parsed once, by the provider. PATCH bodies are not touched: the
 // provider does not check PATCH paths against the schema, and the
-// backend ignores operations on disabled attributes itself. Bulk bodies
-// are not rewritten either (a disabled attribute in a Bulk POST or PUT is
-// rejected as unknown).
+// backend ignores operations on disabled attributes itself. A Bulk
+// request has the data of its POST and PUT operations stripped the same
+// way, each by its operation's endpoint, so that a resource written
+// through /Bulk is accepted as it would be on its own.
 type stripHandler struct {
 	next     http.Handler
 	disabled map[string][]string // lower-case endpoint name → disabled paths
 	names    map[string][][]byte // lower-case endpoint name → lower-case attribute names
+	all      [][]byte            // the names of every endpoint, for Bulk
 	log      *slog.Logger
 }
 
@@ -42,6 +44,7 @@ func newStripHandler(next http.Handler, disabled map[string][]string, log *slog.
 			p = strings.TrimSpace(p)
 			name := p[strings.LastIndexAny(p, ":.")+1:]
 			h.names[endpoint] = append(h.names[endpoint], []byte(strings.ToLower(name)))
+			h.all = append(h.all, []byte(strings.ToLower(name)))
 		}
 	}
 	return h
@@ -54,7 +57,8 @@ func (h *stripHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	endpoint := h.endpoint(r.URL.Path)
 	paths := h.disabled[endpoint]
-	if len(paths) == 0 || r.ContentLength > maxStripBody {
+	bulk := endpoint == "" && r.Method == http.MethodPost && isBulk(r.URL.Path)
+	if (len(paths) == 0 && !bulk) || r.ContentLength > maxStripBody {
 		h.next.ServeHTTP(w, r)
 		return
 	}
@@ -65,8 +69,12 @@ func (h *stripHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.next.ServeHTTP(w, r)
 		return
 	}
-	if mayName(body, h.names[endpoint]) {
-		if out, ignored := strip(body, paths); len(ignored) > 0 {
+	names, stripBody := h.names[endpoint], func(b []byte) ([]byte, []string) { return strip(b, paths) }
+	if bulk {
+		names, stripBody = h.all, h.stripBulk
+	}
+	if mayName(body, names) {
+		if out, ignored := stripBody(body); len(ignored) > 0 {
 			h.log.DebugContext(r.Context(), "disabled attributes ignored", "attributes", ignored)
 			body = out
 		}
@@ -103,6 +111,62 @@ func (h *stripHandler) endpoint(path string) string {
 		}
 	}
 	return ""
+}
+
+// isBulk reports whether a request path is the Bulk endpoint ("/Bulk").
+func isBulk(path string) bool {
+	path = strings.TrimRight(path, "/")
+	return strings.EqualFold(path[strings.LastIndexByte(path, '/')+1:], "Bulk")
+}
+
+// stripBulk removes disabled attributes from the data of the POST and
+// PUT operations of a BulkRequest (RFC 7644 §3.7), each by the endpoint
+// of its path; a body that is not a JSON object is returned unchanged
+// for the provider to reject. Member names are matched as the provider's
+// decoder matches them: exactly, else ignoring case.
+func (h *stripHandler) stripBulk(body []byte) ([]byte, []string) {
+	var req map[string]any
+	d := json.NewDecoder(bytes.NewReader(body))
+	d.UseNumber()
+	if d.Decode(&req) != nil {
+		return body, nil
+	}
+	ops, _ := member(req, "Operations").([]any)
+	var ignored []string
+	for _, o := range ops {
+		op, _ := o.(map[string]any)
+		method, _ := member(op, "method").(string)
+		if !strings.EqualFold(method, http.MethodPost) && !strings.EqualFold(method, http.MethodPut) {
+			continue
+		}
+		path, _ := member(op, "path").(string)
+		data, _ := member(op, "data").(map[string]any)
+		if paths := h.disabled[h.endpoint(path)]; data != nil && len(paths) > 0 {
+			ignored = append(ignored, mapping.StripDisabled(data, paths)...)
+		}
+	}
+	if len(ignored) == 0 {
+		return body, nil
+	}
+	out, err := json.Marshal(req)
+	if err != nil {
+		return body, nil
+	}
+	return out, ignored
+}
+
+// member returns the member of a JSON object named name, or else one
+// whose name equals it ignoring case (encoding/json's matching).
+func member(obj map[string]any, name string) any {
+	if v, ok := obj[name]; ok {
+		return v
+	}
+	for k, v := range obj {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return nil
 }
 
 // strip removes disabled attributes from a JSON body; a body that is not

@@ -544,3 +544,47 @@ func TestDisabledPatchValues(t *testing.T) {
 		t.Errorf("disabled title written: %v", f.object(id))
 	}
 }
+
+// TestDisabledBulkWrites checks that the data of Bulk POST and PUT
+// operations (RFC 7644 §3.7) is accepted with disabled attributes ignored,
+// as the same POST or PUT sent on its own is.
+func TestDisabledBulkWrites(t *testing.T) {
+	f := newFake(fakeOptions{paging: bridge.PagingOffset})
+	disabled := []string{"name.middleName", scim.EnterpriseUserSchema + ":costCenter", "title"}
+	s := start(t, declaration(userDecl(), updater{f}, nil, nil), connector.Env{DisabledAttributes: disabled})
+	id := str(s.do(t, "POST", "/Users", newUser(1)).must(t, "create", 201).body, "id")
+	withDisabled := func(n int) map[string]any {
+		u := newUser(n)
+		u["schemas"] = []string{scim.UserSchema, scim.EnterpriseUserSchema}
+		u["title"] = "Boss"
+		u["name"].(map[string]any)["middleName"] = "M"
+		u[scim.EnterpriseUserSchema] = map[string]any{"costCenter": "C"}
+		return u
+	}
+	put := withDisabled(1)
+	put["name"].(map[string]any)["givenName"] = "Bulk"
+	// Member names as the provider's decoder takes them, in any case.
+	r := s.do(t, "POST", "/Bulk", map[string]any{"schemas": []string{scim.BulkRequestSchema}, "operations": []any{
+		map[string]any{"method": "post", "path": "/Users", "bulkId": "u2", "data": withDisabled(2)},
+		map[string]any{"Method": "PUT", "Path": "/Users/" + url.PathEscape(id), "Data": put},
+	}}).must(t, "Bulk", 200)
+	ops, _ := r.body["Operations"].([]any)
+	if len(ops) != 2 {
+		t.Fatalf("Bulk answered %v, want two operations", r.body)
+	}
+	for i, o := range ops {
+		if st := str(o.(map[string]any), "status"); st != "201" && st != "200" {
+			t.Errorf("operation %d: %v, want it accepted with the disabled attributes ignored", i+1, o)
+		}
+	}
+	if got := f.object(id)["firstName"]; got != "Bulk" {
+		t.Errorf("firstName after the Bulk PUT %v, want Bulk", got)
+	}
+	created := str(ops[0].(map[string]any), "location")
+	for _, oid := range []string{id, created[strings.LastIndexByte(created, '/')+1:]} {
+		obj := f.object(oid)
+		if _, ok := obj["title"]; ok || obj == nil {
+			t.Errorf("object %s: %v, want it without the disabled title", oid, obj)
+		}
+	}
+}

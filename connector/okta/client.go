@@ -198,7 +198,12 @@ func validID(id string) bool {
 }
 
 // users is the User target.
-type users struct{ c *client }
+type users struct {
+	c *client
+	// multi are the profile fields of custom string attributes, which
+	// may hold arrays (the "[a;; b]" format); see compareMulti.
+	multi map[string]bool
+}
 
 var (
 	_ bridge.Creator   = (*users)(nil)

@@ -61,7 +61,9 @@
 //   - Filters pushed down as search expressions (Okta compares values
 //     case-insensitively, like SCIM caseExact=false attributes): eq, sw, pr
 //     on profile attributes (groups: eq, sw; Okta's group search has no
-//     pr), co on userName/name/email, active eq true,
+//     pr), co on userName/name/email, active eq true and active eq false
+//     (as the statuses read that way, so that deactivated users are found
+//     as by other filters),
 //     meta.created/lastModified orderings (as a superset, re-checked) and
 //     and/or; a value path as conditions on the profile fields its
 //     element maps to (emails[type eq "work"].value eq → profile.email eq,
@@ -84,7 +86,15 @@
 //     rel="next" Link header's after parameter; Okta gives no total, so
 //     totalResults follows bridge's lower-bound rule.
 //   - Custom attributes: string, boolean, integer and decimal, mapped to
-//     profile.<name>; they must exist in the org's Profile Editor.
+//     profile.<name>; they must exist in the org's Profile Editor. A
+//     string attribute may be an Okta string array, read and written as
+//     "[a;; b]"; since Okta's search matches an array by any element,
+//     filters on string attributes are pushed as supersets (eq of
+//     "[a;; b]" as profile.x eq "a" and profile.x eq "b") and checked in
+//     the gateway.
+//   - Extension.Manager.DisplayName ↔ manager is read only: RFC 7643
+//     §4.3 makes manager.displayName readOnly, so a client's value is
+//     ignored and Okta's manager is shown as it is.
 //   - ETags (meta.version, If-Match, If-None-Match): a user's version is a
 //     hash of its lastUpdated, status and profile, a group's of its
 //     lastUpdated, lastMembershipUpdated and profile (the gateway mixes in

@@ -2,6 +2,8 @@ package okta
 
 import (
 	"encoding/json"
+	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -38,6 +40,8 @@ func TestPush(t *testing.T) {
 		{`userName ne "a@x.io"`, "", false},
 		{`id eq "00u1"`, `id eq "00u1"`, false},
 		{`active eq true`, `(status eq "ACTIVE" or status eq "PROVISIONED" or status eq "RECOVERY" or status eq "LOCKED_OUT" or status eq "PASSWORD_EXPIRED")`, true},
+		{`active eq false`, `(status eq "STAGED" or status eq "SUSPENDED" or status eq "DEPROVISIONED")`, true},
+		{`active eq "true"`, "", false},
 		{`userName eq "a@x.io" or title ne "x"`, "", false},
 		{`urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department eq "R&D"`, `profile.department eq "R&D"`, true},
 		{`name.givenName pr`, `profile.firstName pr`, true},
@@ -61,6 +65,62 @@ func TestPush(t *testing.T) {
 				t.Errorf("Push = %q, %v; want %q, %v (-want +got):\n%s", native, exact, tc.native, tc.exact, diff)
 			}
 		})
+	}
+}
+
+// TestPushMulti checks filters on a custom string attribute, which Okta
+// may hold as an array (read as "[a;; b]"): Okta matches any element, so
+// nothing is exact, and what its search cannot express is not pushed.
+func TestPushMulti(t *testing.T) {
+	custom := []mapping.CustomAttribute{{Name: "tags", Type: mapping.TypeString}}
+	rt := userType()
+	if err := mapping.AddCustomAttributes(rt, custom); err != nil {
+		t.Fatal(err)
+	}
+	table := append(append(mapping.Table{}, userTable...), mapping.CustomRules(custom, customTarget)...)
+	m, err := table.Compile(mapping.Options{ResourceType: rt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := &users{multi: map[string]bool{"profile.tags": true}}
+	const tags = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:tags"
+	for _, tc := range []struct {
+		filter, native string
+		exact          bool
+	}{
+		{tags + ` eq "red"`, `profile.tags eq "red"`, false},
+		{tags + ` eq "[red;; green]"`, `(profile.tags eq "red" and profile.tags eq "green")`, false},
+		{tags + ` eq "[]"`, "", false},
+		{tags + ` eq "[red;; ]"`, `(profile.tags eq "red")`, false},
+		{tags + ` sw "re"`, `profile.tags sw "re"`, false},
+		{tags + ` sw "[red"`, "", false},
+		{tags + ` sw "[red;; green]"`, "", false},
+		{tags + ` co "e"`, "", false},
+		{tags + ` pr`, `profile.tags pr`, false},
+		{tags + ` eq "red" and userName eq "a@x.io"`, `(profile.tags eq "red") and (profile.login eq "a@x.io")`, false},
+	} {
+		t.Run(tc.filter, func(t *testing.T) {
+			f, err := filter.Parse(tc.filter)
+			if err != nil {
+				t.Fatal(err)
+			}
+			native, exact := u.Push(f, m)
+			if native != tc.native || exact != tc.exact {
+				t.Errorf("Push = %q, %v; want %q, %v", native, exact, tc.native, tc.exact)
+			}
+		})
+	}
+}
+
+// TestStatusesPartition: every Okta UserStatus (spec) is read as active
+// or inactive, never both, so active eq true and active eq false together
+// find every user.
+func TestStatusesPartition(t *testing.T) {
+	all := []string{"ACTIVE", "DEPROVISIONED", "LOCKED_OUT", "PASSWORD_EXPIRED", "PROVISIONED", "RECOVERY", "STAGED", "SUSPENDED"}
+	got := append(strings.Split(activeStatuses, ","), strings.Split(inactiveStatuses, ",")...)
+	slices.Sort(got)
+	if !slices.Equal(got, all) {
+		t.Errorf("active and inactive statuses %v, want each of %v once", got, all)
 	}
 }
 

@@ -12,6 +12,10 @@ const E = mapping.Enterprise
 // the one a write means. See the package documentation ("active").
 const activeStatuses = "ACTIVE,PROVISIONED,RECOVERY,LOCKED_OUT,PASSWORD_EXPIRED"
 
+// inactiveStatuses are the other Okta statuses (NOTES §3, UserStatus),
+// read as active=false.
+const inactiveStatuses = "STAGED,SUSPENDED,DEPROVISIONED"
+
 // userTable is the seed's Okta user mapping, one rule per line, in the
 // seed's order ("SCIM parameter | Okta parameter"). Okta's fields live
 // under "profile"; the seed names them without the prefix.

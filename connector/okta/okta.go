@@ -23,6 +23,10 @@ const Version = "1.0"
 // and its recommended maximum for groups.
 const maxPage = 200
 
+// customTarget prefixes custom attributes' Okta fields: they live in the
+// user's profile, as Profile Editor attributes.
+const customTarget = "profile."
+
 // Config is an instance's parameters (seed: "Connector name", "Token"; the
 // org URL is the target URL every seed connector has).
 type Config struct {
@@ -89,7 +93,7 @@ var Connector = &bridge.Connector{
 		},
 	},
 	CustomTypes:  []string{mapping.TypeString, mapping.TypeBoolean, mapping.TypeInteger, mapping.TypeDecimal},
-	CustomTarget: "profile.",
+	CustomTarget: customTarget,
 	Connect:      connect,
 }
 
@@ -101,7 +105,7 @@ var Type = func() connector.Type {
 	return t
 }()
 
-func connect(ctx context.Context, env connector.Env, params json.RawMessage, _ []mapping.CustomAttribute) (*bridge.Targets, error) {
+func connect(ctx context.Context, env connector.Env, params json.RawMessage, custom []mapping.CustomAttribute) (*bridge.Targets, error) {
 	var cfg Config
 	d := json.NewDecoder(bytes.NewReader(params))
 	d.DisallowUnknownFields()
@@ -126,9 +130,16 @@ func connect(ctx context.Context, env connector.Env, params json.RawMessage, _ [
 		return nil, fmt.Errorf("okta client: %w", err)
 	}
 	c := &client{http: cl}
+	// Custom string attributes may hold Okta arrays, read as "[a;; b]".
+	multi := map[string]bool{}
+	for _, a := range custom {
+		if a.Type == mapping.TypeString {
+			multi[customTarget+a.Name] = true
+		}
+	}
 	return &bridge.Targets{
 		ByType: map[string]bridge.Target{
-			"User":  &users{c},
+			"User":  &users{c: c, multi: multi},
 			"Group": &groups{c},
 		},
 		Check: c.check,

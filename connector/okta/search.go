@@ -36,6 +36,9 @@ type dialect struct {
 	// search has only eq, sw and co (spec listGroups search), and Okta
 	// refuses "profile.name pr" with 400 E0000031.
 	presence bool
+	// multi are the profile fields that may hold arrays (custom string
+	// attributes), compared with compareMulti.
+	multi map[string]bool
 }
 
 var (
@@ -50,7 +53,9 @@ var (
 // have no Okta form (ne is not supported); they and value paths are left
 // to the gateway, which still pushes the other side of an "and".
 func (u *users) Push(f filter.Expr, m *mapping.Mapping) (string, bool) {
-	return push(f, m, userDialect)
+	d := userDialect
+	d.multi = u.multi
+	return push(f, m, d)
 }
 
 // Push translates group filters the same way, without pr.
@@ -65,9 +70,16 @@ func userExtra(c *filter.Compare) (string, bool, bool) {
 	switch {
 	case attr == "emails" && (c.Path.Sub == "" || strings.EqualFold(c.Path.Sub, "value")):
 		return compare("profile.email", c)
-	case attr == "active" && c.Path.Sub == "" && c.Op == filter.Eq && c.Value == true:
+	case attr == "active" && c.Path.Sub == "" && c.Op == filter.Eq && (c.Value == true || c.Value == false):
+		// Both ways as statuses, so that active eq false is a search and
+		// finds DEPROVISIONED users, as every other pushed filter does
+		// (a plain listing, evaluated in the gateway, omits them).
+		statuses := activeStatuses
+		if c.Value == false {
+			statuses = inactiveStatuses
+		}
 		var parts []string
-		for _, s := range strings.Split(activeStatuses, ",") {
+		for _, s := range strings.Split(statuses, ",") {
 			parts = append(parts, `status eq `+quote(s))
 		}
 		return "(" + strings.Join(parts, " or ") + ")", true, true
@@ -137,6 +149,9 @@ func translate(f filter.Expr, m *mapping.Mapping, d dialect) (string, bool, bool
 		if !ok || !strings.HasPrefix(target, "profile.") {
 			return "", false, false
 		}
+		if d.multi[target] {
+			return compareMulti(target, e)
+		}
 		if conv != nil {
 			if _, isString := e.Value.(string); !isString && e.Op != filter.Pr {
 				return "", false, false
@@ -167,6 +182,44 @@ func compare(prop string, c *filter.Compare) (string, bool, bool) {
 			return "", false, false
 		}
 		return prop + " co " + quote(v), true, true
+	}
+	return "", false, false
+}
+
+// compareMulti renders a comparison of a field that may hold an array,
+// which SCIM reads as one string in the seeds' multi-valued format
+// ("[red;; green]") while Okta's search matches an array when any one
+// element matches (spec listUsers search, "searchArrayAttributes"). So
+// nothing pushed is exact: eq of a multi-valued literal becomes its
+// elements joined by "and" (an array holding more matches too); eq, sw and
+// pr of a plain literal match the field's elements as well as its value;
+// the gateway checks the answer. Other comparisons, a literal in the
+// multi-valued format with other operators or no non-empty element, and
+// sw of a literal that may begin the format ("[red") are not pushed.
+func compareMulti(prop string, c *filter.Compare) (string, bool, bool) {
+	v, isString := c.Value.(string)
+	if !isString && c.Op != filter.Pr {
+		return "", false, false
+	}
+	if c.Op == filter.Sw && strings.HasPrefix(strings.TrimSpace(v), "[") {
+		return "", false, false
+	}
+	if elems, ok := mapping.ParseMulti(v); ok && c.Op != filter.Pr {
+		var parts []string
+		for _, el := range elems {
+			if el != "" { // an empty element cannot be searched for
+				parts = append(parts, prop+" eq "+quote(el))
+			}
+		}
+		if c.Op != filter.Eq || len(parts) == 0 {
+			return "", false, false
+		}
+		return "(" + strings.Join(parts, " and ") + ")", false, true
+	}
+	switch c.Op {
+	case filter.Eq, filter.Sw, filter.Pr:
+		s, _, ok := compare(prop, c)
+		return s, false, ok
 	}
 	return "", false, false
 }

@@ -119,8 +119,9 @@ func TestUpdates(t *testing.T) {
 }
 
 // TestMandatory checks that missing mandatory fields are refused with 400
-// invalidValue naming them, before any target call for POST and PUT, and
-// before any target write for PATCH (which must read the resource first).
+// naming them, before any target call for POST and PUT, and before any
+// target write for PATCH (which must read the resource first): invalidValue,
+// or mutability when a PATCH removes one (RFC 7644 §3.5.2.2).
 func TestMandatory(t *testing.T) {
 	f := newFake(fakeOptions{paging: bridge.PagingOffset})
 	s := start(t, declaration(userDecl("name.familyName", "title"), updater{f}, nil, nil), connector.Env{})
@@ -133,15 +134,16 @@ func TestMandatory(t *testing.T) {
 		method, path string
 		body         any
 		missing      []string
+		scimType     string
 		maxCalls     int // target calls allowed (PATCH reads the resource)
 	}{
-		{"POST", "/Users", noFamily, []string{"name.familyName", "title"}, 0},
-		{"PUT", loc, noFamily, []string{"name.familyName", "title"}, 0},
-		{"PATCH", loc, patchOps(map[string]any{"op": "remove", "path": "title"}), []string{"title"}, 1},
+		{"POST", "/Users", noFamily, []string{"name.familyName", "title"}, scim.InvalidValue, 0},
+		{"PUT", loc, noFamily, []string{"name.familyName", "title"}, scim.InvalidValue, 0},
+		{"PATCH", loc, patchOps(map[string]any{"op": "remove", "path": "title"}), []string{"title"}, scim.Mutability, 1},
 	} {
 		t.Run(tc.method, func(t *testing.T) {
 			f.resetCalls()
-			d := s.do(t, tc.method, tc.path, tc.body).scimError(t, tc.method, 400, scim.InvalidValue)
+			d := s.do(t, tc.method, tc.path, tc.body).scimError(t, tc.method, 400, tc.scimType)
 			for _, m := range tc.missing {
 				if !strings.Contains(d, m) {
 					t.Errorf("detail %q does not name %s", d, m)

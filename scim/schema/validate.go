@@ -72,7 +72,8 @@ var (
 //     at most one element may have "primary": true (RFC 7643 §2.4).
 //   - Required attributes, and required sub-attributes of present complex
 //     values, must be assigned and not the empty string; a required
-//     extension must have data.
+//     extension must have data. A missing one is invalidValue, or
+//     mutability in Patched mode: the PATCH removed it (RFC 7644 §3.5.2.2).
 //   - In Replace and Patched mode an immutable attribute that existing has
 //     must keep its value (RFC 7644 §3.5.1), else the error is "mutability".
 //     A PUT that omits it keeps the existing value; a PATCH that removed it
@@ -495,7 +496,7 @@ func (v *validator) complex(a *Attribute, l loc, m map[string]any) (any, bool) {
 	}
 	for _, s := range subs {
 		if s.Required && s.Mutability != ReadOnly && !assigned(out[s.Name]) {
-			v.fail(scim.BadRequest(scim.InvalidValue, "attribute %q is required", inner.path(s.Name)))
+			v.fail(scim.BadRequest(v.missingType(), "attribute %q is required", inner.path(s.Name)))
 		}
 	}
 	return out, true
@@ -580,7 +581,7 @@ func (v *validator) checkRequired(out map[string]any) *scim.Error {
 		ext, ok := out[e.Schema.ID].(map[string]any)
 		if !ok {
 			if e.Required && len(missing) == 0 {
-				return scim.BadRequest(scim.InvalidValue, "extension %q is required", e.Schema.ID)
+				return scim.BadRequest(v.missingType(), "extension %q is required", e.Schema.ID)
 			}
 			continue
 		}
@@ -590,9 +591,20 @@ func (v *validator) checkRequired(out map[string]any) *scim.Error {
 	case 0:
 		return nil
 	case 1:
-		return scim.BadRequest(scim.InvalidValue, "attribute %s is required", missing[0])
+		return scim.BadRequest(v.missingType(), "attribute %s is required", missing[0])
 	}
-	return scim.BadRequest(scim.InvalidValue, "attributes %s are required", strings.Join(missing, ", "))
+	return scim.BadRequest(v.missingType(), "attributes %s are required", strings.Join(missing, ", "))
+}
+
+// missingType is the scimType of a missing required value: invalidValue
+// in a POST or PUT body (RFC 7644 §3.12), mutability when a PATCH removed
+// or unassigned it (RFC 7644 §3.5.2.2: "If an attribute is removed or
+// becomes unassigned and is defined as a required attribute ...").
+func (v *validator) missingType() string {
+	if v.mode == Patched {
+		return scim.Mutability
+	}
+	return scim.InvalidValue
 }
 
 func requiredIn(s *Schema, m map[string]any, l loc, missing []string) []string {

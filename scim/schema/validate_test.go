@@ -566,12 +566,23 @@ func TestValidateErrors(t *testing.T) {
 			detail:   `attribute "userName" is required`,
 		},
 		{
+			// RFC 7644 §3.5.2.2: removing or unassigning a required
+			// attribute is "mutability".
 			name:     "required attribute removed by a patch",
 			body:     `{"displayName": "d"}`,
 			mode:     Patched,
 			existing: `{"userName": "u"}`,
-			scimType: scim.InvalidValue,
+			scimType: scim.Mutability,
 			detail:   `attribute "userName" is required`,
+		},
+		{
+			name:     "required sub-attribute removed by a patch",
+			rt:       widgetType(),
+			body:     `{"label": "w", "card": {"label": "l"}}`,
+			mode:     Patched,
+			existing: `{"label": "w", "card": {"label": "l", "code": "c"}}`,
+			scimType: scim.Mutability,
+			detail:   `attribute "card.code" is required`,
 		},
 		{
 			name:     "group displayName required",

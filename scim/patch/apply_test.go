@@ -72,12 +72,13 @@ func TestApply(t *testing.T) {
 	}{
 		// RFC 7644 §3.5.2.1 (add).
 		{
+			// display is readOnly: the service provider derives it.
 			name: "RFC add members",
 			rt:   group, res: sampleGroup,
 			ops: `[{"op":"add","path":"members","value":[{"display":"Babs Jensen","$ref":"https://example.com/v2/Users/2819c223","value":"2819c223"}]}]`,
 			want: func(t *testing.T) map[string]any {
 				return edit(t, sampleGroup, func(m map[string]any) {
-					m["members"] = append(m["members"].([]any), map[string]any{"display": "Babs Jensen", "$ref": "https://example.com/v2/Users/2819c223", "value": "2819c223"})
+					m["members"] = append(m["members"].([]any), map[string]any{"$ref": "https://example.com/v2/Users/2819c223", "value": "2819c223"})
 				})
 			},
 		},
@@ -112,7 +113,7 @@ func TestApply(t *testing.T) {
 			ops: `[{"op":"add","path":"members","value":[{"value":"902c246b-6245-4190-8e05-00816be7344a","display":"Mandy P."},{"value":"new","display":"New"}]}]`,
 			want: func(t *testing.T) map[string]any {
 				return edit(t, sampleGroup, func(m map[string]any) {
-					m["members"] = append(m["members"].([]any), map[string]any{"value": "new", "display": "New"})
+					m["members"] = append(m["members"].([]any), map[string]any{"value": "new"})
 				})
 			},
 		},
@@ -316,7 +317,7 @@ func TestApply(t *testing.T) {
 			ops: `[{"op":"replace","path":"members","value":[{"display":"Babs Jensen","value":"2819c223"},{"display":"James Smith","value":"08e1d05d"}]}]`,
 			want: func(t *testing.T) map[string]any {
 				return edit(t, sampleGroup, func(m map[string]any) {
-					m["members"] = []any{map[string]any{"display": "Babs Jensen", "value": "2819c223"}, map[string]any{"display": "James Smith", "value": "08e1d05d"}}
+					m["members"] = []any{map[string]any{"value": "2819c223"}, map[string]any{"value": "08e1d05d"}}
 				})
 			},
 		},
@@ -520,9 +521,9 @@ func TestApply(t *testing.T) {
 		{
 			name: "immutable member sub-attribute may be added when absent",
 			rt:   group, res: `{"displayName":"g","members":[{"value":"1"}]}`,
-			ops: `[{"op":"add","path":"members[value eq \"1\"].display","value":"One"}]`,
+			ops: `[{"op":"add","path":"members[value eq \"1\"].type","value":"User"}]`,
 			want: func(t *testing.T) map[string]any {
-				return obj(t, `{"displayName":"g","members":[{"value":"1","display":"One"}]}`)
+				return obj(t, `{"displayName":"g","members":[{"value":"1","type":"User"}]}`)
 			},
 		},
 		// primary (RFC 7644 §3.5.2).
@@ -615,9 +616,10 @@ func TestApplyErrors(t *testing.T) {
 		{"change an immutable attribute", immutableUserType(), `{"userName":"u","` + enterprise + `":{"badge":"B1"}}`, `[{"op":"replace","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:badge","value":"B2"}]`, scim.Mutability, []string{`"badge" is immutable`}},
 		{"remove an immutable attribute", immutableUserType(), `{"userName":"u","` + enterprise + `":{"badge":"B1"}}`, `[{"op":"remove","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:badge"}]`, scim.Mutability, nil},
 		{"remove an extension holding an immutable value", immutableUserType(), `{"userName":"u","` + enterprise + `":{"badge":"B1"}}`, `[{"op":"remove","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"}]`, scim.Mutability, nil},
-		{"change an immutable member sub-attribute", group, sampleGroup, `[{"op":"replace","path":"members[value eq \"2819c223-7f76-453a-919d-413861904646\"].display","value":"X"}]`, scim.Mutability, []string{`"display" is immutable`}},
+		{"change an immutable member sub-attribute", group, sampleGroup, `[{"op":"replace","path":"members[value eq \"2819c223-7f76-453a-919d-413861904646\"].type","value":"Group"}]`, scim.Mutability, []string{`"type" is immutable`}},
+		{"change a readOnly member sub-attribute", group, sampleGroup, `[{"op":"replace","path":"members[value eq \"2819c223-7f76-453a-919d-413861904646\"].display","value":"X"}]`, scim.Mutability, []string{`"display" is readOnly`}},
 		{"replace a member with another", group, sampleGroup, `[{"op":"replace","path":"members[display eq \"Babs Jensen\"]","value":{"value":"other"}}]`, scim.Mutability, nil},
-		{"remove an immutable member sub-attribute", group, sampleGroup, `[{"op":"remove","path":"members[type eq \"User\"].display"}]`, scim.Mutability, nil},
+		{"remove an immutable member sub-attribute", group, sampleGroup, `[{"op":"remove","path":"members[value eq \"2819c223-7f76-453a-919d-413861904646\"].type"}]`, scim.Mutability, nil},
 		{"two primary values in one operation", nil, "", `[{"op":"add","path":"emails","value":[{"value":"a@b.c","primary":true},{"value":"d@e.f","primary":"True"}]}]`, scim.InvalidValue, []string{"more than one value", "primary"}},
 		{"unknown attribute in a no-path value", nil, "", `[{"op":"add","value":{"nosuch":"x"}}]`, scim.InvalidValue, []string{`"nosuch"`}},
 		{"unknown sub-attribute in a value", nil, "", `[{"op":"add","path":"name","value":{"nosuch":"x"}}]`, scim.InvalidValue, []string{`"nosuch" is not a sub-attribute of "name"`}},

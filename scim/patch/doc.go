@@ -76,13 +76,14 @@
 // extension's attributes as a set.
 //
 // Mutability (RFC 7643 §7): a path to a readOnly attribute or sub-attribute
-// (id, meta, schemas, groups, manager.displayName) is a mutability error;
-// in values, readOnly attributes and sub-attributes are ignored silently,
-// because clients such as Okta send the whole resource, id and meta
-// included. An immutable attribute may be set while it has no value, or
-// "changed" to an equal value; anything else, including removing it, is a
-// mutability error. For group members (whose sub-attributes are immutable)
-// this means members can be added and removed but not edited in place.
+// (id, meta, schemas, groups, manager.displayName, members.display) is a
+// mutability error; in values, readOnly attributes and sub-attributes are
+// ignored silently, because clients such as Okta send the whole resource,
+// id and meta included. An immutable attribute may be set while it has no
+// value, or "changed" to an equal value; anything else, including removing
+// it, is a mutability error. For group members (whose sub-attributes are
+// immutable or readOnly) this means members can be added and removed but
+// not edited in place.
 // writeOnly attributes such as password are written normally.
 //
 // Values: attribute and sub-attribute names are stored in their canonical

@@ -185,8 +185,9 @@ func TestSplitMembersErrors(t *testing.T) {
 		fragments []string
 	}{
 		{"filter on an unknown sub-attribute", `[{"op":"remove","path":"members[nope eq \"x\"]"}]`, scim.InvalidPath, []string{`operation 1 (remove "members[nope eq \"x\"]")`, "invalid member filter"}},
-		{"sub-attribute after filter", `[{"op":"remove","path":"members[value eq \"x\"].display"}]`, scim.Mutability, []string{"members.display is immutable", "whole members"}},
-		{"sub-attribute path", `[{"op":"replace","path":"members.display","value":"x"}]`, scim.Mutability, []string{"members.display is immutable"}},
+		{"sub-attribute after filter", `[{"op":"remove","path":"members[value eq \"x\"].type"}]`, scim.Mutability, []string{"members.type is immutable", "whole members"}},
+		{"sub-attribute path", `[{"op":"replace","path":"members.type","value":"x"}]`, scim.Mutability, []string{"members.type is immutable"}},
+		{"readOnly sub-attribute path", `[{"op":"replace","path":"members.display","value":"x"}]`, scim.Mutability, []string{"members.display is readOnly"}},
 		{"filter with add", `[{"op":"add","path":"members[value eq \"x\"].display","value":"x"}]`, scim.Mutability, nil},
 		{"replace a member's value", `[{"op":"replace","path":"members[value eq \"x\"].value","value":"y"}]`, scim.Mutability, []string{"members.value is immutable"}},
 		{"unknown sub-attribute after filter", `[{"op":"replace","path":"members[value eq \"x\"].nosuch","value":"y"}]`, scim.InvalidPath, []string{`"nosuch" is not a sub-attribute of "members"`}},

@@ -113,7 +113,9 @@ func GroupSchemaDef() *Schema {
 		complexAttr("members",
 			str("value").mut(Immutable).desc("Identifier of the member of this Group."),
 			typed("$ref", Reference).mut(Immutable).refs("User", "Group").desc("The URI of the member resource (a User or a Group)."),
-			str("display").mut(Immutable).desc("A human-readable name, primarily used for display purposes."),
+			// The service provider derives display from the member (its
+			// displayName, or userName): a client's value would not be kept.
+			str("display").mut(ReadOnly).desc("A human-readable name of the member, primarily used for display purposes."),
 			str("type").mut(Immutable).canon("User", "Group").desc("A label indicating the type of resource: User or Group."),
 		).multi().desc("A list of members of the Group."),
 	}}

@@ -345,3 +345,23 @@ func TestResourceTypeSchemas(t *testing.T) {
 		})
 	}
 }
+
+// TestGroupMemberDisplayReadOnly: the service provider derives a member's
+// display from the member, so /Schemas must not offer it as writable (a
+// client's value would come back replaced), and Validate drops one sent.
+func TestGroupMemberDisplayReadOnly(t *testing.T) {
+	rt := GroupResourceType()
+	display := rt.Schema.Attr("members").Sub("display")
+	if display == nil || display.Mutability != ReadOnly {
+		t.Fatalf("members.display = %+v, want readOnly", display)
+	}
+	out, err := rt.Validate(decodeJSON(t, `{"schemas": ["`+scim.GroupSchema+`"], "displayName": "g",
+		"members": [{"value": "u1", "display": "Made Up", "type": "User"}]}`), Create, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []any{map[string]any{"value": "u1", "type": "User"}}
+	if diff := cmp.Diff(want, out["members"]); diff != "" {
+		t.Errorf("members (-want +got):\n%s", diff)
+	}
+}

@@ -182,6 +182,9 @@ func (p *Provider) buildQuery(sp *searchParams, rt *schema.ResourceType, root bo
 		if err := filter.Check(expr, rt); err != nil {
 			return nil, err
 		}
+		if err := checkNoRef(expr, ""); err != nil {
+			return nil, err
+		}
 		q.Filter = expr
 	}
 	switch strings.ToLower(strings.TrimSpace(sp.SortOrder)) {
@@ -340,4 +343,38 @@ func (p *Provider) writeList(w http.ResponseWriter, r *http.Request, rt *Resourc
 	}
 	buf = append(buf, ']', '}')
 	writeBody(w, http.StatusOK, buf)
+}
+
+// checkNoRef refuses a filter on a "$ref" sub-attribute (members.$ref,
+// groups[$ref eq "…"]). The provider computes $ref when it renders a
+// resource (fillRefs), from the value and type that backends store, so
+// backends never see it and such a filter would quietly match nothing;
+// RFC 7644 §3.4.2.2 lets a service provider refuse a filter it cannot
+// evaluate. parent is the attribute of an enclosing value path.
+func checkNoRef(e filter.Expr, parent string) error {
+	switch n := e.(type) {
+	case *filter.Compare:
+		attr, sub := n.Path.Attr, n.Path.Sub
+		if parent != "" {
+			attr, sub = parent, n.Path.Attr
+		}
+		if strings.EqualFold(sub, "$ref") {
+			return scim.BadRequest(scim.InvalidFilter, "cannot filter on %s.$ref: the service provider computes it from the referenced id; filter on %s.value", attr, attr)
+		}
+	case *filter.And:
+		if err := checkNoRef(n.Left, parent); err != nil {
+			return err
+		}
+		return checkNoRef(n.Right, parent)
+	case *filter.Or:
+		if err := checkNoRef(n.Left, parent); err != nil {
+			return err
+		}
+		return checkNoRef(n.Right, parent)
+	case *filter.Not:
+		return checkNoRef(n.X, parent)
+	case *filter.ValuePath:
+		return checkNoRef(n.Filter, n.Path.Attr)
+	}
+	return nil
 }

@@ -141,6 +141,11 @@ func TestListErrors(t *testing.T) {
 		{"/Users?filter=" + url.QueryEscape(`active gt true`), scim.InvalidFilter, ""},
 		{"/Users?filter=" + url.QueryEscape(`emails[type eq "work"`), scim.InvalidFilter, ""},
 		{"/Groups?filter=" + url.QueryEscape(`userName eq "a"`), scim.InvalidFilter, ""},
+		// $ref is computed when a resource is rendered; no backend can
+		// filter on it (a wrong, empty result otherwise).
+		{"/Groups?filter=" + url.QueryEscape(`members.$ref pr`), scim.InvalidFilter, ""},
+		{"/Users?filter=" + url.QueryEscape(`userName pr and groups[type eq "direct" or $ref eq "x"]`), scim.InvalidFilter, ""},
+		{"/Users?filter=" + url.QueryEscape(`not (urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager.$ref eq "x")`), scim.InvalidFilter, ""},
 		{"/Users?cursor=&startIndex=1", scim.InvalidValue, ""},
 	}
 	for _, tt := range tests {

@@ -128,7 +128,10 @@
 // maps (mapping.Table.Unmapped) are disabled the same way, so /Schemas
 // describes what the target stores: Okta keeps the work address's parts
 // but not addresses.formatted, an e-mail's value but not its display. The
-// Resource's Mandatory paths are marked required there.
+// type of a multi-valued attribute whose rules keep fixed types offers
+// only those (mapping.Table.NarrowTypes: Okta's e-mail, phone number and
+// address are "work"). The Resource's Mandatory paths are marked required
+// there.
 //
 // # Memberships
 //

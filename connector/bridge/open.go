@@ -170,8 +170,9 @@ func plan(c *Connector, custom []mapping.CustomAttribute, disabled []string, ver
 		// naming them are accepted with them ignored, as the seeds do for
 		// disabled attributes: identity providers send standard attributes
 		// by default (Entra sends name.formatted), and refusing them would
-		// fail every provisioning of such a user. The mandatory paths are
-		// marked required.
+		// fail every provisioning of such a user. The types a multi-valued
+		// attribute's rules keep become its type's canonical values (Okta:
+		// work), and the mandatory paths are marked required.
 		if unmapped := table.Unmapped(rt, d.Members); len(unmapped) > 0 {
 			var err error
 			if rt, err = mapping.DisableAttributes(rt, unmapped); err != nil {
@@ -180,6 +181,7 @@ func plan(c *Connector, custom []mapping.CustomAttribute, disabled []string, ver
 			}
 			mine = append(mine, unmapped...)
 		}
+		table.NarrowTypes(rt)
 		markRequired(rt, d.Mandatory)
 		plans = append(plans, resourcePlan{decl: d, rt: rt, table: table, disabled: mine})
 	}

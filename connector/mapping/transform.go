@@ -501,6 +501,14 @@ func (c *multiToSingle) pick(v any) int {
 	return max(typed, 0)
 }
 
+// elementType: the type of the element read back (see Table.NarrowTypes).
+func (c *multiToSingle) elementType() string {
+	if c.sub == "" {
+		return ""
+	}
+	return c.typ
+}
+
 // elementSubAttributes: what an element keeps through the target (see
 // Table.Unmapped). A display name, for one, is lost.
 func (c *multiToSingle) elementSubAttributes() []string {

@@ -20,16 +20,23 @@
 //     an ACTIVE user (reversible, keeps group memberships) and deactivates
 //     any other; active=true unsuspends a SUSPENDED user and activates
 //     (sendEmail=false) a STAGED or DEPROVISIONED one. Creating with
-//     active=false creates a STAGED user. Okta activates asynchronously: a
+//     active=false creates a STAGED user. An unassigned active (a create
+//     without it, a PATCH that removes it) means active: Okta has no user
+//     without a status, and activation is its default for a new user. Okta activates asynchronously: a
 //     user that carries transitioningToStatus is read with that status, so
 //     the read after active=true says true (see settled).
 //   - Emails.value ↔ email (the seed's cell is empty): the work email,
 //     written as Okta's email. Okta requires an email: when a request has
 //     none, the userName (an email) is used. PhoneNumbers.value ↔
-//     primaryPhone likewise; addresses are the "work" address.
+//     primaryPhone likewise; addresses are the "work" address. Each keeps
+//     one element, so /Schemas offers "work" as the only canonical type
+//     (mapping.Table.NarrowTypes); of several elements sent, the primary
+//     (else the first) e-mail or phone number and the first work address
+//     are written.
 //   - Mandatory fields: the seed lists GivenName; Okta also requires
 //     lastName and login, so userName, name.givenName and name.familyName
-//     are mandatory (400 invalidValue before any call).
+//     are mandatory (400 invalidValue before any call; 400 mutability for
+//     a PATCH that removes one, RFC 7644 §3.5.2.2).
 //   - userName must be an email address (RFC 5322 addr-spec without a
 //     display name): 400 invalidValue otherwise.
 //   - Email and login: when an update changes the email and not userName,
@@ -50,7 +57,9 @@
 //     group extension schema (GroupExtension), since core Group has none.
 //   - Group members: read from /groups/{id}/users (1,000 per page), changed
 //     with one PUT or DELETE per member; a member that is not a user is 400
-//     invalidValue; removing a non-member succeeds.
+//     invalidValue; removing a non-member succeeds. Okta groups hold only
+//     users: /Schemas gives members' $ref the one reference type User and
+//     type the one canonical value User, both derived from the id.
 //   - Ids: Okta ids are 20 letters and digits; any other id is answered 404
 //     without a call (Okta would read it as a login; an encoded "/" cannot
 //     be routed).

@@ -86,8 +86,19 @@ func userType() *schema.ResourceType {
 }
 
 // groupType is the Group resource type with the Okta group extension.
+// Okta groups hold only users (a member that is not one is refused), so a
+// member's $ref refers to a User and its type is User, which the provider
+// derives from the id.
 func groupType() *schema.ResourceType {
 	rt := schema.GroupResourceType().Clone()
+	if members := rt.Schema.Attr("members"); members != nil {
+		if ref := members.Sub("$ref"); ref != nil {
+			ref.ReferenceTypes = []string{"User"}
+		}
+		if typ := members.Sub("type"); typ != nil {
+			typ.CanonicalValues = []string{"User"}
+		}
+	}
 	ext := &schema.Schema{ID: GroupExtension, Name: "OktaGroup", Description: "Okta group profile attributes"}
 	desc := schema.NewAttribute("description", schema.String)
 	desc.Description = "The Okta group's description (profile.description)."

@@ -378,6 +378,41 @@ func TestRefs(t *testing.T) {
 	})
 }
 
+// TestRefsOfOneResourceType: a member stored as an id alone (how target
+// connectors keep group members) gets the $ref and the type of the one
+// resource type its $ref may reference; with two possible types it gets
+// neither, since the provider cannot tell which.
+func TestRefsOfOneResourceType(t *testing.T) {
+	usersOnly := schema.GroupResourceType().Clone()
+	members := usersOnly.Schema.Attr("members")
+	members.Sub("$ref").ReferenceTypes = []string{"User"}
+	members.Sub("type").CanonicalValues = []string{"User"}
+	groups := newMemBackend(usersOnly, "")
+	users := newMemBackend(schema.UserResourceType(), "userName")
+	p, err := provider.New(testConfig(), provider.ResourceType{Type: users.rt, Backend: users}, provider.ResourceType{Type: groups.rt, Backend: groups})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{h: p, users: users, groups: groups}
+	uid := f.createUser(t, "u")["id"].(string)
+	body := `{"schemas":["` + scim.GroupSchema + `"],"displayName":"g","members":[{"value":"` + uid + `"}]}`
+	res := f.do(t, "POST", "/Groups", body)
+	wantStatus(t, res, http.StatusCreated)
+	want := []any{map[string]any{"value": uid, "type": "User", "$ref": testBase + "/Users/" + uid}}
+	if diff := cmp.Diff(want, res.object(t)["members"]); diff != "" {
+		t.Errorf("members (-want +got):\n%s", diff)
+	}
+
+	f = newFixture(t) // members may be Users or Groups
+	uid = f.createUser(t, "u")["id"].(string)
+	res = f.do(t, "POST", "/Groups", `{"schemas":["`+scim.GroupSchema+`"],"displayName":"g","members":[{"value":"`+uid+`"}]}`)
+	wantStatus(t, res, http.StatusCreated)
+	want = []any{map[string]any{"value": uid}}
+	if diff := cmp.Diff(want, res.object(t)["members"]); diff != "" {
+		t.Errorf("members of two possible types (-want +got):\n%s", diff)
+	}
+}
+
 // TestProjection: attributes and excludedAttributes apply to every
 // response that returns resources (RFC 7644 §3.4.2.5, §3.9).
 func TestProjection(t *testing.T) {

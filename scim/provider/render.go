@@ -4,6 +4,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -125,7 +126,10 @@ func (p *Provider) render(rt *schema.ResourceType, res *Resource, proj *schema.P
 
 // fillRefs sets "$ref" on members, groups and manager values that lack one,
 // from their value and type (RFC 7643 §4.2: the URI of the referenced
-// resource). Extension attributes (enterprise manager) are covered too.
+// resource), and "type" when the reference can only be to one resource
+// type that the attribute's type lists (Okta group members, all users,
+// are stored as ids alone). Extension attributes (enterprise manager) are
+// covered too.
 func (p *Provider) fillRefs(rt *schema.ResourceType, out map[string]any) {
 	p.fillRefsIn(rt.Schema, out)
 	for _, e := range rt.Extensions {
@@ -154,51 +158,71 @@ func (p *Provider) fillRefsIn(s *schema.Schema, out map[string]any) bool {
 			copied := false
 			for i, el := range v {
 				m, ok := el.(map[string]any)
-				if !ok || m["$ref"] != nil {
+				if !ok {
 					continue
 				}
-				ref := p.refFor(m, a)
-				if ref == "" {
+				filled := p.withRef(m, a)
+				if filled == nil {
 					continue
 				}
 				if !copied {
 					v = append([]any(nil), v...)
 					copied = true
 				}
-				v[i] = withRef(m, ref)
+				v[i] = filled
 			}
 			if copied {
 				out[a.Name] = v
 				changed = true
 			}
 		case map[string]any:
-			if v["$ref"] == nil {
-				if ref := p.refFor(v, a); ref != "" {
-					out[a.Name] = withRef(v, ref)
-					changed = true
-				}
+			if filled := p.withRef(v, a); filled != nil {
+				out[a.Name] = filled
+				changed = true
 			}
 		}
 	}
 	return changed
 }
 
-func withRef(m map[string]any, ref string) map[string]any {
-	c := make(map[string]any, len(m)+1)
+// withRef returns a copy of m with the $ref and type it lacks filled in,
+// or nil when there is nothing to fill.
+func (p *Provider) withRef(m map[string]any, a *schema.Attribute) map[string]any {
+	typeSub := a.Sub("type")
+	needType := m["type"] == nil && typeSub != nil
+	if m["$ref"] != nil && !needType {
+		return nil
+	}
+	t := p.refType(m, a)
+	if t == nil {
+		return nil
+	}
+	// The type is set only where the schema lists the resource type as
+	// one (members: User, Group), not for groups' direct/indirect.
+	needType = needType && slices.ContainsFunc(typeSub.CanonicalValues, func(v string) bool { return strings.EqualFold(v, t.Name) })
+	if m["$ref"] != nil && !needType {
+		return nil
+	}
+	c := make(map[string]any, len(m)+2)
 	for k, x := range m {
 		c[k] = x
 	}
-	c["$ref"] = ref
+	if c["$ref"] == nil {
+		c["$ref"] = p.location(t, m["value"].(string))
+	}
+	if needType {
+		c["type"] = t.Name
+	}
 	return c
 }
 
-// refFor finds the resource type a value points at: its "type" when that
+// refType finds the resource type a value points at: its "type" when that
 // names a resource type, User.groups always Group, or the only resource
-// type the attribute's $ref may reference (enterprise manager: User).
-func (p *Provider) refFor(m map[string]any, a *schema.Attribute) string {
-	id, _ := m["value"].(string)
-	if id == "" {
-		return ""
+// type the attribute's $ref may reference (enterprise manager: User); nil
+// when the value has no id or the type is unknown.
+func (p *Provider) refType(m map[string]any, a *schema.Attribute) *schema.ResourceType {
+	if id, _ := m["value"].(string); id == "" {
+		return nil
 	}
 	typ, _ := m["type"].(string)
 	if a.Name == "groups" {
@@ -210,10 +234,7 @@ func (p *Provider) refFor(m map[string]any, a *schema.Attribute) string {
 			typ = refs[0]
 		}
 	}
-	if t := p.typeNamed(typ); t != nil {
-		return p.location(t, id)
-	}
-	return ""
+	return p.typeNamed(typ)
 }
 
 func (p *Provider) typeNamed(name string) *schema.ResourceType {

@@ -29,6 +29,13 @@
 //   - caseExact matching and uniqueness, PUT round trips, paging stability
 //     with ties and deletes, concurrent conflicting writes, versions of
 //     computed attributes;
+//   - schema-driven conformance, as scim2-tester and Microsoft's SCIM
+//     Validator do it, against both instances: every attribute and
+//     sub-attribute /Schemas advertises is created, read, replaced,
+//     patched (with value filter paths), filtered on, projected and sent
+//     with a wrong type, each as its advertised type, mutability,
+//     returned, required, caseExact, canonicalValues, uniqueness and
+//     referenceTypes say;
 //   - graceful shutdown on SIGTERM (a request in flight completes) and
 //     restart on the same data directory;
 //   - replicas: `scimconnect serve` processes sharing one PostgreSQL (when
@@ -39,5 +46,6 @@
 // as well; a data race makes it exit non-zero, which the stop check reports.
 //
 // Each top-level test starts its own demo process, so the tests run in
-// parallel without sharing data. Run them with `go test ./e2e/`.
+// parallel without sharing data. Run them with `go test ./e2e/`; with
+// SCIMCONNECT_E2E_PORTS=lo-hi the demos listen only on ports of that range.
 package e2e

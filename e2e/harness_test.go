@@ -116,9 +116,38 @@ type stateFile struct {
 	} `json:"instances"`
 }
 
+// portRange is SCIMCONNECT_E2E_PORTS ("18300-18399"): the ports the
+// demos may take, for machines where test runs are given port ranges;
+// unset, the kernel picks. rangeUsed holds the ports handed out, so that
+// parallel tests never get the same one.
+var (
+	portRange = os.Getenv("SCIMCONNECT_E2E_PORTS")
+	rangeMu   sync.Mutex
+	rangeUsed = map[int]bool{}
+)
+
 // freePort returns a loopback port that was free a moment ago.
 func freePort(t *testing.T) int {
 	t.Helper()
+	if portRange != "" {
+		var lo, hi int
+		if _, err := fmt.Sscanf(portRange, "%d-%d", &lo, &hi); err != nil || lo <= 0 || hi < lo {
+			t.Fatalf("SCIMCONNECT_E2E_PORTS = %q, want lo-hi", portRange)
+		}
+		rangeMu.Lock()
+		defer rangeMu.Unlock()
+		for p := lo; p <= hi; p++ {
+			if rangeUsed[p] {
+				continue
+			}
+			if ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", p)); err == nil {
+				_ = ln.Close()
+				rangeUsed[p] = true
+				return p
+			}
+		}
+		t.Fatalf("no free port left in SCIMCONNECT_E2E_PORTS = %s", portRange)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("pick a free port: %v", err)

@@ -11,7 +11,9 @@
 //
 //   - Auth (§1): "Authorization: SSWS <token>" (tokens from WithToken, or a
 //     random one, see Token); optionally "Bearer <token>" (WithBearerToken).
-//     Anything else is 401 E0000011 "Invalid token provided" (§6).
+//     Anything else is 401 E0000011 "Invalid token provided" (§6). Tokens
+//     of an administrator who may only read (WithReadOnlyToken) get 403
+//     E0000006 for every write.
 //   - Users (§2): POST /api/v1/users (activate default true, nextLogin,
 //     provider; credentials.password/recovery_question/provider; groupIds;
 //     type.id), GET/POST/PUT/DELETE /api/v1/users/{idOrLogin} (id, login or
@@ -69,9 +71,10 @@
 //     E0000030: RFC 3339 without milliseconds is refused. search and
 //     filter include DEPROVISIONED users, plain listings and q omit them.
 //     sortBy/sortOrder apply to search. Combining search, filter and q is
-//     rejected (E0000031). User search is eventually consistent with
-//     WithSearchLag (off by default): changes reach it a number of requests
-//     later, and until then it answers users as they were.
+//     rejected (E0000031). User and group search are eventually
+//     consistent with WithSearchLag (off by default): changes reach them
+//     a number of requests later, and until then they answer users and
+//     groups as they were.
 //   - Errors (§6): the Error shape with errorCode, errorSummary, errorLink,
 //     errorId and errorCauses; 400 E0000001/E0000003/E0000021, 401 E0000011,
 //     403 E0000006/E0000016/E0000038, 404 E0000007 "Not found: Resource not
@@ -98,7 +101,6 @@
 //
 // # Not modelled
 //
-// Eventual consistency of group search (user search: WithSearchLag),
 // lastLogin (always null), sign-in
 // and LOCKED_OUT/RECOVERY transitions (seed them
 // with SetUserStatus), unlock/expire_password/reset_password/reset_factors

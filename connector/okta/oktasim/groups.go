@@ -54,6 +54,7 @@ func (s *Server) createGroup(w http.ResponseWriter, r *http.Request, _ []string,
 	g := &group{id: s.newID("00g"), typ: GroupTypeOkta, objectClass: "okta:user_group", created: now,
 		lastUpdated: now, lastMembershipUpdated: now, profile: profile, members: map[string]struct{}{}}
 	s.insertGroup(g)
+	s.regroup(g)
 	writeJSON(w, http.StatusOK, s.groupJSON(g, s.base(r), false))
 	return nil
 }
@@ -103,6 +104,7 @@ func (s *Server) replaceGroup(w http.ResponseWriter, r *http.Request, p []string
 	g.profile = profile
 	s.groupNames[foldLogin(groupName(profile))] = g
 	g.lastUpdated = s.now()
+	s.regroup(g)
 	writeJSON(w, http.StatusOK, s.groupJSON(g, s.base(r), false))
 	return nil
 }
@@ -187,6 +189,7 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, _ []string, 
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		groups := s.searchableGroups()
 		match := func(g *group) bool { return !g.deleted && eval(e, false, groupGetter(g)) }
 		var page []*group
 		next := ""
@@ -195,13 +198,13 @@ func (s *Server) listGroups(w http.ResponseWriter, r *http.Request, _ []string, 
 			if cursor != nil {
 				cid = cursor.ID
 			}
-			page = pageByID(s.groupOrder, groupID, cid, limit, match)
+			page = pageByID(groups, groupID, cid, limit, match)
 			if len(page) == limit {
 				next = encodeCursor(searchCursor{ID: page[len(page)-1].id})
 			}
 		} else {
 			var items []sortedItem[*group]
-			for _, g := range s.groupOrder {
+			for _, g := range groups {
 				if match(g) {
 					items = append(items, sortedItem[*group]{key: sortKey(groupGetter(g)(sortBy)), id: g.id, item: g})
 				}
@@ -330,6 +333,7 @@ func (s *Server) unassignUser(w http.ResponseWriter, _ *http.Request, p []string
 		delete(u.groups, g.id)
 		g.sortedMembers = nil
 		g.lastMembershipUpdated = s.now()
+		s.regroup(g)
 	}
 	w.WriteHeader(http.StatusNoContent)
 	return nil

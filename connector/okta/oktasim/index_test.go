@@ -1,6 +1,7 @@
 package oktasim
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"testing"
@@ -112,5 +113,82 @@ func TestSearchLagActivation(t *testing.T) {
 	h.mustStatus(r, http.StatusOK)
 	if found := r.array(t); len(found) != 1 || found[0]["id"] != id {
 		t.Errorf("search after the activation completed: %v", found)
+	}
+}
+
+// searchGroupName searches groups by name and returns the ids found.
+func (h *harness) searchGroupName(name string) []any {
+	h.t.Helper()
+	r := h.call(http.MethodGet, "/api/v1/groups?search="+url.QueryEscape(`profile.name eq "`+name+`"`), "")
+	h.mustStatus(r, http.StatusOK)
+	var ids []any
+	for _, g := range r.array(h.t) {
+		ids = append(ids, g["id"])
+	}
+	return ids
+}
+
+// TestGroupSearchLag: group search is eventually consistent too (spec
+// listGroups); get, filter and q see changes at once.
+func TestGroupSearchLag(t *testing.T) {
+	h := newHarness(t, WithSearchLag(2))
+	if got := h.searchGroupName("Everyone"); len(got) != 1 {
+		t.Fatalf("Everyone: search found %v, want it at once", got)
+	}
+	if _, err := h.sim.AddGroup(GroupSeed{Profile: map[string]any{"name": "Seeded"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := h.searchGroupName("Seeded"); len(got) != 1 {
+		t.Fatalf("seeded group: search found %v, want it at once", got)
+	}
+	r := h.call(http.MethodPost, "/api/v1/groups", `{"profile":{"name":"Fresh"}}`)
+	h.mustStatus(r, http.StatusOK)
+	id := r.object(t)["id"].(string)
+	if got := h.searchGroupName("Fresh"); len(got) != 0 {
+		t.Errorf("first request after create: search found %v", got)
+	}
+	h.mustStatus(h.call(http.MethodGet, "/api/v1/groups/"+id, ""), http.StatusOK)
+	if n := len(h.call(http.MethodGet, "/api/v1/groups?q=Fresh", "").array(t)); n != 1 {
+		t.Errorf("q right after create found %d, want 1", n)
+	}
+	if got := h.searchGroupName("Fresh"); len(got) != 1 || got[0] != id {
+		t.Fatalf("fourth request after create: search found %v, want %s", got, id)
+	}
+
+	h.mustStatus(h.call(http.MethodPut, "/api/v1/groups/"+id, `{"profile":{"name":"Renamed"}}`), http.StatusOK)
+	if got := h.searchGroupName("Fresh"); len(got) != 1 {
+		t.Errorf("first request after the rename: search by the old name found %v, want the group as it was", got)
+	}
+	h.searchGroupName("Renamed")
+	if got := h.searchGroupName("Renamed"); len(got) != 1 {
+		t.Errorf("third request after the rename: search by the new name found %v", got)
+	}
+
+	h.mustStatus(h.call(http.MethodDelete, "/api/v1/groups/"+id, ""), http.StatusNoContent)
+	if got := h.searchGroupName("Renamed"); len(got) != 1 {
+		t.Errorf("first request after the delete: search found %v, want the deleted group still", got)
+	}
+	h.searchGroupName("Renamed")
+	if got := h.searchGroupName("Renamed"); len(got) != 0 {
+		t.Errorf("third request after the delete: search found %v", got)
+	}
+}
+
+// TestSearchLagQueueBounded: changes on their way to search are applied
+// as they fall due, not only when a search comes, so a long run without
+// searches (a load test of the demo) does not keep every change.
+func TestSearchLagQueueBounded(t *testing.T) {
+	h := newHarness(t, WithSearchLag(2))
+	for i := range 50 {
+		h.createUser(fmt.Sprintf("user%d@example.com", i), "", true)
+	}
+	h.sim.mu.Lock()
+	users, groups := len(h.sim.searchIdx.queue), len(h.sim.groupIdx.queue)
+	h.sim.mu.Unlock()
+	if users > 16 || groups > 16 {
+		t.Errorf("changes waiting for search after 50 creates: %d users, %d groups; want those of the last requests only", users, groups)
+	}
+	if got := h.searchLogin("user0@example.com"); len(got) != 1 {
+		t.Errorf("search for the first user found %d, want 1", len(got))
 	}
 }

@@ -486,7 +486,7 @@ func (s *Server) userView(u *user, base string, single bool) userView {
 	}
 	v := userView{ID: u.id, Status: u.status, TransitioningTo: u.transitioningTo, Created: formatTime(u.created), Activated: formatTime(u.activated),
 		StatusChanged: formatTime(u.statusChanged), LastUpdated: formatTime(u.lastUpdated),
-		PasswordChanged: formatTime(u.passwordChanged), Type: typeRef{ID: s.userTypeID}, Profile: u.profile,
+		PasswordChanged: formatTime(u.passwordChanged), Type: typeRef{ID: s.userTypeID}, Profile: profileView(u.profile),
 		Credentials: credentialsView{Provider: providerView{Type: u.providerType, Name: u.providerName}}, Links: links}
 	if u.password != "" {
 		v.Credentials.Password = &struct{}{}
@@ -495,6 +495,34 @@ func (s *Server) userView(u *user, base string, single bool) userView {
 		v.Credentials.RecoveryQuestion = &recoveryView{Question: u.recoveryQ}
 	}
 	return v
+}
+
+// alwaysShown are the base profile attributes Okta shows on every user,
+// null when unset (spec examples ListUsersResponse, ListUsersSearchResponse:
+// "mobilePhone: null", "secondEmail: null").
+var alwaysShown = []string{"mobilePhone", "secondEmail"}
+
+// profileView is a profile as Okta shows it: with alwaysShown attributes.
+func profileView(p map[string]any) map[string]any {
+	missing := 0
+	for _, k := range alwaysShown {
+		if _, ok := p[k]; !ok {
+			missing++
+		}
+	}
+	if missing == 0 {
+		return p
+	}
+	out := make(map[string]any, len(p)+missing)
+	for k, v := range p {
+		out[k] = v
+	}
+	for _, k := range alwaysShown {
+		if _, ok := p[k]; !ok {
+			out[k] = nil
+		}
+	}
+	return out
 }
 
 // groupJSON renders g as Okta does (spec components/examples/group-example).
@@ -522,7 +550,10 @@ func (s *Server) groupJSON(g *group, base string, stats bool) map[string]any {
 		},
 	}
 	if stats {
-		n := len(g.members)
+		n := 0
+		if live := s.groups[g.id]; live != nil {
+			n = len(live.members) // g may be a search index copy, without members
+		}
 		if g.typ == GroupTypeBuiltIn {
 			n = s.liveUsers
 		}

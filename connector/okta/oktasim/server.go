@@ -54,6 +54,7 @@ type Server struct {
 
 	// configuration, fixed after New
 	tokens           map[string]bool
+	readOnlyTokens   map[string]bool
 	bearerTokens     map[string]bool
 	primaryToken     string
 	clock            func() time.Time
@@ -71,11 +72,10 @@ type Server struct {
 	// received counts the requests received: the clock of the search
 	// index (WithSearchLag).
 	received atomic.Uint64
-	// searchIdx is what user search sees with a search lag (id → the user
-	// as last indexed), idxQueue the changes on their way there, in order.
-	// Guarded by mu.
-	searchIdx map[string]*user
-	idxQueue  []indexUpdate
+	// searchIdx and groupIdx are what user and group search see with a
+	// search lag. Guarded by mu.
+	searchIdx searchIndex[user]
+	groupIdx  searchIndex[group]
 
 	ctlMu         sync.Mutex // guards faults, limits and logs
 	failRemaining int
@@ -114,6 +114,18 @@ func WithToken(tokens ...string) Option {
 				s.primaryToken = t
 			}
 			s.tokens[t] = true
+		}
+	}
+}
+
+// WithReadOnlyToken accepts API tokens (SSWS) of an administrator who may
+// only read, such as a Read-Only Administrator: reads answer as for any
+// token, everything else is 403 E0000006 (spec ErrorAccessDenied: "You do
+// not have permission to perform the requested action").
+func WithReadOnlyToken(tokens ...string) Option {
+	return func(s *Server) {
+		for _, t := range tokens {
+			s.readOnlyTokens[t] = true
 		}
 	}
 }
@@ -183,17 +195,18 @@ func WithTokenUser(login string) Option {
 	return func(s *Server) { s.tokenUser = login }
 }
 
-// WithSearchLag makes user search eventually consistent, as Okta's is
-// (spec listUsers: search results "are sourced from an eventually
-// consistent datasource and may not reflect the latest information"; the
-// Okta SDKs speak of a few seconds): a change to a user (creation,
-// profile, status, deletion) reaches search only after n further requests
-// to the simulator, of any kind. Until then search matches and returns
-// the user as it was before: a new user not at all, a deleted one still.
-// Reads by id or login, filter and q stay consistent (the spec marks only
-// search). Users added with AddUser are searchable at once. 0, the
-// default, means no lag; with a lag every search sorts the index, which
-// suits tests, not benchmarks.
+// WithSearchLag makes user and group search eventually consistent, as
+// Okta's are (spec listUsers and listGroups: search results "are sourced
+// from an eventually consistent datasource and may not reflect the latest
+// information"; the Okta SDKs speak of a few seconds): a change to a user
+// (creation, profile, status, deletion) or a group (creation, profile,
+// membership times, deletion) reaches search only after n further
+// requests to the simulator, of any kind. Until then search matches and
+// returns the object as it was before: a new one not at all, a deleted
+// one still. Reads by id or login, filter and q stay consistent (the spec
+// marks only search). Users and groups added with AddUser and AddGroup
+// are searchable at once. 0, the default, means no lag; with a lag every
+// search sorts the index, which suits tests, not benchmarks.
 func WithSearchLag(n int) Option {
 	return func(s *Server) { s.searchLag = uint64(max(n, 0)) }
 }
@@ -221,6 +234,7 @@ func New(opts ...Option) *Server {
 		groups:           map[string]*group{},
 		groupNames:       map[string]*group{},
 		tokens:           map[string]bool{},
+		readOnlyTokens:   map[string]bool{},
 		bearerTokens:     map[string]bool{},
 		clock:            time.Now,
 		userAttrs:        map[string]bool{},
@@ -231,7 +245,8 @@ func New(opts ...Option) *Server {
 		concurrencyLimit: DefaultConcurrencyLimit,
 		bucketLimits:     map[string]int{},
 		buckets:          map[string]*bucket{},
-		searchIdx:        map[string]*user{},
+		searchIdx:        newSearchIndex[user](),
+		groupIdx:         newSearchIndex[group](),
 	}
 	s.rng = rand.New(rand.NewPCG(leUint64(seed[:8]), leUint64(seed[8:])))
 	for _, a := range userProfileAttributes {
@@ -255,6 +270,9 @@ func New(opts ...Option) *Server {
 		profile: map[string]any{"name": "Everyone", "description": "All users in your organization"},
 		members: map[string]struct{}{}}
 	s.insertGroup(s.everyone)
+	if s.searchLag > 0 {
+		s.groupIdx.objs[s.everyone.id] = s.everyone.indexCopy() // exists before any search
+	}
 	return s
 }
 
@@ -400,13 +418,18 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.writeError(rec, errorForStatus(status))
 		return
 	}
-	if !s.authorized(r) {
+	ok, readOnly := s.authorized(r)
+	if !ok {
 		s.setRateHeaders(h, rt.bucket, false, false)
 		s.writeError(rec, &apiError{status: http.StatusUnauthorized, code: codeInvalidToken, summary: "Invalid token provided"})
 		return
 	}
 	if !s.setRateHeaders(h, rt.bucket, true, false) {
 		s.writeError(rec, rateLimited())
+		return
+	}
+	if readOnly && r.Method != http.MethodGet && rt.modelled && rt.handlers[r.Method] != nil {
+		s.writeError(rec, accessDenied())
 		return
 	}
 	if !rt.modelled {
@@ -485,18 +508,23 @@ func (s *Server) takeFailure() (int, bool) {
 	return s.failStatus, true
 }
 
-func (s *Server) authorized(r *http.Request) bool {
-	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok {
-		return false
+// authorized reports whether the request carries an accepted token, and
+// whether that token may only read (WithReadOnlyToken).
+func (s *Server) authorized(r *http.Request) (ok, readOnly bool) {
+	scheme, token, found := strings.Cut(r.Header.Get("Authorization"), " ")
+	if !found {
+		return false, false
 	}
 	switch scheme {
 	case "SSWS":
-		return s.tokens[token]
+		if s.readOnlyTokens[token] {
+			return true, true
+		}
+		return s.tokens[token], false
 	case "Bearer":
-		return s.bearerTokens[token]
+		return s.bearerTokens[token], false
 	}
-	return false
+	return false, false
 }
 
 // setRateHeaders writes the X-Rate-Limit-* headers of a bucket (NOTES.md §7).

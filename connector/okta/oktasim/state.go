@@ -18,6 +18,7 @@ func (s *Server) insertUser(u *user) {
 	s.indexLogin(u)
 	s.liveUsers++
 	s.everyone.lastMembershipUpdated = u.created
+	s.regroup(s.everyone)
 }
 
 func (s *Server) indexLogin(u *user) {
@@ -49,6 +50,7 @@ func (s *Server) removeUser(u *user, now time.Time) {
 	s.liveUsers--
 	s.deletedUsers++
 	s.everyone.lastMembershipUpdated = now
+	s.regroup(s.everyone)
 	if s.deletedUsers > 1024 && s.deletedUsers > len(s.userOrder)/2 {
 		s.userOrder = slices.DeleteFunc(s.userOrder, func(x *user) bool { return x.deleted })
 		s.deletedUsers = 0
@@ -61,6 +63,7 @@ func (s *Server) dropMemberships(u *user, now time.Time) {
 			delete(g.members, u.id)
 			g.sortedMembers = nil
 			g.lastMembershipUpdated = now
+			s.regroup(g)
 		}
 	}
 	u.groups = map[string]struct{}{}
@@ -85,6 +88,7 @@ func (s *Server) removeGroup(g *group) {
 	}
 	delete(s.groups, g.id)
 	g.deleted = true
+	s.regroup(g)
 	s.deletedGroups++
 	if s.deletedGroups > 256 && s.deletedGroups > len(s.groupOrder)/2 {
 		s.groupOrder = slices.DeleteFunc(s.groupOrder, func(x *group) bool { return x.deleted })
@@ -110,6 +114,7 @@ func (s *Server) addMember(g *group, u *user, now time.Time) bool {
 		g.sortedMembers = nil
 	}
 	g.lastMembershipUpdated = now
+	s.regroup(g)
 	return true
 }
 
@@ -200,7 +205,7 @@ func (s *Server) AddUser(seed UserSeed) (User, error) {
 	}
 	s.insertUser(u)
 	if s.searchLag > 0 {
-		s.searchIdx[u.id] = u.indexCopy() // seeded users exist before any search
+		s.searchIdx.objs[u.id] = u.indexCopy() // seeded users exist before any search
 	}
 	return u.snapshot(), nil
 }
@@ -236,6 +241,9 @@ func (s *Server) AddGroup(seed GroupSeed) (Group, error) {
 	g := &group{id: s.newID("00g"), typ: typ, objectClass: class, created: created, lastUpdated: created,
 		lastMembershipUpdated: created, profile: profile, members: map[string]struct{}{}}
 	s.insertGroup(g)
+	if s.searchLag > 0 {
+		s.groupIdx.objs[g.id] = g.indexCopy() // seeded groups exist before any search
+	}
 	return g.snapshot(), nil
 }
 

@@ -1,6 +1,7 @@
 package oktasim
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -44,6 +45,32 @@ func TestAuth(t *testing.T) {
 	}
 	if h.sim.Token() != "tok-1" {
 		t.Errorf("Token() = %q, want tok-1", h.sim.Token())
+	}
+}
+
+// TestReadOnlyToken: a token of an administrator who may only read reads,
+// and every write is 403 E0000006.
+func TestReadOnlyToken(t *testing.T) {
+	h := newHarness(t, WithToken("admin"), WithReadOnlyToken("reader"))
+	id := h.createUser("read.only@example.com", "", true)
+	reader := "Authorization: SSWS reader"
+	h.mustStatus(h.call(http.MethodGet, "/api/v1/users/"+id, "", reader), http.StatusOK)
+	h.mustStatus(h.call(http.MethodGet, "/api/v1/groups", "", reader), http.StatusOK)
+	for _, c := range []struct{ method, path, body string }{
+		{http.MethodPost, "/api/v1/users", `{"profile":{"login":"x@example.com","email":"x@example.com","firstName":"X","lastName":"Y"}}`},
+		{http.MethodPost, "/api/v1/users/" + id, `{"profile":{"title":"T"}}`},
+		{http.MethodPost, "/api/v1/users/" + id + "/lifecycle/suspend", ""},
+		{http.MethodDelete, "/api/v1/users/" + id, ""},
+		{http.MethodPost, "/api/v1/groups", `{"profile":{"name":"G"}}`},
+	} {
+		r := h.call(c.method, c.path, c.body, reader)
+		h.mustStatus(r, http.StatusForbidden)
+		if code, _ := r.errorCode(t); code != "E0000006" {
+			t.Errorf("%s %s: code %s, want E0000006", c.method, c.path, code)
+		}
+	}
+	if h.status(id) != StatusActive {
+		t.Errorf("status %s after refused writes, want ACTIVE", h.status(id))
 	}
 }
 
@@ -290,15 +317,15 @@ func TestUpdateUser(t *testing.T) {
 		wantProfile        map[string]any
 	}{
 		{"partial merges", http.MethodPost, `{"profile":{"department":"R&D"}}`, nil, 200, "",
-			map[string]any{"login": "a@example.com", "email": "a@example.com", "firstName": "First", "lastName": "Last", "title": "Boss", "mobilePhone": "555", "department": "R&D"}},
+			map[string]any{"login": "a@example.com", "email": "a@example.com", "firstName": "First", "lastName": "Last", "title": "Boss", "mobilePhone": "555", "department": "R&D", "secondEmail": nil}},
 		{"partial null removes", http.MethodPost, `{"profile":{"mobilePhone":null}}`, nil, 200, "",
-			map[string]any{"login": "a@example.com", "email": "a@example.com", "firstName": "First", "lastName": "Last", "title": "Boss", "department": "R&D"}},
+			map[string]any{"login": "a@example.com", "email": "a@example.com", "firstName": "First", "lastName": "Last", "title": "Boss", "department": "R&D", "mobilePhone": nil, "secondEmail": nil}},
 		{"partial null on required", http.MethodPost, `{"profile":{"firstName":null}}`, nil, 400, "E0000001", nil},
 		{"stale if-match", http.MethodPost, `{"profile":{"title":"X"}}`, []string{"If-Match: " + etagV}, 412, "E0000001", nil},
 		{"rename to taken login", http.MethodPost, `{"profile":{"login":"Other@example.com"}}`, nil, 400, "E0000001", nil},
 		{"change user type", http.MethodPost, `{"type":{"id":"oty000"}}`, nil, 400, "E0000001", nil},
 		{"replace drops unsent", http.MethodPut, `{"profile":{"login":"a2@example.com","email":"a@example.com","firstName":"F","lastName":"L"}}`, nil, 200, "",
-			map[string]any{"login": "a2@example.com", "email": "a@example.com", "firstName": "F", "lastName": "L"}},
+			map[string]any{"login": "a2@example.com", "email": "a@example.com", "firstName": "F", "lastName": "L", "mobilePhone": nil, "secondEmail": nil}},
 		{"replace missing required", http.MethodPut, `{"profile":{"login":"a2@example.com","email":"a@example.com","firstName":"F"}}`, nil, 400, "E0000001", nil},
 		{"set password", http.MethodPost, `{"credentials":{"password":{"value":"N3wPassw0rd!"}}}`, nil, 200, "", nil},
 		{"weak password", http.MethodPost, `{"credentials":{"password":{"value":"weak"}}}`, nil, 400, "E0000001", nil},
@@ -506,4 +533,30 @@ func TestDeleteUserTwoStep(t *testing.T) {
 	}
 	// The login is free again once the user is gone.
 	h.createUser("gone@example.com", "", true)
+}
+
+// TestProfileShowsNulls: Okta shows mobilePhone and secondEmail on every
+// user, null when unset (spec ListUsersResponse), in reads and lists; a
+// profile read can be sent back as it is.
+func TestProfileShowsNulls(t *testing.T) {
+	h := newHarness(t)
+	id := h.createUser("nulls@example.com", "", true)
+	r := h.call(http.MethodGet, "/api/v1/users/"+id, "")
+	h.mustStatus(r, http.StatusOK)
+	p := r.object(t)["profile"].(map[string]any)
+	for _, k := range []string{"mobilePhone", "secondEmail"} {
+		if v, ok := p[k]; !ok || v != nil {
+			t.Errorf("GET: profile.%s = %v (present %v), want null", k, v, ok)
+		}
+	}
+	r = h.call(http.MethodGet, "/api/v1/users", "")
+	h.mustStatus(r, http.StatusOK)
+	if v, ok := r.array(t)[0]["profile"].(map[string]any)["secondEmail"]; !ok || v != nil {
+		t.Errorf("list: profile.secondEmail = %v (present %v), want null", v, ok)
+	}
+	body, _ := json.Marshal(map[string]any{"profile": p})
+	h.mustStatus(h.call(http.MethodPut, "/api/v1/users/"+id, string(body)), http.StatusOK)
+	if u, _ := h.sim.User(id); len(u.Profile) != 4 {
+		t.Errorf("stored profile after sending the read one back: %v", u.Profile)
+	}
 }

@@ -1,14 +1,18 @@
 package okta
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/mail"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/scimconnect/scimconnect/connector/bridge"
 	"github.com/scimconnect/scimconnect/connector/httpx"
@@ -20,7 +24,8 @@ import (
 
 // client calls one Okta org.
 type client struct {
-	http *httpx.Client
+	http   *httpx.Client
+	budget time.Duration // callBudget
 }
 
 // errorBody is Okta's error shape (NOTES §6).
@@ -59,10 +64,14 @@ func (c *client) check(ctx context.Context) error {
 
 // do sends one call and translates a failure. Okta reports a duplicate
 // login as 400 E0000001 (NOTES §6), which is a SCIM 409 uniqueness; and
-// refuses changes to BUILT_IN/APP groups (403 E0000006) or in a user's
-// current lifecycle state (403 E0000038), which are the client's doing,
-// not a gateway credential problem: 400 mutability.
+// refuses changes in a user's current lifecycle state (403 E0000038,
+// E0000016), which are the client's doing, not a gateway credential
+// problem: 400 mutability. 403 E0000006 says the token's administrator
+// may not do this: 502 through httpx, unless the object itself never
+// allows it (see groups.refused).
 func (c *client) do(ctx context.Context, op string, req *httpx.Request, out any) (*httpx.Response, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.budget)
+	defer cancel()
 	resp, err := c.http.Do(ctx, req)
 	if err != nil {
 		return nil, err
@@ -74,27 +83,70 @@ func (c *client) do(ctx context.Context, op string, req *httpx.Request, out any)
 		switch {
 		case resp.Status == http.StatusBadRequest && strings.Contains(msg, "already exists"):
 			return nil, scim.Conflict("okta: %s: %s", op, msg)
-		case resp.Status == http.StatusForbidden && (e.ErrorCode == "E0000006" || e.ErrorCode == "E0000038" || e.ErrorCode == "E0000016"):
+		case resp.Status == http.StatusForbidden && (e.ErrorCode == "E0000038" || e.ErrorCode == "E0000016"):
 			return nil, scim.BadRequest(scim.Mutability, "okta: %s: %s", op, msg)
 		}
 		return nil, resp.Err("okta: " + op)
 	}
-	if out != nil && len(resp.Body) > 0 {
-		if err := resp.DecodeJSONFields(out, isReadField); err != nil {
-			return nil, err
+	if out != nil {
+		if err := decodeAnswer(resp, out); err != nil {
+			return nil, badAnswer(op, err)
 		}
 	}
 	return resp, nil
 }
 
+// decodeAnswer reads the JSON object or array a successful call answers
+// (every Okta call the connector decodes answers one). An empty body,
+// JSON null, another shape (an HTML maintenance page, a proxy's answer)
+// or an object without an id is not an answer the call can have.
+func decodeAnswer(resp *httpx.Response, out any) error {
+	body := bytes.TrimSpace(resp.Body)
+	if len(body) == 0 || bytes.Equal(body, []byte("null")) {
+		return fmt.Errorf("empty answer (HTTP %d)", resp.Status)
+	}
+	if err := resp.DecodeJSONFields(out, isReadField); err != nil {
+		return err
+	}
+	var objs []map[string]any
+	switch v := out.(type) {
+	case *map[string]any:
+		objs = []map[string]any{*v}
+	case *[]map[string]any:
+		objs = *v
+	}
+	for _, o := range objs {
+		if id, _ := o["id"].(string); id == "" {
+			return fmt.Errorf("an object without an id (HTTP %d)", resp.Status)
+		}
+	}
+	return nil
+}
+
+// answerError is a successful call whose answer cannot be read. It is
+// the target's fault, not the gateway's: the SCIM client gets 502 with a
+// plain detail (RFC 7644 §3.12), never a 500 or the decoder's text.
+type answerError struct {
+	scim  *scim.Error
+	cause error
+}
+
+func badAnswer(op string, cause error) error {
+	return &answerError{scim: scim.Errorf(http.StatusBadGateway, "", "okta: %s: the target's answer is not the JSON the call returns", op), cause: cause}
+}
+
+func (e *answerError) Error() string   { return e.scim.Detail + ": " + e.cause.Error() }
+func (e *answerError) Unwrap() []error { return []error{e.scim, e.cause} }
+
 // readFields are the top-level fields of Okta objects the connector
 // reads: the roots of the target paths its tables read from, and those
 // the client uses itself (status and transitioningToStatus for lifecycle
 // calls, the timestamps the ETags come from, profile for custom
-// attributes). Decoding skips the rest (_links alone is half of a user's
-// JSON; credentials, type, and the other timestamps).
+// attributes, a group's type when Okta refuses to change it). Decoding
+// skips the rest (_links alone is half of a user's JSON; credentials and
+// the other timestamps).
 var readFields = func() map[string]bool {
-	m := map[string]bool{"id": true, "status": true, "transitioningToStatus": true, "profile": true, "lastUpdated": true, "lastMembershipUpdated": true}
+	m := map[string]bool{"id": true, "status": true, "transitioningToStatus": true, "profile": true, "lastUpdated": true, "lastMembershipUpdated": true, "type": true}
 	for _, t := range []mapping.Table{userTable, groupTable} {
 		for _, r := range t {
 			if r.Dir == mapping.ToTarget {
@@ -133,7 +185,9 @@ func (c *client) list(ctx context.Context, op, path string, q *bridge.Query) (*b
 	if q.Cursor != "" {
 		v.Set("after", q.Cursor)
 	}
-	if q.Search != "" {
+	if expr, ok := strings.CutPrefix(q.Search, filterPrefix); ok {
+		v.Set("filter", expr)
+	} else if q.Search != "" {
 		v.Set("search", q.Search)
 	}
 	var objs []map[string]any
@@ -533,7 +587,47 @@ var (
 	_ bridge.Expander      = (*groups)(nil)
 	_ bridge.MemberManager = (*groups)(nil)
 	_ bridge.Versioner     = (*groups)(nil)
+	_ bridge.KeyReader     = (*groups)(nil)
 )
+
+// groupQueryLimit is the page asked of a group q: q does not page (spec
+// listGroups q), so an answer this long may leave groups out.
+const groupQueryLimit = 200
+
+// KeyAttr is displayName: Okta's group name, which q finds.
+func (g *groups) KeyAttr() string { return "displayName" }
+
+// ReadKey finds a group by name with q, which matches the start of group
+// names and, unlike search, is not eventually consistent (spec listGroups:
+// only search results "may not reflect the latest information"): Entra
+// looks a group up by displayName right after creating it. Names compare
+// as SCIM compares displayName (caseExact false). Okta keeps OKTA_GROUP
+// names unique, but an imported APP_GROUP may share one: several groups
+// of the name, or an answer of groupQueryLimit groups that may leave the
+// group out, are left to the search (ok false).
+func (g *groups) ReadKey(ctx context.Context, name string) (map[string]any, bool, error) {
+	if name == "" {
+		return nil, false, nil
+	}
+	q := url.Values{"q": {name}, "limit": {strconv.Itoa(groupQueryLimit)}}
+	var objs []map[string]any
+	if _, err := g.c.do(ctx, "find group by name", &httpx.Request{Path: "/api/v1/groups", Query: q}, &objs); err != nil {
+		return nil, false, err
+	}
+	var found map[string]any
+	for _, o := range objs {
+		if got, _ := profileOf(o)["name"].(string); filter.EqualFold(got, name) {
+			if found != nil {
+				return nil, false, nil
+			}
+			found = o
+		}
+	}
+	if found == nil && len(objs) >= groupQueryLimit {
+		return nil, false, nil
+	}
+	return found, true, nil
+}
 
 // Version is derived from lastUpdated and the profile (name and
 // description changes) and lastMembershipUpdated (members added or
@@ -555,13 +649,84 @@ func (g *groups) Create(ctx context.Context, w *bridge.Write) (map[string]any, e
 // Replace sends the whole profile: Okta groups only have PUT.
 func (g *groups) Replace(ctx context.Context, id string, w *bridge.Write) (map[string]any, error) {
 	var obj map[string]any
-	_, err := g.c.do(ctx, "replace group", &httpx.Request{Method: http.MethodPut, Path: groupPath(id), Body: map[string]any{"profile": profileOf(w.Target)}}, &obj)
-	return obj, err
+	if _, err := g.c.do(ctx, "replace group", &httpx.Request{Method: http.MethodPut, Path: groupPath(id), Body: map[string]any{"profile": replaceProfile(w)}}, &obj); err != nil {
+		return nil, g.refused(ctx, "replace group", id, err)
+	}
+	return obj, nil
+}
+
+// refused explains Okta's 403 to a change of a group. Okta never lets
+// BUILT_IN (Everyone) and APP_GROUP (imported) groups change (spec
+// replaceGroup, assignUserToGroup; Everyone cannot be deleted): the
+// client asks for what cannot be, 400 mutability. For an OKTA_GROUP the
+// token's administrator lacks the permission: the error stays (502).
+func (g *groups) refused(ctx context.Context, op, id string, err error) error {
+	var te *httpx.TargetError
+	if !errors.As(err, &te) || te.Status != http.StatusForbidden {
+		return err
+	}
+	obj, gerr := g.Get(ctx, id)
+	if gerr != nil {
+		return err
+	}
+	if typ, _ := obj["type"].(string); typ != "" && typ != "OKTA_GROUP" {
+		return scim.BadRequest(scim.Mutability, "okta: %s: group %s is a %s group, which Okta does not let change", op, id, typ)
+	}
+	return err
+}
+
+// replaceProfile is the profile a group's PUT sends. Okta's PUT replaces
+// the whole profile (spec replaceGroup), so what the group table does not
+// write (custom group attributes an administrator or another tool set)
+// and what the SCIM client could not see (a disabled attribute) is
+// carried over from the group as read; a mapped attribute the client saw
+// and left out is removed.
+func replaceProfile(w *bridge.Write) map[string]any {
+	profile := profileOf(w.Target)
+	current, _ := w.Current["profile"].(map[string]any)
+	for k, v := range current {
+		if _, set := profile[k]; set || v == nil {
+			continue
+		}
+		if at, mapped := groupProfileSCIM[k]; mapped && scimHas(w.Before, at) {
+			continue
+		}
+		profile[k] = v
+	}
+	return profile
+}
+
+// groupProfileSCIM maps each profile attribute the group table writes to
+// its SCIM attribute: schema URN ("" for the core schema) and name.
+var groupProfileSCIM = func() map[string][2]string {
+	m := map[string][2]string{}
+	for _, r := range groupTable {
+		key, ok := strings.CutPrefix(r.Target, "profile.")
+		if !ok || r.Dir == mapping.FromTarget {
+			continue
+		}
+		urn, name := "", r.SCIM
+		if i := strings.LastIndexByte(r.SCIM, ':'); i >= 0 {
+			urn, name = r.SCIM[:i], r.SCIM[i+1:]
+		}
+		m[key] = [2]string{urn, name}
+	}
+	return m
+}()
+
+// scimHas reports whether a SCIM resource has a value for the attribute.
+func scimHas(res map[string]any, at [2]string) bool {
+	if at[0] != "" {
+		res, _ = res[at[0]].(map[string]any)
+	}
+	return res[at[1]] != nil
 }
 
 func (g *groups) Delete(ctx context.Context, id string) error {
-	_, err := g.c.do(ctx, "delete group", &httpx.Request{Method: http.MethodDelete, Path: groupPath(id)}, nil)
-	return err
+	if _, err := g.c.do(ctx, "delete group", &httpx.Request{Method: http.MethodDelete, Path: groupPath(id)}, nil); err != nil {
+		return g.refused(ctx, "delete group", id, err)
+	}
+	return nil
 }
 
 func (g *groups) List(ctx context.Context, q *bridge.Query) (*bridge.Page, error) {
@@ -615,7 +780,7 @@ func (g *groups) AddMembers(ctx context.Context, groupID string, ids []string) e
 			return scim.BadRequest(scim.InvalidValue, "okta: member %q is not a user of this org (or the group is gone)", id)
 		}
 		if err != nil {
-			return err
+			return g.refused(ctx, "add group member", groupID, err)
 		}
 	}
 	return nil
@@ -628,7 +793,7 @@ func (g *groups) RemoveMembers(ctx context.Context, groupID string, ids []string
 		}
 		_, err := g.c.do(ctx, "remove group member", &httpx.Request{Method: http.MethodDelete, Path: groupPath(groupID) + "/users/" + url.PathEscape(id)}, nil)
 		if err != nil && !isNotFound(err) {
-			return err
+			return g.refused(ctx, "remove group member", groupID, err)
 		}
 	}
 	return nil

@@ -64,9 +64,12 @@
 //     without a call (Okta would read it as a login; an encoded "/" cannot
 //     be routed).
 //   - Errors: Okta's duplicate login (400 E0000001 "already exists") is 409
-//     uniqueness; 403 E0000006/E0000016/E0000038 (object or state does not
-//     allow it) are 400 mutability with Okta's summary and causes; the rest
-//     goes through httpx (404, 400 invalidValue, 429/5xx → retries then 503).
+//     uniqueness; 403 E0000016/E0000038 (the user's status does not allow
+//     it) and 403 to a change of a BUILT_IN or APP_GROUP group (Okta never
+//     allows it) are 400 mutability with Okta's summary and causes; any
+//     other 403 (E0000006: the token's administrator may not) is 502, the
+//     gateway's configuration; the rest goes through httpx (404, 400
+//     invalidValue, 429/5xx → retries then 503).
 //   - Filters pushed down as search expressions (Okta compares values
 //     case-insensitively, like SCIM caseExact=false attributes): eq, sw, pr
 //     on profile attributes (groups: eq, sw; Okta's group search has no
@@ -91,6 +94,23 @@
 //     and logins it cannot take ("/") are searched; 404 is no user. The
 //     call is reported as /api/v1/users/{login}, so the audit log keeps no
 //     login.
+//   - displayName eq on groups (alone or in an "and"): found with
+//     GET /api/v1/groups?q=<name> (q matches name prefixes and, unlike
+//     search, is consistent), compared as SCIM compares displayName;
+//     several groups of the name (an APP_GROUP may share an OKTA_GROUP's)
+//     or a full q answer fall back to search.
+//   - Delta queries (a meta.lastModified gt/ge among the clauses of the
+//     top-level "and"; SailPoint's delta aggregation) go to Okta's filter
+//     on lastUpdated, which is consistent: search could miss a change made
+//     a moment before, and the client would move its marker past it.
+//   - Group updates: Okta's PUT replaces the whole profile, so profile
+//     attributes the table does not write (custom group attributes) and
+//     disabled ones are sent back as read.
+//   - Target trouble: each Okta call, with its retries and waits, is
+//     bounded (callBudget, 30s), so a 429 whose reset is far off or a hung
+//     Okta gives the SCIM client 503 with Retry-After, not a dropped
+//     connection; a 2xx answer that is not the JSON the call returns is
+//     502.
 //   - Paging: limit=200 (Okta's users maximum), the cursor taken from the
 //     rel="next" Link header's after parameter; Okta gives no total, so
 //     totalResults follows bridge's lower-bound rule.

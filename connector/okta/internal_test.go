@@ -47,8 +47,13 @@ func TestPush(t *testing.T) {
 		{`name.givenName pr`, `profile.firstName pr`, true},
 		// Okta's search takes dates only as yyyy-MM-dd'T'HH:mm:ss.SSSZZ
 		// (400 E0000030 otherwise): UTC milliseconds, rounded to a superset.
-		{`meta.lastModified gt "2011-05-13T04:42:34Z"`, `lastUpdated gt "2011-05-13T04:42:34.000Z"`, false},
-		{`meta.lastModified ge "2011-05-13T06:42:34.1239+02:00"`, `lastUpdated ge "2011-05-13T04:42:34.123Z"`, false},
+		// Delta queries (a lower bound on meta.lastModified) go to Okta's
+		// filter, which is consistent, unlike search.
+		{`meta.lastModified gt "2011-05-13T04:42:34Z"`, `filter:lastUpdated gt "2011-05-13T04:42:34.000Z"`, false},
+		{`meta.lastModified ge "2011-05-13T06:42:34.1239+02:00"`, `filter:lastUpdated ge "2011-05-13T04:42:34.123Z"`, false},
+		{`userName sw "sp." and meta.lastModified gt "2011-05-13T04:42:34Z" and meta.lastModified le "2012-01-01T00:00:00Z"`,
+			`filter:lastUpdated gt "2011-05-13T04:42:34.000Z" and lastUpdated le "2012-01-01T00:00:00.000Z"`, false},
+		{`userName sw "sp." or meta.lastModified gt "2011-05-13T04:42:34Z"`, `(profile.login sw "sp.") or (lastUpdated gt "2011-05-13T04:42:34.000Z")`, false},
 		{`meta.lastModified lt "2011-05-13T04:42:34.1231Z"`, `lastUpdated lt "2011-05-13T04:42:34.124Z"`, false},
 		{`meta.created le "2011-05-13T04:42:34.5Z"`, `created le "2011-05-13T04:42:34.500Z"`, false},
 		{`meta.created eq "2011-05-13T04:42:34-01:00"`, `created eq "2011-05-13T05:42:34.000Z"`, true},
@@ -141,7 +146,8 @@ func TestPushGroups(t *testing.T) {
 		{`displayName pr`, "", false},
 		{`meta.created pr`, "", false},
 		{`displayName sw "E" and ` + GroupExtension + `:description pr`, `profile.name sw "E"`, false},
-		{`meta.lastModified gt "2011-05-13T04:42:34Z"`, `lastUpdated gt "2011-05-13T04:42:34.000Z"`, false},
+		{`meta.lastModified gt "2011-05-13T04:42:34Z"`, `filter:lastUpdated gt "2011-05-13T04:42:34.000Z"`, false},
+		{`meta.lastModified lt "2011-05-13T04:42:34Z"`, `lastUpdated lt "2011-05-13T04:42:34.000Z"`, false},
 	} {
 		t.Run(tc.filter, func(t *testing.T) {
 			f, err := filter.Parse(tc.filter)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -224,5 +225,113 @@ func TestUserNameEqFindsWhatACreateCollidesWith(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"GET /api/v1/users/dotlessİ@example.com"}, oktaCalls(sim)); diff != "" {
 		t.Errorf("Okta calls (-want +got):\n%s", diff)
+	}
+}
+
+// groupIDs runs a group filter and returns the ids and totalResults.
+func groupIDs(t *testing.T, s *connectortest.Server, filter string) ([]string, int) {
+	t.Helper()
+	code, page := s.Do(t, "GET", "/Groups?excludedAttributes=members&filter="+url.QueryEscape(filter), nil)
+	if code != 200 {
+		t.Fatalf("filter %s: %d %v", filter, code, page)
+	}
+	var ids []string
+	rs, _ := page["Resources"].([]any)
+	for _, r := range rs {
+		ids = append(ids, r.(map[string]any)["id"].(string))
+	}
+	return ids, int(page["totalResults"].(float64))
+}
+
+// TestDisplayNameEqAfterCreate is Entra creating a group and looking it up
+// by displayName at once (Microsoft's SCIM tutorial): Okta's group search
+// is eventually consistent, its q (name prefix) is not.
+func TestDisplayNameEqAfterCreate(t *testing.T) {
+	sim := oktasim.New(oktasim.WithSearchLag(10))
+	s := startOktaSim(t, sim, connector.Env{})
+	create := func(name string) string {
+		t.Helper()
+		code, res := s.Do(t, "POST", "/Groups", map[string]any{"schemas": []string{scim.GroupSchema}, "displayName": name})
+		if code != 201 {
+			t.Fatalf("create group %s: %d %v", name, code, res)
+		}
+		return res["id"].(string)
+	}
+	eng := create("Engineering")
+	engOps := create("Engineering Ops")
+	for _, tc := range []struct {
+		filter string
+		want   []string
+	}{
+		{`displayName eq "Engineering"`, []string{eng}},
+		{`displayName eq "engineering ops"`, []string{engOps}},
+		{`displayName eq "Engineering Ops" and id eq "` + engOps + `"`, []string{engOps}},
+		{`displayName eq "Engineering" and id eq "` + engOps + `"`, nil},
+		{`displayName eq "Engine"`, nil},
+	} {
+		sim.ResetRequests()
+		ids, total := groupIDs(t, s, tc.filter)
+		if diff := cmp.Diff(tc.want, ids); diff != "" || total != len(tc.want) {
+			t.Errorf("%s right after create: totalResults %d, ids (-want +got):\n%s", tc.filter, total, diff)
+		}
+		for _, c := range oktaCalls(sim) {
+			if strings.HasSuffix(c, "?search") {
+				t.Errorf("%s: searched (%s), which lags behind writes", tc.filter, c)
+			}
+		}
+	}
+}
+
+// TestDisplayNameEqShared: an imported APP_GROUP may have the name of an
+// OKTA_GROUP; displayName eq finds both.
+func TestDisplayNameEqShared(t *testing.T) {
+	sim := oktasim.New()
+	s := startOktaSim(t, sim, connector.Env{})
+	app, err := sim.AddGroup(oktasim.GroupSeed{Type: oktasim.GroupTypeApp, Profile: map[string]any{"name": "Shared"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, res := s.Do(t, "POST", "/Groups", map[string]any{"schemas": []string{scim.GroupSchema}, "displayName": "shared"})
+	if code != 201 {
+		t.Fatalf("create group: %d %v", code, res)
+	}
+	ids, total := groupIDs(t, s, `displayName eq "SHARED"`)
+	if diff := cmp.Diff([]string{app.ID, res["id"].(string)}, ids); diff != "" || total != 2 {
+		t.Errorf("totalResults %d, ids (-want +got):\n%s", total, diff)
+	}
+}
+
+// TestDeltaQueryAfterChange is SailPoint's delta aggregation right after
+// a change: `meta.lastModified gt <marker>` must find it, or a client
+// that then moves its marker on never sees the change. Okta's search
+// lags behind writes; its filter on lastUpdated does not.
+func TestDeltaQueryAfterChange(t *testing.T) {
+	sim := oktasim.New(oktasim.WithSearchLag(10))
+	s := startOktaSim(t, sim, connector.Env{})
+	id := createUser(t, s, "delta.user@example.com")
+	code, g := s.Do(t, "POST", "/Groups", map[string]any{"schemas": []string{scim.GroupSchema}, "displayName": "Delta"})
+	if code != 201 {
+		t.Fatalf("create group: %d %v", code, g)
+	}
+	marker := time.Now().UTC().Add(-time.Millisecond).Format(time.RFC3339Nano)
+	time.Sleep(5 * time.Millisecond)
+	if code, res := s.Do(t, "PATCH", "/Users/"+id, map[string]any{"schemas": []string{scim.PatchOpSchema},
+		"Operations": []any{map[string]any{"op": "replace", "path": "title", "value": "Engineer"}}}); code != 200 {
+		t.Fatalf("PATCH user: %d %v", code, res)
+	}
+	patchGroup(t, s, g["id"].(string), map[string]any{"op": "replace", "path": "displayName", "value": "Delta renamed"})
+	sim.ResetRequests()
+	f := `userName sw "delta." and meta.lastModified gt "` + marker + `"`
+	if ids, total, _ := list(t, s, f, ""); !slices.Equal(ids, []string{id}) || total != 1 {
+		t.Errorf("users %s right after the change: %v (totalResults %d)", f, ids, total)
+	}
+	f = `meta.lastModified gt "` + marker + `"`
+	if ids, total := groupIDs(t, s, f); !slices.Equal(ids, []string{g["id"].(string)}) || total != 1 {
+		t.Errorf("groups %s right after the change: %v (totalResults %d)", f, ids, total)
+	}
+	for _, c := range oktaCalls(sim) {
+		if strings.HasSuffix(c, "?search") {
+			t.Errorf("searched (%s), which lags behind writes", c)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/scimconnect/scimconnect/connector"
 	"github.com/scimconnect/scimconnect/connector/bridge"
@@ -26,6 +27,16 @@ const maxPage = 200
 // customTarget prefixes custom attributes' Okta fields: they live in the
 // user's profile, as Profile Editor attributes.
 const customTarget = "profile."
+
+// callBudget bounds one Okta call with its retries and waits. Okta's
+// rate limits are per minute (NOTES §7), so a 429 names a reset up to a
+// minute away; waiting for it (httpx waits up to 60s), up to three times,
+// or retrying a hung Okta (30s per attempt) would hold the SCIM request
+// for minutes, past the server's write timeout (60s by default), and the
+// client would get no answer at all. With a deadline httpx does not start
+// a wait that would end after it and cancels an attempt at it: the SCIM
+// client gets 503 with Retry-After (for a 429, the reset Okta named).
+var callBudget = 30 * time.Second // a variable for tests
 
 // Config is an instance's parameters (seed: "Connector name", "Token"; the
 // org URL is the target URL every seed connector has).
@@ -129,7 +140,7 @@ func connect(ctx context.Context, env connector.Env, params json.RawMessage, cus
 	if err != nil {
 		return nil, fmt.Errorf("okta client: %w", err)
 	}
-	c := &client{http: cl}
+	c := &client{http: cl, budget: callBudget}
 	// Custom string attributes may hold Okta arrays, read as "[a;; b]".
 	multi := map[string]bool{}
 	for _, a := range custom {

@@ -53,6 +53,9 @@ var (
 // have no Okta form (ne is not supported); they and value paths are left
 // to the gateway, which still pushes the other side of an "and".
 func (u *users) Push(f filter.Expr, m *mapping.Mapping) (string, bool) {
+	if expr, ok := sinceFilter(f); ok {
+		return filterPrefix + expr, false
+	}
 	d := userDialect
 	d.multi = u.multi
 	return push(f, m, d)
@@ -60,7 +63,58 @@ func (u *users) Push(f filter.Expr, m *mapping.Mapping) (string, bool) {
 
 // Push translates group filters the same way, without pr.
 func (g *groups) Push(f filter.Expr, m *mapping.Mapping) (string, bool) {
+	if expr, ok := sinceFilter(f); ok {
+		return filterPrefix + expr, false
+	}
 	return push(f, m, groupDialect)
+}
+
+// filterPrefix marks a native query that list sends as Okta's filter
+// parameter instead of search ("filter:" cannot begin a search
+// expression, which begins with a property name or a parenthesis).
+const filterPrefix = "filter:"
+
+// sinceFilter translates a delta query, a filter that asks for what
+// changed since a time (`meta.lastModified gt "…"`, alone or among the
+// clauses of its top-level "and"; SailPoint's delta aggregation), into
+// Okta's filter on lastUpdated, which users' and groups' filter both
+// take with gt, ge, lt and le (spec listUsers, listGroups). Search would
+// narrow it further, but search answers from an eventually consistent
+// index (spec: "may not reflect the latest information"): a change made
+// a moment before would be missing, and a client that moves its marker
+// past it would never see it. The filter is consistent; the gateway
+// evaluates the rest of the SCIM filter on its answer.
+func sinceFilter(f filter.Expr) (string, bool) {
+	var parts []string
+	lower := false
+	var walk func(filter.Expr)
+	walk = func(e filter.Expr) {
+		switch x := e.(type) {
+		case *filter.And:
+			walk(x.Left)
+			walk(x.Right)
+		case *filter.Compare:
+			if !strings.EqualFold(x.Path.String(), "meta.lastModified") {
+				return
+			}
+			v, ok := x.Value.(string)
+			if !ok {
+				return
+			}
+			switch x.Op {
+			case filter.Gt, filter.Ge, filter.Lt, filter.Le:
+				if s, _, ok := compareDate("lastUpdated", x.Op, v); ok {
+					parts = append(parts, s)
+					lower = lower || x.Op == filter.Gt || x.Op == filter.Ge
+				}
+			}
+		}
+	}
+	walk(f)
+	if !lower {
+		return "", false
+	}
+	return strings.Join(parts, " and "), true
 }
 
 // userExtra translates users' attributes that are not plain profile

@@ -15,9 +15,10 @@ import (
 func TestConformance(t *testing.T) {
 	typ := okta.Type
 	// Okta rejects profile attributes its Profile Editor does not declare:
-	// the custom attribute must exist on the simulated org too.
+	// the custom attribute must exist on the simulated org too. Its search
+	// lags behind writes, as the demo's simulator's does.
 	typ.Simulator = func() connector.Simulator {
-		return okta.NewSimulator(oktasim.New(oktasim.WithUserProfileAttributes("badge"), oktasim.WithRateLimit(oktasim.DefaultRateLimit, time.Second)))
+		return okta.NewSimulator(oktasim.New(oktasim.WithUserProfileAttributes("badge"), oktasim.WithRateLimit(oktasim.DefaultRateLimit, time.Second), oktasim.WithSearchLag(3)))
 	}
 	connectortest.Run(t, connectortest.Harness{
 		Type:             typ,

@@ -16,10 +16,16 @@ var _ connector.Simulator = simulator{}
 
 // newSimulator returns a simulator whose rate-limit windows last a second
 // rather than Okta's minute, so that a 429's X-Rate-Limit-Reset is within
-// the client's retry wait and tests do not sleep for a minute.
+// the client's retry wait and tests do not sleep for a minute. Its search
+// lags behind writes by a few requests, as Okta's eventually consistent
+// search does (spec listUsers, listGroups), so that what relies on search
+// seeing a change at once fails here rather than against Okta.
 func newSimulator() connector.Simulator {
-	return simulator{oktasim.New(oktasim.WithRateLimit(oktasim.DefaultRateLimit, time.Second))}
+	return simulator{oktasim.New(oktasim.WithRateLimit(oktasim.DefaultRateLimit, time.Second), oktasim.WithSearchLag(searchLag))}
 }
+
+// searchLag is the simulator's search lag, in requests.
+const searchLag = 3
 
 // NewSimulator returns a simulator around an existing oktasim server.
 func NewSimulator(s *oktasim.Server) connector.Simulator { return simulator{s} }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/scimconnect/scimconnect/connector/mapping"
+	"github.com/scimconnect/scimconnect/scim"
 )
 
 // maxStripBody bounds the bodies stripHandler reads; larger ones pass
@@ -131,16 +132,16 @@ func (h *stripHandler) stripBulk(body []byte) ([]byte, []string) {
 	if d.Decode(&req) != nil {
 		return body, nil
 	}
-	ops, _ := member(req, "Operations").([]any)
+	ops, _ := scim.Get(req, "Operations").([]any)
 	var ignored []string
 	for _, o := range ops {
 		op, _ := o.(map[string]any)
-		method, _ := member(op, "method").(string)
+		method, _ := scim.Get(op, "method").(string)
 		if !strings.EqualFold(method, http.MethodPost) && !strings.EqualFold(method, http.MethodPut) {
 			continue
 		}
-		path, _ := member(op, "path").(string)
-		data, _ := member(op, "data").(map[string]any)
+		path, _ := scim.Get(op, "path").(string)
+		data, _ := scim.Get(op, "data").(map[string]any)
 		if paths := h.disabled[h.endpoint(path)]; data != nil && len(paths) > 0 {
 			ignored = append(ignored, mapping.StripDisabled(data, paths)...)
 		}
@@ -153,20 +154,6 @@ func (h *stripHandler) stripBulk(body []byte) ([]byte, []string) {
 		return body, nil
 	}
 	return out, ignored
-}
-
-// member returns the member of a JSON object named name, or else one
-// whose name equals it ignoring case (encoding/json's matching).
-func member(obj map[string]any, name string) any {
-	if v, ok := obj[name]; ok {
-		return v
-	}
-	for k, v := range obj {
-		if strings.EqualFold(k, name) {
-			return v
-		}
-	}
-	return nil
 }
 
 // strip removes disabled attributes from a JSON body; a body that is not

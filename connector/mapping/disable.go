@@ -259,7 +259,7 @@ func assignedAt(res map[string]any, p *scimPath) bool {
 	if cont == nil {
 		return false
 	}
-	av := getFold(cont, p.attr)
+	av := scim.Get(cont, p.attr)
 	if unassigned(av) {
 		return false
 	}

@@ -312,7 +312,7 @@ func (c *compiled) toTarget(res, out map[string]any, used map[useKey]bool) error
 	if cont == nil {
 		return nil
 	}
-	av := getFold(cont, p.attr)
+	av := scim.Get(cont, p.attr)
 	if unassigned(av) {
 		return nil
 	}
@@ -661,7 +661,7 @@ func scimContainer(res map[string]any, urn string) map[string]any {
 	if urn == "" {
 		return res
 	}
-	m, _ := getFold(res, urn).(map[string]any)
+	m, _ := scim.Get(res, urn).(map[string]any)
 	return m
 }
 
@@ -804,7 +804,7 @@ func primaryIndex(arr []any) int {
 	}
 	for i, el := range arr {
 		if m, ok := el.(map[string]any); ok {
-			if b, _ := toBool(getFold(m, "primary")); b {
+			if b, _ := toBool(scim.Get(m, "primary")); b {
 				return i
 			}
 		}
@@ -821,5 +821,5 @@ func subOf(el any, sub string) any {
 	if !ok {
 		return nil
 	}
-	return getFold(m, sub)
+	return scim.Get(m, sub)
 }

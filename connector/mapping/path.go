@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/scimconnect/scimconnect/scim"
 	"github.com/scimconnect/scimconnect/scim/filter"
 	"github.com/scimconnect/scimconnect/scim/schema"
 )
@@ -244,7 +245,7 @@ func matchElement(el any, sel []cond) bool {
 		return false
 	}
 	for _, c := range sel {
-		if !looseEqual(getFold(m, c.sub), c.val) {
+		if !looseEqual(scim.Get(m, c.sub), c.val) {
 			return false
 		}
 	}
@@ -271,20 +272,6 @@ func looseEqual(v, lit any) bool {
 		return v == nil
 	}
 	return false
-}
-
-// getFold returns m[key], falling back to a case-insensitive match since
-// SCIM attribute names are case-insensitive (RFC 7643 §2.1).
-func getFold(m map[string]any, key string) any {
-	if v, ok := m[key]; ok {
-		return v
-	}
-	for k, v := range m {
-		if strings.EqualFold(k, key) {
-			return v
-		}
-	}
-	return nil
 }
 
 // segKind is the kind of one target path segment.

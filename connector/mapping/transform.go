@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/scimconnect/scimconnect/scim"
 )
 
 // Converter converts one value between its SCIM form and its target form.
@@ -490,10 +492,10 @@ func (c *multiToSingle) pick(v any) int {
 	typed := -1
 	for i, el := range a {
 		if m, ok := el.(map[string]any); ok {
-			if b, _ := toBool(getFold(m, "primary")); b {
+			if b, _ := toBool(scim.Get(m, "primary")); b {
 				return i
 			}
-			if t, _ := getFold(m, "type").(string); typed < 0 && c.typ != "" && strings.EqualFold(t, c.typ) {
+			if t, _ := scim.Get(m, "type").(string); typed < 0 && c.typ != "" && strings.EqualFold(t, c.typ) {
 				typed = i
 			}
 		}
@@ -535,7 +537,7 @@ func (c *multiToSingle) ToTarget(v any) (any, error) {
 		return nil, nil
 	}
 	if m, ok := a[i].(map[string]any); ok && c.sub != "" {
-		return getFold(m, c.sub), nil
+		return scim.Get(m, c.sub), nil
 	}
 	return a[i], nil
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/scimconnect/scimconnect/scim"
 	"github.com/scimconnect/scimconnect/scim/schema"
 )
 
@@ -199,27 +200,13 @@ func (ev *evaluator) eval(e Expr, res map[string]any, parent *schema.Attribute) 
 func (b binding) value(res map[string]any) any {
 	container := res
 	if b.ext != "" {
-		m, ok := lookup(res, b.ext).(map[string]any)
+		m, ok := scim.Get(res, b.ext).(map[string]any)
 		if !ok {
 			return nil
 		}
 		container = m
 	}
-	return lookup(container, b.top.Name)
-}
-
-// lookup returns m[key], falling back to a case-insensitive match because
-// resources may come from sources that do not canonicalize names.
-func lookup(m map[string]any, key string) any {
-	if v, ok := m[key]; ok {
-		return v
-	}
-	for k, v := range m {
-		if strings.EqualFold(k, key) {
-			return v
-		}
-	}
-	return nil
+	return scim.Get(container, b.top.Name)
 }
 
 // prepareOperand parses a comparison value once for a Matcher: dateTimes to
@@ -291,10 +278,10 @@ func anyCandidate(v any, sub *schema.Attribute, t test) bool {
 	}
 	switch v := v.(type) {
 	case map[string]any:
-		return anyElement(lookup(v, sub.Name), t)
+		return anyElement(scim.Get(v, sub.Name), t)
 	case []any:
 		for _, el := range v {
-			if m, ok := el.(map[string]any); ok && anyElement(lookup(m, sub.Name), t) {
+			if m, ok := el.(map[string]any); ok && anyElement(scim.Get(m, sub.Name), t) {
 				return true
 			}
 		}

@@ -83,13 +83,13 @@ func sortKey(v any, sub *schema.Attribute) any {
 	if !ok {
 		return nil
 	}
-	return lookup(m, sub.Name)
+	return scim.Get(m, sub.Name)
 }
 
 func pickElement(list []any) any {
 	for _, el := range list {
 		if m, ok := el.(map[string]any); ok {
-			if p, ok := lookup(m, "primary").(bool); ok && p {
+			if p, ok := scim.Get(m, "primary").(bool); ok && p {
 				return el
 			}
 		}

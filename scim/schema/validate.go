@@ -647,7 +647,7 @@ func (v *validator) checkImmutable(out, existing map[string]any) *scim.Error {
 		v.immutableIn(out, existing, a, loc{})
 	}
 	for _, e := range v.rt.Extensions {
-		old, _ := getFold(existing, e.Schema.ID).(map[string]any)
+		old, _ := scim.Get(existing, e.Schema.ID).(map[string]any)
 		if old == nil {
 			continue
 		}
@@ -674,7 +674,7 @@ func (v *validator) immutableIn(dst, old map[string]any, a *Attribute, l loc) {
 	}
 	nv, has := dst[a.Name]
 	if a.Mutability == Immutable {
-		if val, keep := v.immutable(a, l, nv, has, getFold(old, a.Name)); keep && !has {
+		if val, keep := v.immutable(a, l, nv, has, scim.Get(old, a.Name)); keep && !has {
 			dst[a.Name] = val
 		}
 		return
@@ -682,7 +682,7 @@ func (v *validator) immutableIn(dst, old map[string]any, a *Attribute, l loc) {
 	if a.Type != Complex || a.MultiValued || !hasImmutableSub(a) {
 		return
 	}
-	om, _ := getFold(old, a.Name).(map[string]any)
+	om, _ := scim.Get(old, a.Name).(map[string]any)
 	if om == nil {
 		return
 	}
@@ -693,7 +693,7 @@ func (v *validator) immutableIn(dst, old map[string]any, a *Attribute, l loc) {
 			continue
 		}
 		snv, shas := nm[s.Name]
-		if val, keep := v.immutable(s, inner, snv, shas, getFold(om, s.Name)); keep && !shas {
+		if val, keep := v.immutable(s, inner, snv, shas, scim.Get(om, s.Name)); keep && !shas {
 			if nm == nil {
 				nm = map[string]any{}
 				dst[a.Name] = nm
@@ -740,19 +740,6 @@ func unassigned(x any) bool {
 		return len(t) == 0
 	}
 	return false
-}
-
-// getFold returns m[name], matching the key case-insensitively if needed.
-func getFold(m map[string]any, name string) any {
-	if x, ok := m[name]; ok {
-		return x
-	}
-	for k, x := range m {
-		if strings.EqualFold(k, name) {
-			return x
-		}
-	}
-	return nil
 }
 
 // equalAttr compares two values of attribute a with SCIM semantics: strings
@@ -802,7 +789,7 @@ func equalSingle(a *Attribute, x, y any) bool {
 			if s.Mutability == ReadOnly {
 				continue
 			}
-			xv, yv := getFold(xm, s.Name), getFold(ym, s.Name)
+			xv, yv := scim.Get(xm, s.Name), scim.Get(ym, s.Name)
 			if unassigned(xv) || unassigned(yv) {
 				if unassigned(xv) != unassigned(yv) {
 					return false

@@ -266,22 +266,8 @@ func TestEveryDescribedAttributeRoundTrips(t *testing.T) {
 	if code != 200 {
 		t.Fatalf("GET: %d %v", code, got)
 	}
-	read := func(path string) any {
-		var cur any = got
-		if rest, ok := strings.CutPrefix(path, scim.EnterpriseUserSchema+":"); ok {
-			cur, path = got[scim.EnterpriseUserSchema], rest
-		}
-		for _, part := range strings.Split(path, ".") {
-			if arr, ok := cur.([]any); ok && len(arr) > 0 {
-				cur = arr[0]
-			}
-			m, _ := cur.(map[string]any)
-			cur = m[part]
-		}
-		return cur
-	}
 	for path, v := range want {
-		if g := read(path); !reflect.DeepEqual(g, v) {
+		if g := readPath(got, path); !reflect.DeepEqual(g, v) {
 			t.Errorf("%s: wrote %v, read back %v", path, v, g)
 		}
 	}

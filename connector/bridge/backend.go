@@ -223,17 +223,42 @@ func (b *backend) Create(ctx context.Context, attrs map[string]any) (*provider.R
 	if err != nil {
 		return nil, err
 	}
+	if len(members) > 0 {
+		if err := b.changeMembers(ctx, res.ID, []patch.MemberChange{{Op: patch.MemberAdd, IDs: members}}); err != nil {
+			return nil, b.undoCreate(ctx, res.ID, err)
+		}
+	}
 	if b.ext != nil && ext != "" {
 		if err := b.ext.Put(ctx, b.rt.Name, res.ID, ext); err != nil {
 			return nil, fmt.Errorf("%s %s %q created, but its externalId was not kept: %w", b.conn.Name, b.rt.Name, res.ID, err)
 		}
 	}
-	if len(members) > 0 {
-		if err := b.changeMembers(ctx, res.ID, []patch.MemberChange{{Op: patch.MemberAdd, IDs: members}}); err != nil {
-			return nil, prefixErr(err, fmt.Sprintf("%s %q was created but its members were not all added", b.rt.Name, res.ID))
-		}
-	}
 	return b.reread(ctx, res.ID, nil)
+}
+
+// undoTimeout bounds the delete that undoes a failed create; it runs even
+// when the client has gone, so that the target is not left holding it.
+const undoTimeout = 30 * time.Second
+
+// undoCreate deletes a resource the target created for a create whose
+// members could not all be added (a member the target refuses, a target
+// failing half-way), so that the client's error means nothing was
+// created and its retry makes no duplicate. A soft-deleting target
+// cannot undo it, and a delete may fail: the error then says that the
+// resource exists, as the create left it.
+func (b *backend) undoCreate(ctx context.Context, id string, cause error) error {
+	left := fmt.Sprintf("%s %q was created but its members were not all added", b.rt.Name, id)
+	d, ok := b.t.(Deleter)
+	if !ok || b.decl.SoftDelete {
+		return prefixErr(cause, left)
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), undoTimeout)
+	defer cancel()
+	if err := d.Delete(ctx, id); err != nil && !isNotFound(err) {
+		b.log.WarnContext(ctx, "a failed create was not undone", "type", b.rt.Name, "id", id, "error", err)
+		return prefixErr(cause, left+", and deleting it again failed")
+	}
+	return prefixErr(cause, fmt.Sprintf("%s not created (the target's %q was deleted again) because its members could not all be added", b.rt.Name, id))
 }
 
 // reread returns the resource as the target now has it.

@@ -26,7 +26,10 @@
 //
 //   - Create: mandatory fields (400 invalidValue, before any target call),
 //     mapping.ToTarget, Creator.Create, then membership calls for members
-//     given in the body, then a re-read.
+//     given in the body, then a re-read. When a membership call fails, the
+//     created resource is deleted again (not on a soft-deleting target),
+//     so the error means nothing was created and a retry makes no
+//     duplicate; if that delete fails too, the error says what exists.
 //   - Replace (PUT): read, then the smallest update: Updater gets only the
 //     changed fields (mapping.Changes; removed ones as Resource.Removal
 //     says, so a PUT that omits an attribute clears it); Replacer gets the

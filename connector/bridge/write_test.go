@@ -294,6 +294,29 @@ func TestMembers(t *testing.T) {
 		}
 	})
 
+	t.Run("create undone when members fail", func(t *testing.T) {
+		f.mu.Lock()
+		f.failMemb = users[7]
+		before := len(f.objs)
+		f.mu.Unlock()
+		t.Cleanup(func() { f.mu.Lock(); f.failMemb = ""; f.mu.Unlock() })
+		d := s.do(t, "POST", "/Groups", map[string]any{
+			"schemas": []string{scim.GroupSchema}, "displayName": "undone", "externalId": "ext-undone", "members": members(users...),
+		}).scimError(t, "create with a failing member", 503, "")
+		if !strings.Contains(d, "not created") {
+			t.Errorf("detail %q does not say the group was not created", d)
+		}
+		f.mu.Lock()
+		after := len(f.objs)
+		f.mu.Unlock()
+		if after != before {
+			t.Errorf("the target holds %d objects after the failed create, want %d", after, before)
+		}
+		if got := s.do(t, "GET", "/Groups?filter="+url.QueryEscape(`externalId eq "ext-undone"`), nil).must(t, "externalId lookup", 200); got.body["totalResults"] != float64(0) {
+			t.Errorf("the failed create's externalId is still known: %v", got.body)
+		}
+	})
+
 	t.Run("missing group", func(t *testing.T) {
 		s.do(t, "PATCH", "/Groups/nope", patchOps(map[string]any{"op": "add", "path": "members", "value": members(users[0])})).
 			scimError(t, "missing group", 404, "")

@@ -153,6 +153,7 @@ func (p *Provider) fillRefsIn(s *schema.Schema, out map[string]any) bool {
 		if a.Type != schema.Complex || a.Sub("$ref") == nil {
 			continue
 		}
+		typeSub := a.Sub("type") // looked up once, not per member
 		switch v := out[a.Name].(type) {
 		case []any:
 			copied := false
@@ -161,7 +162,7 @@ func (p *Provider) fillRefsIn(s *schema.Schema, out map[string]any) bool {
 				if !ok {
 					continue
 				}
-				filled := p.withRef(m, a)
+				filled := p.withRef(m, a, typeSub)
 				if filled == nil {
 					continue
 				}
@@ -176,7 +177,7 @@ func (p *Provider) fillRefsIn(s *schema.Schema, out map[string]any) bool {
 				changed = true
 			}
 		case map[string]any:
-			if filled := p.withRef(v, a); filled != nil {
+			if filled := p.withRef(v, a, typeSub); filled != nil {
 				out[a.Name] = filled
 				changed = true
 			}
@@ -185,10 +186,10 @@ func (p *Provider) fillRefsIn(s *schema.Schema, out map[string]any) bool {
 	return changed
 }
 
-// withRef returns a copy of m with the $ref and type it lacks filled in,
-// or nil when there is nothing to fill.
-func (p *Provider) withRef(m map[string]any, a *schema.Attribute) map[string]any {
-	typeSub := a.Sub("type")
+// withRef returns a copy of m, a value of a, with the $ref and type it
+// lacks filled in, or nil when there is nothing to fill; typeSub is a's
+// "type" sub-attribute, or nil.
+func (p *Provider) withRef(m map[string]any, a, typeSub *schema.Attribute) map[string]any {
 	needType := m["type"] == nil && typeSub != nil
 	if m["$ref"] != nil && !needType {
 		return nil

@@ -78,14 +78,20 @@ func (s *Server) changed(u *user) {
 // reindex queues u's current state (its removal once deleted) for the
 // search index; without a search lag search reads the users directly.
 func (s *Server) reindex(u *user) {
+	queueChange(s, &s.searchIdx, u.id, u.deleted, u.indexCopy)
+}
+
+// queueChange queues an object's current state, made by snap (its
+// removal once deleted), for a search index; nothing without a lag.
+func queueChange[T any](s *Server, x *searchIndex[T], id string, deleted bool, snap func() *T) {
 	if s.searchLag == 0 {
 		return
 	}
-	var snap *user
-	if !u.deleted {
-		snap = u.indexCopy()
+	var obj *T
+	if !deleted {
+		obj = snap()
 	}
-	s.searchIdx.add(u.id, snap, s.received.Load(), s.searchLag)
+	x.add(id, obj, s.received.Load(), s.searchLag)
 }
 
 // indexCopy is u as the index keeps it: its own profile, no memberships
@@ -110,14 +116,7 @@ func (s *Server) searchable() []*user {
 // group search index: after a change to its profile, its timestamps or
 // its existence.
 func (s *Server) regroup(g *group) {
-	if s.searchLag == 0 {
-		return
-	}
-	var snap *group
-	if !g.deleted {
-		snap = g.indexCopy()
-	}
-	s.groupIdx.add(g.id, snap, s.received.Load(), s.searchLag)
+	queueChange(s, &s.groupIdx, g.id, g.deleted, g.indexCopy)
 }
 
 // indexCopy is g as the index keeps it: its own profile, no members

@@ -2,6 +2,7 @@ package gateway
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"io"
@@ -26,11 +27,11 @@ type auditReq struct {
 	bulk   *bulkCapture
 }
 
-// track returns r with a context that gathers the target calls made
+// track returns a request context that gathers the target calls made
 // while serving it.
-func (a *auditReq) track(r *http.Request) *http.Request {
-	a.calls = audit.WithCalls(r.Context())
-	return r.WithContext(a.calls)
+func (a *auditReq) track(ctx context.Context) context.Context {
+	a.calls = audit.WithCalls(ctx)
+	return a.calls
 }
 
 // staticTokenClient names a static token in audit records without

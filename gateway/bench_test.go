@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/scimconnect/scimconnect/gateway"
 	"github.com/scimconnect/scimconnect/metrics"
@@ -45,6 +46,7 @@ func BenchmarkHotPath(b *testing.B) {
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			f := newFixtureWith(b, map[string]string{"a": tok}, func(o *gateway.Options) {
+				o.RequestTimeout = time.Minute // as served: every request has a deadline
 				if c.metrics {
 					m := metrics.New()
 					o.Metrics = m

@@ -92,6 +92,12 @@ type Options struct {
 	// instance (the token endpoint and unknown instance names excepted),
 	// failed authentications included. Nil records nothing.
 	Audit *audit.Recorder
+
+	// RequestTimeout, when positive, is the deadline of each SCIM request
+	// from the moment it is authenticated. Set it below the server's
+	// write timeout: a request that a slow target holds up then ends in a
+	// SCIM error (503) the client can read, not a dropped connection.
+	RequestTimeout time.Duration
 }
 
 // InstanceSpec describes an instance to mount.
@@ -397,8 +403,17 @@ func (g *Gateway) serveInstance(w http.ResponseWriter, r *http.Request, in *inst
 		writeError(w, scim.Errorf(http.StatusForbidden, "", "this credential is read-only: only GET and POST .search are allowed"))
 		return
 	}
+	ctx := r.Context()
+	if g.opts.RequestTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, g.opts.RequestTimeout)
+		defer cancel()
+	}
 	if a != nil {
-		r = a.track(r)
+		ctx = a.track(ctx)
+	}
+	if ctx != r.Context() {
+		r = r.WithContext(ctx)
 	}
 	in.handler.ServeHTTP(w, r)
 }

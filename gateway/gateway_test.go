@@ -7,7 +7,9 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/scimconnect/scimconnect/connector/builtin"
 	"github.com/scimconnect/scimconnect/gateway"
@@ -220,5 +222,42 @@ func TestTargetInstanceSettingsReachTheConnector(t *testing.T) {
 	core := f.do("GET", "/scim/o/v2/Schemas/urn:ietf:params:scim:schemas:core:2.0:User", tok)
 	if strings.Contains(core.Body.String(), `"name":"title"`) {
 		t.Errorf("disabled attribute still in /Schemas")
+	}
+}
+
+// A target that does not answer holds a request up to the gateway's
+// request deadline, not to the connector's own per-call budget (30 s for
+// Okta, longer than the server's write timeout allows with retries): the
+// client gets a SCIM 503 it can read instead of a dropped connection.
+func TestRequestDeadline(t *testing.T) {
+	ctx := context.Background()
+	sim := builtin.Registry()["okta"].Simulator()
+	var hang atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if hang.Load() {
+			<-r.Context().Done()
+			return
+		}
+		sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	f := newFixtureWith(t, nil, func(o *gateway.Options) { o.RequestTimeout = 300 * time.Millisecond })
+	tok := "okta-instance-token-0002"
+	if err := f.gw.Mount(ctx, gateway.InstanceSpec{Name: "o", Type: "okta", Params: sim.Params(srv.URL), TokenHash: gateway.HashToken(tok)}); err != nil {
+		t.Fatal(err)
+	}
+	if w := f.do("GET", "/scim/o/v2/Users?count=1", tok); w.Code != http.StatusOK {
+		t.Fatalf("list before the target hangs: %d %s", w.Code, w.Body)
+	}
+	hang.Store(true)
+	done := make(chan *httptest.ResponseRecorder, 1)
+	go func() { done <- f.do("GET", "/scim/o/v2/Users/00u1", tok) }()
+	select {
+	case w := <-done:
+		if w.Code != http.StatusServiceUnavailable || !strings.Contains(w.Body.String(), `"status":"503"`) {
+			t.Fatalf("GET while the target hangs: %d %s, want a SCIM 503", w.Code, w.Body)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("GET while the target hangs: no answer after 10 s with a request deadline of 300 ms")
 	}
 }

@@ -147,6 +147,7 @@ func newGateway(st store.Store, publicURL string, cfg *config.File, key []byte, 
 		AuthLimit:        gateway.AuthLimit{Failures: cfg.Limits.AuthFailures, Refill: cfg.Limits.AuthFailureRefill},
 		AccessTokens:     tokens,
 		Audit:            rec,
+		RequestTimeout:   requestTimeout(cfg.Limits),
 	}), stopAudit, nil
 }
 
@@ -197,13 +198,7 @@ func accessTokenSigner(storeKey []byte) (*clientauth.Signer, error) {
 // serveUntilDone serves h on ln until ctx ends, then shuts down gracefully,
 // letting requests in flight finish (up to 30 s).
 func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, gw *gateway.Gateway, limits config.Limits, log *slog.Logger) error {
-	read, write := limits.ReadTimeout, limits.WriteTimeout
-	if read <= 0 {
-		read = 60 * time.Second
-	}
-	if write <= 0 {
-		write = 60 * time.Second
-	}
+	read, write := serverTimeouts(limits)
 	srv := &http.Server{
 		Handler:           gateway.LogRequests(log, h),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -228,6 +223,27 @@ func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, gw *ga
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	return nil
+}
+
+// serverTimeouts are the HTTP server's read and write timeouts, 60 s
+// unless configured.
+func serverTimeouts(limits config.Limits) (read, write time.Duration) {
+	read, write = limits.ReadTimeout, limits.WriteTimeout
+	if read <= 0 {
+		read = 60 * time.Second
+	}
+	if write <= 0 {
+		write = 60 * time.Second
+	}
+	return read, write
+}
+
+// requestTimeout is the deadline of each SCIM request: a tenth short of
+// the write timeout, so that a request held up by a slow target still
+// gets a SCIM error instead of a connection the server drops.
+func requestTimeout(limits config.Limits) time.Duration {
+	_, write := serverTimeouts(limits)
+	return write - write/10
 }
 
 func publicURLFor(ln net.Listener) string {

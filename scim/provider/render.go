@@ -58,12 +58,27 @@ func writeBody(w http.ResponseWriter, status int, body []byte) {
 func (p *Provider) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	var se *scim.Error
 	if !errors.As(err, &se) {
-		se = p.internalError(r.Context(), err)
+		if ctxErr := r.Context().Err(); ctxErr != nil && errors.Is(err, ctxErr) {
+			se = unfinished(r)
+		} else {
+			se = p.internalError(r.Context(), err)
+		}
 	}
 	if se.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(se.RetryAfter))
 	}
 	writeJSON(w, se.Status, se)
+}
+
+// unfinished is the error of a request stopped because its deadline
+// passed (the gateway bounds every request) or its client went away:
+// not a fault of the server, so 503, which clients retry, and nothing
+// logged as an internal error.
+func unfinished(r *http.Request) *scim.Error {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead || strings.HasSuffix(r.URL.Path, "/.search") {
+		return scim.Errorf(http.StatusServiceUnavailable, "", "the request did not finish in time; try again later")
+	}
+	return scim.Errorf(http.StatusServiceUnavailable, "", "the request did not finish in time; read the resource before trying again, since the change may have been applied")
 }
 
 // etag renders a backend version as a weak entity tag (RFC 7232 §2.3).

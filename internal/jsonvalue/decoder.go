@@ -5,6 +5,7 @@ import (
 	"errors"
 	"hash/maphash"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"unicode"
 	"unicode/utf16"
@@ -32,6 +33,12 @@ type decoder struct {
 	// so that what was skipped is not kept alive.
 	share bool
 	text  string
+	// unique makes a key given twice in one object a DuplicateKeyError;
+	// path is then the keys of the objects being decoded, and dup the
+	// first duplicate's path.
+	unique bool
+	path   []string
+	dup    string
 }
 
 // plain returns data[start:end], which holds no escapes, as a string.
@@ -223,11 +230,20 @@ func (d *decoder) object(keep func(string) bool) (map[string]any, error) {
 				return nil, err
 			}
 		} else {
+			if d.unique {
+				d.path = append(d.path, key)
+				if _, twice := m[key]; twice && d.dup == "" {
+					d.dup = strings.Join(d.path, ".")
+				}
+			}
 			v, err := d.value()
 			if err != nil {
 				return nil, err
 			}
 			m[key] = v
+			if d.unique {
+				d.path = d.path[:len(d.path)-1]
+			}
 		}
 		d.ws()
 		if d.i >= len(d.data) {

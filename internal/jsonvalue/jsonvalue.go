@@ -17,6 +17,8 @@ package jsonvalue
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"fmt"
 )
 
 // Options select how values are decoded.
@@ -29,6 +31,27 @@ type Options struct {
 	// of the others are checked as JSON and skipped without being built.
 	// Keys deeper down are all kept.
 	Keep func(key string) bool
+	// UniqueKeys makes DecodeValue refuse an object that gives a key
+	// twice (RFC 8259 §4 leaves what that means to the reader; encoding/json
+	// keeps the last), so that a request cannot say two things at once.
+	UniqueKeys bool
+}
+
+// ErrNotDecoded is DecodeValue's answer for anything it does not decode
+// exactly as encoding/json: decode with encoding/json, which also reports
+// the error.
+var ErrNotDecoded = errors.New("jsonvalue: not decoded; use encoding/json")
+
+// DuplicateKeyError is DecodeValue's answer, with Options.UniqueKeys, for
+// valid JSON in which an object gives a key twice.
+type DuplicateKeyError struct {
+	// Path is the key with the keys of the objects around it, joined by
+	// dots ("name.givenName"); array positions are left out.
+	Path string
+}
+
+func (e *DuplicateKeyError) Error() string {
+	return fmt.Sprintf("the key %q is given more than once", e.Path)
 }
 
 // Decode decodes one JSON value, with optional white space around it and
@@ -37,9 +60,22 @@ type Options struct {
 // encoding/json: the caller then decodes with encoding/json, which also
 // reports the error.
 func Decode(data []byte, opts Options) (v any, ok bool) {
-	d := decoder{data: data, useNumber: opts.UseNumber, share: opts.Keep == nil}
-	v, err := d.top(opts.Keep)
+	v, err := DecodeValue(data, opts)
 	return v, err == nil
+}
+
+// DecodeValue is Decode that says why it did not decode: ErrNotDecoded,
+// or a *DuplicateKeyError with Options.UniqueKeys.
+func DecodeValue(data []byte, opts Options) (any, error) {
+	d := decoder{data: data, useNumber: opts.UseNumber, share: opts.Keep == nil, unique: opts.UniqueKeys}
+	v, err := d.top(opts.Keep)
+	switch {
+	case err != nil:
+		return nil, ErrNotDecoded
+	case d.dup != "":
+		return nil, &DuplicateKeyError{Path: d.dup}
+	}
+	return v, nil
 }
 
 // Unmarshal is json.Unmarshal (json.Decoder.UseNumber's numbers with

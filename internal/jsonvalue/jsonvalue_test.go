@@ -200,6 +200,49 @@ func TestUseNumber(t *testing.T) {
 	}
 }
 
+func TestUniqueKeys(t *testing.T) {
+	for _, tc := range []struct {
+		in, dup string // dup "": decoded as without UniqueKeys
+		err     error  // for invalid JSON
+	}{
+		{in: `{"a":1,"b":{"a":2},"c":[{"a":3},{"a":4}]}`},
+		{in: `{"a":1,"a":2}`, dup: "a"},
+		{in: `{"a":{"b":1,"c":{"d":1,"d":1}}}`, dup: "a.c.d"},
+		{in: `{"a":[{"b":1},{"b":1,"b":2}]}`, dup: "a.b"},
+		{in: `[{"k":1},{"k":1,"x":0,"k":2}]`, dup: "k"},
+		{in: `{"a":1,"b":{"a":2,"b":3},"a":4}`, dup: "a"}, // the first, after the path went back up
+		{in: `{"a":1,"a":2,`, err: ErrNotDecoded},         // invalid JSON is encoding/json's to report
+		{in: `{"n":1e400,"n":1}`, err: ErrNotDecoded},     // as is a number out of range
+	} {
+		v, err := DecodeValue([]byte(tc.in), Options{UniqueKeys: true})
+		switch {
+		case tc.err != nil:
+			if !errors.Is(err, tc.err) {
+				t.Errorf("DecodeValue(%s) = %v, %v; want %v", tc.in, v, err, tc.err)
+			}
+		case tc.dup != "":
+			var de *DuplicateKeyError
+			if !errors.As(err, &de) || de.Path != tc.dup || v != nil {
+				t.Errorf("DecodeValue(%s) = %v, %v; want a duplicate %q", tc.in, v, err, tc.dup)
+			}
+		default:
+			var want any
+			_ = json.Unmarshal([]byte(tc.in), &want)
+			if err != nil || !reflect.DeepEqual(v, want) {
+				t.Errorf("DecodeValue(%s) = %v, %v; want %v", tc.in, v, err, want)
+			}
+		}
+		// Without UniqueKeys the last value wins, as with encoding/json.
+		if tc.err == nil {
+			var want any
+			_ = json.Unmarshal([]byte(tc.in), &want)
+			if got, err := DecodeValue([]byte(tc.in), Options{}); err != nil || !reflect.DeepEqual(got, want) {
+				t.Errorf("DecodeValue(%s) without UniqueKeys = %v, %v; want %v", tc.in, got, err, want)
+			}
+		}
+	}
+}
+
 func TestKeep(t *testing.T) {
 	keep := func(k string) bool { return k != "_links" && k != "credentials" }
 	for _, tc := range []struct {

@@ -58,6 +58,10 @@ func (o *Operation) label(i int) string {
 func Parse(body []byte) ([]Operation, error) {
 	var doc any
 	if err := decodeStrict(body, &doc); err != nil {
+		var dup *jsonvalue.DuplicateKeyError
+		if errors.As(err, &dup) {
+			return nil, scim.BadRequest(scim.InvalidSyntax, "patch request: %q is given more than once", dup.Path)
+		}
 		return nil, scim.BadRequest(scim.InvalidSyntax, "patch request is not a JSON object: %v", err)
 	}
 	top, ok := doc.(map[string]any)
@@ -191,9 +195,13 @@ func parseOperation(i int, raw any) (Operation, error) {
 // decodeStrict decodes exactly one JSON value with json.Number numbers.
 func decodeStrict(data []byte, v any) error {
 	if p, isAny := v.(*any); isAny {
-		if x, ok := jsonvalue.Decode(data, jsonvalue.Options{UseNumber: true}); ok {
+		x, err := jsonvalue.DecodeValue(data, jsonvalue.Options{UseNumber: true, UniqueKeys: true})
+		if err == nil {
 			*p = x
 			return nil
+		}
+		if dup, ok := err.(*jsonvalue.DuplicateKeyError); ok {
+			return dup
 		}
 	}
 	// Not decoded by the fast path: encoding/json decodes it or says why not.

@@ -113,6 +113,8 @@ func TestParseErrors(t *testing.T) {
 		{"operation not an object", `{` + schemas + `,"Operations":["add"]}`, scim.InvalidSyntax, []string{"operation 1 is not a JSON object"}},
 		{"unknown operation member", `{` + schemas + `,"Operations":[{"op":"add","path":"title","value":"x","from":"y"}]}`, scim.InvalidSyntax, []string{`unknown member "from"`}},
 		{"op twice in different case", `{` + schemas + `,"Operations":[{"op":"add","OP":"remove","path":"title","value":"x"}]}`, scim.InvalidSyntax, []string{"more than once"}},
+		{"op twice", `{` + schemas + `,"Operations":[{"op":"add","op":"remove","path":"title","value":"x"}]}`, scim.InvalidSyntax, []string{`"Operations.op" is given more than once`}},
+		{"value key twice", `{` + schemas + `,"Operations":[{"op":"add","value":{"title":"a","title":"b"}}]}`, scim.InvalidSyntax, []string{`"Operations.value.title" is given more than once`}},
 		{"Operations twice in different case", `{` + schemas + `,"Operations":[{"op":"remove","path":"title"}],"operations":[]}`, scim.InvalidSyntax, []string{"more than once"}},
 		{"missing op", `{` + schemas + `,"Operations":[{"path":"title","value":"x"}]}`, scim.InvalidSyntax, []string{`"op"`}},
 		{"op not a string", `{` + schemas + `,"Operations":[{"op":1,"path":"title","value":"x"}]}`, scim.InvalidSyntax, []string{`"op"`}},

@@ -1,6 +1,7 @@
 package provider_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -202,6 +203,7 @@ func TestRequestBodies(t *testing.T) {
 		{"trailing word", func(v string) string { return v + ` x` }, scim.MediaType, 400, scim.InvalidSyntax},
 		{"trailing brace", func(v string) string { return v + `}` }, scim.MediaType, 400, scim.InvalidSyntax},
 		{"trailing bracket", func(v string) string { return v + `]` }, scim.MediaType, 400, scim.InvalidSyntax},
+		{"a key twice", func(v string) string { return v[:len(v)-1] + `,"schemas":[]}` }, scim.MediaType, 400, scim.InvalidSyntax},
 		{"text/xml", func(v string) string { return v }, "text/xml", 415, ""},
 		{"form", func(v string) string { return v }, "application/x-www-form-urlencoded", 415, ""},
 		{"too large", func(v string) string {
@@ -229,6 +231,28 @@ func TestRequestBodies(t *testing.T) {
 			res := f.do(t, "PATCH", "/Users/"+id, endpoints[2].valid, header{"Content-Type", ct})
 			wantStatus(t, res, http.StatusOK)
 		})
+	}
+}
+
+// TestDuplicateKeys: a body that gives a key twice says two things at
+// once; encoding/json would keep the last silently. It is refused like a
+// key given twice in different case, naming the key.
+func TestDuplicateKeys(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct{ method, path, body, key string }{
+		{"POST", "/Users", `{"schemas":["` + scim.UserSchema + `"],"userName":"a","userName":"b"}`, `"userName"`},
+		{"POST", "/Users", `{"schemas":["` + scim.UserSchema + `"],"userName":"a","name":{"givenName":"A","givenName":"B"}}`, `"name.givenName"`},
+		{"POST", "/Users", `{"schemas":["` + scim.UserSchema + `"],"userName":"a","emails":[{"value":"a@x","value":"b@x"}]}`, `"emails.value"`},
+		{"POST", "/Bulk", `{"schemas":["` + scim.BulkRequestSchema + `"],"Operations":[{"method":"POST","path":"/Users","bulkId":"1","data":{"schemas":["` + scim.UserSchema + `"],"userName":"a","userName":"b"}}]}`, `"Operations.data.userName"`},
+	} {
+		res := f.do(t, tc.method, tc.path, tc.body)
+		wantError(t, res, 400, scim.InvalidSyntax)
+		if detail, _ := res.object(t)["detail"].(string); !strings.Contains(detail, tc.key) || !strings.Contains(detail, "more than once") {
+			t.Errorf("%s %s: detail %q, want it to name %s given more than once", tc.method, tc.path, detail, tc.key)
+		}
+	}
+	if n := f.do(t, "GET", "/Users?count=0", "").object(t)["totalResults"]; fmt.Sprint(n) != "0" {
+		t.Errorf("totalResults = %v after refused creates, want 0", n)
 	}
 }
 

@@ -72,10 +72,12 @@ func decodeObject(body []byte) (map[string]any, error) {
 	if body[0] != '{' {
 		return nil, scim.BadRequest(scim.InvalidSyntax, "request body must be a JSON object")
 	}
-	if v, ok := jsonvalue.Decode(body, jsonvalue.Options{}); ok {
-		if obj, ok := v.(map[string]any); ok {
-			return obj, nil
-		}
+	v, err := jsonvalue.DecodeValue(body, jsonvalue.Options{UniqueKeys: true})
+	if obj, ok := v.(map[string]any); ok && err == nil {
+		return obj, nil
+	}
+	if dup, ok := err.(*jsonvalue.DuplicateKeyError); ok {
+		return nil, scim.BadRequest(scim.InvalidSyntax, "request body: %q is given more than once", dup.Path)
 	}
 	// Not decoded by the fast path: encoding/json decodes it or says why not.
 	var obj map[string]any

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/scimconnect/scimconnect/connector/mapping"
+	"github.com/scimconnect/scimconnect/internal/jsonvalue"
 	"github.com/scimconnect/scimconnect/scim"
 )
 
@@ -126,10 +127,8 @@ func isBulk(path string) bool {
 // for the provider to reject. Member names are matched as the provider's
 // decoder matches them: exactly, else ignoring case.
 func (h *stripHandler) stripBulk(body []byte) ([]byte, []string) {
-	var req map[string]any
-	d := json.NewDecoder(bytes.NewReader(body))
-	d.UseNumber()
-	if d.Decode(&req) != nil {
+	req := decodeBody(body)
+	if req == nil {
 		return body, nil
 	}
 	ops, _ := scim.Get(req, "Operations").([]any)
@@ -159,10 +158,8 @@ func (h *stripHandler) stripBulk(body []byte) ([]byte, []string) {
 // strip removes disabled attributes from a JSON body; a body that is not
 // a JSON object is returned unchanged for the provider to reject.
 func strip(body []byte, paths []string) ([]byte, []string) {
-	var obj map[string]any
-	d := json.NewDecoder(bytes.NewReader(body))
-	d.UseNumber()
-	if d.Decode(&obj) != nil {
+	obj := decodeBody(body)
+	if obj == nil {
 		return body, nil
 	}
 	ignored := mapping.StripDisabled(obj, paths)
@@ -174,4 +171,18 @@ func strip(body []byte, paths []string) ([]byte, []string) {
 		return body, nil
 	}
 	return out, ignored
+}
+
+// decodeBody decodes a body as the provider does. It is nil for a body
+// the provider refuses (not exactly one JSON object, a key given twice),
+// which must reach the provider unchanged: encoded again, it would lose
+// what the provider refuses it for (data after the object, the first of
+// two values).
+func decodeBody(body []byte) map[string]any {
+	v, err := jsonvalue.DecodeValue(body, jsonvalue.Options{UseNumber: true, UniqueKeys: true})
+	if err != nil {
+		return nil
+	}
+	obj, _ := v.(map[string]any)
+	return obj
 }

@@ -613,3 +613,30 @@ func TestDisabledBulkWrites(t *testing.T) {
 		}
 	}
 }
+
+// TestDisabledRefusedBodies: a body the provider refuses reaches it
+// unchanged on an instance with disabled attributes. Stripping decodes
+// and encodes the body again, which used to drop what the provider
+// refuses it for: data after the object, or the first of two values of a
+// key, so that a body refused elsewhere was accepted here.
+func TestDisabledRefusedBodies(t *testing.T) {
+	f := newFake(fakeOptions{paging: bridge.PagingOffset})
+	s := start(t, declaration(userDecl(), updater{f}, nil, nil), connector.Env{DisabledAttributes: []string{"title"}})
+	// A user naming the disabled title, without its closing brace.
+	user := `{"schemas":["` + scim.UserSchema + `"],"userName":"first@example.com","name":{"givenName":"A","familyName":"B"},"title":"Boss"`
+	for _, tc := range []struct{ name, path, body, detail string }{
+		{"data after the object", "/Users", user + `} {"userName":"other"}`, "after the JSON object"},
+		{"a key twice", "/Users", user + `,"userName":"second@example.com"}`, "more than once"},
+		{"a key twice in Bulk", "/Bulk", `{"schemas":["` + scim.BulkRequestSchema + `"],"Operations":[{"method":"POST","path":"/Users","bulkId":"b","data":` + user + `,"userName":"second@example.com"}}]}`, "more than once"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := s.do(t, "POST", tc.path, tc.body)
+			if r.status != 400 || !strings.Contains(str(r.body, "detail"), tc.detail) {
+				t.Errorf("%d %v, want 400 saying %q", r.status, r.body, tc.detail)
+			}
+		})
+	}
+	if n := f.Calls()["create"]; n != 0 {
+		t.Errorf("%d creates reached the target for refused requests", n)
+	}
+}

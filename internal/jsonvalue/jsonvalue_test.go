@@ -118,6 +118,17 @@ func checkDecode(t *testing.T, data []byte) {
 		if ok && !reflect.DeepEqual(got, want) {
 			t.Errorf("Decode(%q, %t) = %#v; encoding/json = %#v", data, useNumber, got, want)
 		}
+		// UniqueKeys only ever turns a decoded value into a duplicate.
+		unique, uerr := DecodeValue(data, Options{UseNumber: useNumber, UniqueKeys: true})
+		var dup *DuplicateKeyError
+		switch {
+		case uerr == nil && (!ok || !reflect.DeepEqual(unique, got)):
+			t.Errorf("DecodeValue(%q, %t, unique) = %#v; Decode = %#v, %t", data, useNumber, unique, got, ok)
+		case errors.As(uerr, &dup) && (!ok || dup.Path == ""):
+			t.Errorf("DecodeValue(%q, %t, unique): %v; Decode = %t", data, useNumber, uerr, ok)
+		case errors.Is(uerr, ErrNotDecoded) && ok:
+			t.Errorf("DecodeValue(%q, %t, unique) not decoded; Decode decoded it", data, useNumber)
+		}
 	}
 }
 

@@ -46,8 +46,11 @@
 //     (credentials.password.value); any update carrying a password is 400
 //     mutability, since Okta needs the old password (seed).
 //   - DELETE: Okta's first DELETE deactivates (DEPROVISIONED, then read as
-//     active=false), a second deletes (seed). Plain listings omit
-//     DEPROVISIONED users, as Okta does; filters (search) include them.
+//     active=false), a second deletes (seed). Okta's plain listing omits
+//     DEPROVISIONED users; GET /Users and filters checked in the gateway
+//     list them after the others (Okta's filter on that status, which is
+//     consistent), as pushed filters (search) include them, so that a
+//     client reconciling its accounts does not take them for deleted.
 //   - groups (On Demand): the User schema's groups attribute is returned
 //     "request" (RFC 7643 §7), so /users/{id}/groups is called only when
 //     a client names groups in attributes. Groups list every Okta group,

@@ -97,3 +97,42 @@ func TestReplicasShareCursors(t *testing.T) {
 		t.Errorf("the stored cursor key is not sealed: %d bytes starting %q", len(stored), stored[:min(len(stored), 8)])
 	}
 }
+
+// TestReplicasIndexPaging pages by startIndex on one replica while another
+// deletes: a replica must not answer from page positions it remembered
+// before a write it did not see (it cannot see the others' writes), so
+// both replicas serve the same page for the same startIndex.
+func TestReplicasIndexPaging(t *testing.T) {
+	t.Parallel()
+	dsn := pgtest.DSN(t)
+	schema := fmt.Sprintf("scimtest_index_paging_%d", time.Now().UnixNano())
+	dropSchemaAtEnd(t, dsn, schema)
+	token := fmt.Sprintf("scim_index-paging-%d", time.Now().UnixNano())
+	a, b := startReplica(t, dsn, schema, token), startReplica(t, dsn, schema, token)
+	var all []string
+	for i := range 9 {
+		all = append(all, a.newUser(t, fmt.Sprintf("paging-%d@example.com", i)))
+	}
+	page := func(d *demo, start int) []string {
+		return ids(d.listAll(t, "/Users", "startIndex", fmt.Sprint(start), "count", "3"))
+	}
+	// A pages through once, remembering where each page starts.
+	for start := 1; start <= 9; start += 3 {
+		if got, want := page(a, start), all[start-1:start+2]; !slices.Equal(got, want) {
+			t.Fatalf("startIndex %d on A: %v, want %v", start, got, want)
+		}
+	}
+	// B deletes the first user: every later user moves up one place.
+	wantStatus(t, b.do(t, http.MethodDelete, "/Users/"+all[0], nil), http.StatusNoContent)
+	rest := all[1:]
+	// Later pages first: asking for the first page would refresh what A
+	// remembers.
+	for _, start := range []int{7, 4, 1} {
+		want := rest[start-1 : min(start+2, len(rest))]
+		for _, d := range []*demo{a, b} {
+			if got := page(d, start); !slices.Equal(got, want) {
+				t.Errorf("after a delete through B, startIndex %d on %s: %v, want %v", start, d.Origin, got, want)
+			}
+		}
+	}
+}

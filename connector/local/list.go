@@ -35,6 +35,7 @@ type item struct {
 // start every time. Creates only append (sequence numbers grow), so only a
 // delete can shift offsets: deletes clear it, and bump gen so that a page
 // read from a snapshot taken before the delete is not remembered after it.
+// A nil *offsets remembers nothing.
 type offsets struct {
 	mu  sync.Mutex
 	gen uint64
@@ -43,12 +44,18 @@ type offsets struct {
 
 // generation is taken before a read transaction starts, for put.
 func (o *offsets) generation() uint64 {
+	if o == nil {
+		return 0
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	return o.gen
 }
 
 func (o *offsets) get(startIndex int) (int64, bool) {
+	if o == nil {
+		return 0, false
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	seq, ok := o.m[startIndex]
@@ -57,6 +64,9 @@ func (o *offsets) get(startIndex int) (int64, bool) {
 
 // put remembers seq unless a delete finished since generation gen.
 func (o *offsets) put(gen uint64, startIndex int, seq int64) {
+	if o == nil {
+		return
+	}
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.gen != gen {
@@ -69,6 +79,9 @@ func (o *offsets) put(gen uint64, startIndex int, seq int64) {
 }
 
 func (o *offsets) reset() {
+	if o == nil {
+		return
+	}
 	o.mu.Lock()
 	o.gen++
 	o.m = nil

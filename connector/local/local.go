@@ -99,7 +99,15 @@ func (d *directory) update(ctx context.Context, fn func(tx store.Tx, ws *writeSe
 	return err
 }
 
+// offsets returns the remembered page positions of a kind, or nil (which
+// remembers nothing) unless the store is exclusive: positions remembered
+// here go stale on a create or delete made through another process (a
+// replica sharing the store), and on a shared store a create may commit
+// after one with a higher sequence number, so creates do not only append.
 func (d *directory) offsets(k kind) *offsets {
+	if d.cache == nil {
+		return nil
+	}
 	if k == kindUser {
 		return &d.userOffsets
 	}

@@ -78,6 +78,11 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	defer stopAudit() // after gw.Close, before st.Close
 	defer gw.Close()
 
+	// The simulators outlive the signal: they stop only once the gateway
+	// has answered its requests in flight, which may still call them.
+	simCtx, stopSims := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopSims()
+
 	previous := readState(*statePath)
 	var state State
 	for _, di := range demoInstances {
@@ -93,7 +98,7 @@ func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if typ := builtin.Registry()[di.typ]; typ.Simulator != nil {
 			// Target connectors run against their in-process simulator.
 			sim := typ.Simulator()
-			base, err := startSim(ctx, sim)
+			base, err := startSim(simCtx, sim)
 			if err != nil {
 				return err
 			}

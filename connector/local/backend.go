@@ -285,12 +285,24 @@ func (b *backend) groupsOfMany(ctx context.Context, tx store.Tx, ids []string) (
 // withComputed adds the computed attribute to the result of a write when
 // the response wants it. It reads after the write committed, in a read
 // transaction: loading 10,000 members inside the write transaction would
-// hold up every other writer.
+// hold up every other writer. A write committed in between (a member added
+// meanwhile) changed the version with the computed attribute, so the
+// answer is then that later state, whole: a version must never come with
+// content it does not have, or a client caching by ETag keeps a wrong copy.
 func (b *backend) withComputed(ctx context.Context, res *provider.Resource, want *schema.Projection) (*provider.Resource, error) {
 	if !wants(want, b.computed()) {
 		return res, nil
 	}
 	err := b.d.store.View(ctx, func(tx store.Tx) error {
+		r, err := tx.GetResource(ctx, b.d.instance, b.name(), res.ID)
+		if err == nil && strconv.FormatInt(r.Version, 10) != res.Version {
+			attrs, _, err := decode(r)
+			if err != nil {
+				return err
+			}
+			delete(attrs, b.computed())
+			res = toResource(r, attrs)
+		}
 		return b.addComputed(ctx, tx, res.ID, res.Attrs)
 	})
 	if err != nil {

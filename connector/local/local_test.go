@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -802,4 +803,79 @@ func TestFilterOnComputedWithCoreURN(t *testing.T) {
 			t.Errorf("schemas with the core URN: %d results, want 2", res.TotalResults)
 		}
 	})
+}
+
+// interposingStore runs a write, once armed, just before the next read
+// transaction starts: what another request commits between a write's
+// commit and the read that loads its computed attribute.
+type interposingStore struct {
+	store.Store
+	mu    sync.Mutex
+	write func()
+}
+
+func (s *interposingStore) View(ctx context.Context, fn func(store.Tx) error) error {
+	s.mu.Lock()
+	w := s.write
+	s.write = nil
+	s.mu.Unlock()
+	if w != nil {
+		w()
+	}
+	return s.Store.View(ctx, fn)
+}
+
+// TestWriteAnswerVersionMatchesContent: the answer to a PUT loads the
+// group's members after its commit. A member added in between came back
+// under the PUT's version, one version behind the content: a client
+// caching by ETag would keep members that version never had.
+func TestWriteAnswerVersionMatchesContent(t *testing.T) {
+	st := &interposingStore{Store: openDB(t)}
+	f, _ := openFixture(t, st)
+	ctx := context.Background()
+	u1, u2 := f.user(t, "first"), f.user(t, "second")
+	g := f.group(t, "team", u1.ID)
+	st.mu.Lock()
+	st.write = func() {
+		ops, err := patch.Parse([]byte(`{"schemas":["` + scim.PatchOpSchema + `"],"Operations":[{"op":"add","path":"members","value":[{"value":"` + u2.ID + `"}]}]}`))
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		if _, err := f.groups.Patch(ctx, g.ID, ops, provider.Precondition{}, nil); err != nil {
+			t.Error(err)
+		}
+	}
+	st.mu.Unlock()
+	attrs, err := f.gt.Validate(map[string]any{"schemas": []any{scim.GroupSchema}, "displayName": "renamed", "members": []any{map[string]any{"value": u1.ID}}}, schema.Replace, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	put, err := f.groups.Replace(ctx, g.ID, attrs, provider.Precondition{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now, err := f.groups.Get(ctx, g.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(memberValues(now)); n != 2 {
+		t.Fatalf("the interposed write did not land: %d members", n)
+	}
+	if put.Version == now.Version && !slices.Equal(memberValues(put), memberValues(now)) {
+		t.Errorf("PUT answered version %s with members %v; that version has %v", put.Version, memberValues(put), memberValues(now))
+	}
+	if put.Version != now.Version && len(memberValues(put)) != 1 {
+		t.Errorf("PUT answered its own version %s with members %v, which only a later version has", put.Version, memberValues(put))
+	}
+}
+
+func memberValues(res *provider.Resource) []string {
+	var out []string
+	ms, _ := res.Attrs["members"].([]any)
+	for _, m := range ms {
+		out = append(out, m.(map[string]any)["value"].(string))
+	}
+	slices.Sort(out)
+	return out
 }

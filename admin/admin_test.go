@@ -757,3 +757,30 @@ func TestRouting(t *testing.T) {
 		})
 	}
 }
+
+// A configuration file may spell a secret parameter in another case
+// ("Token:"); connectors decode parameter names case-insensitively, so
+// the instance runs with it as its secret, and the admin API must mask
+// it as such rather than show it as some other parameter.
+func TestConfigSecretInAnotherCaseIsMasked(t *testing.T) {
+	params := startOktaSim(t)
+	secret, _ := params["token"].(string)
+	raw, err := json.Marshal(map[string]any{"Token": secret, "target_url": params["target_url"]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	okta := gateway.InstanceSpec{Name: "okta-cfg", Type: "okta", TokenHash: gateway.HashToken("config-token-0123456789abcdef"), Params: raw}
+	f := newFixture(t, "", okta)
+	for _, path := range []string{"/admin/v1/instances", "/admin/v1/instances/okta-cfg"} {
+		w := f.do("GET", path, adminToken, nil)
+		if w.Code != 200 {
+			t.Fatalf("GET %s: %d %s", path, w.Code, w.Body)
+		}
+		if strings.Contains(w.Body.String(), secret) {
+			t.Errorf("GET %s shows the secret: %s", path, w.Body)
+		}
+		if !strings.Contains(w.Body.String(), `"Token":"\u003cset\u003e"`) {
+			t.Errorf("GET %s does not show the secret as set: %s", path, w.Body)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/scimconnect/scimconnect/config"
@@ -730,7 +731,9 @@ func (h *Handler) view(name, typName, version string, params []byte, attrs attri
 
 // maskSecrets returns the parameters with every set secret replaced by
 // the mask and unset secrets left out. Unreadable parameters show as
-// none rather than risk showing a secret.
+// none rather than risk showing a secret. A name matches a secret in any
+// case: connectors decode parameters as encoding/json does, so a
+// configuration file's "Token" is the connector's "token".
 func maskSecrets(typ connector.Type, params []byte) map[string]json.RawMessage {
 	out := map[string]json.RawMessage{}
 	if len(bytes.TrimSpace(params)) == 0 {
@@ -740,17 +743,28 @@ func maskSecrets(typ connector.Type, params []byte) map[string]json.RawMessage {
 		return map[string]json.RawMessage{}
 	}
 	mask, _ := json.Marshal(secretMask)
-	for _, p := range typ.Params {
-		v, ok := out[p.Name]
-		switch {
-		case !ok || !p.Secret:
-		case isEmpty(v):
-			delete(out, p.Name)
-		default:
-			out[p.Name] = mask
+	for name, v := range out {
+		if !isSecretParam(typ, name) {
+			continue
+		}
+		if isEmpty(v) {
+			delete(out, name)
+		} else {
+			out[name] = mask
 		}
 	}
 	return out
+}
+
+// isSecretParam reports whether name is, in any case, a secret parameter
+// of typ.
+func isSecretParam(typ connector.Type, name string) bool {
+	for _, p := range typ.Params {
+		if p.Secret && strings.EqualFold(p.Name, name) {
+			return true
+		}
+	}
+	return false
 }
 
 // parseParams reads the parameters of a request: a JSON object or absent.

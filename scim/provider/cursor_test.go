@@ -95,6 +95,11 @@ func TestCursorErrors(t *testing.T) {
 	other := newFixture(t, func(c *provider.Config) { c.CursorKey = []byte("another key, another deployment!") })
 	other.seedUsers(t, 5)
 	foreign := next(t, other, "/Users?count=2&cursor=&filter="+url.QueryEscape(`userName sw "u"`))
+	// Every instance of a gateway signs with the store-wide key: a cursor
+	// of one instance must not page through another's resources.
+	sibling := newFixture(t, func(c *provider.Config) { c.BaseURL = "http://scim.test/scim/sibling/v2" })
+	sibling.seedUsers(t, 5)
+	otherInstance := next(t, sibling, "/Users?count=2&cursor=&filter="+url.QueryEscape(`userName sw "u"`))
 
 	tests := []struct {
 		name, query string
@@ -107,6 +112,7 @@ func TestCursorErrors(t *testing.T) {
 		{"no filter", "cursor=" + valid},
 		{"other sort", "filter=" + url.QueryEscape(`userName sw "u"`) + "&sortBy=userName&cursor=" + valid},
 		{"other key", "filter=" + url.QueryEscape(`userName sw "u"`) + "&cursor=" + foreign},
+		{"other instance", "filter=" + url.QueryEscape(`userName sw "u"`) + "&cursor=" + otherInstance},
 		{"huge", "cursor=" + string(make([]byte, 5000))},
 	}
 	for _, tt := range tests {

@@ -212,7 +212,7 @@ func (p *Provider) buildQuery(sp *searchParams, rt *schema.ResourceType, root bo
 		}
 		q.Cursor = true
 		if *sp.Cursor != "" {
-			pos, err := p.cursors.decode(*sp.Cursor, queryKey(sp, rt))
+			pos, err := p.cursors.decode(*sp.Cursor, p.queryKey(sp, rt))
 			if err != nil {
 				return nil, err
 			}
@@ -233,9 +233,11 @@ func (p *Provider) buildQuery(sp *searchParams, rt *schema.ResourceType, root bo
 }
 
 // queryKey binds a cursor to the query it was issued for (RFC 9865 §2:
-// the other parameters must be identical between pages).
-func queryKey(sp *searchParams, rt *schema.ResourceType) string {
-	return rt.ID + "\x00" + sp.Filter + "\x00" + sp.SortBy + "\x00" + strings.ToLower(sp.SortOrder)
+// the other parameters must be identical between pages) and to this
+// provider's base path: every instance signs with the same store-wide
+// key, and one instance's position must not page through another's.
+func (p *Provider) queryKey(sp *searchParams, rt *schema.ResourceType) string {
+	return p.cursorScope + "\x00" + rt.ID + "\x00" + sp.Filter + "\x00" + sp.SortBy + "\x00" + strings.ToLower(sp.SortOrder)
 }
 
 // listResponse is the ListResponse of RFC 7644 §3.4.2 with RFC 9865 cursors.
@@ -282,7 +284,7 @@ func (p *Provider) serveList(w http.ResponseWriter, r *http.Request, rt *Resourc
 		out.TotalResults = &total
 	}
 	if q.Cursor {
-		key := queryKey(sp, rt.Type)
+		key := p.queryKey(sp, rt.Type)
 		if res.NextPosition != "" {
 			out.NextCursor = p.cursors.encode(res.NextPosition, key)
 		}

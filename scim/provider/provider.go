@@ -74,6 +74,10 @@ type Provider struct {
 	cursors *cursorCodec
 	log     *slog.Logger
 	base    string
+	// cursorScope is the base URL's path ("/scim/{instance}/v2"), which
+	// cursors are bound to; not the origin, so that replicas reached
+	// under different public URLs accept each other's cursors.
+	cursorScope string
 
 	rendered renderCache
 }
@@ -120,6 +124,10 @@ func New(cfg Config, types ...ResourceType) (*Provider, error) {
 		cursors: &cursorCodec{key: cfg.CursorKey, ttl: cfg.CursorTTL},
 		log:     cfg.Logger,
 		base:    strings.TrimRight(cfg.BaseURL, "/"),
+	}
+	p.cursorScope = p.base
+	if u, err := url.Parse(p.base); err == nil {
+		p.cursorScope = u.EscapedPath()
 	}
 	if p.log == nil {
 		p.log = slog.New(slog.DiscardHandler)

@@ -177,6 +177,18 @@ func Open(ctx context.Context, path string, opts ...Option) (*DB, error) {
 	if d.lock, err = lockFile(path + ".lock"); err != nil {
 		return nil, err
 	}
+	// SQLite would create the database world-readable (0644, less the
+	// umask); it holds every resource, token hashes and the store-wide
+	// key. Created here first, owner-only, it keeps that mode, and SQLite
+	// gives its -wal and -shm files the database file's mode. An existing
+	// file keeps the mode its operator gave it.
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 
 	// One connection writes: BEGIN IMMEDIATE takes the write lock at once,
 	// so a transaction never fails half-way on a lock upgrade.

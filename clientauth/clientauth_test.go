@@ -277,3 +277,41 @@ func TestKeySetOutage(t *testing.T) {
 		t.Errorf("unknown kid with the JWKS up: error %v, want ErrUnknownKey only", err)
 	}
 }
+
+// A JWKS configured as https must not arrive over plain http through a
+// redirect: anyone on that path could plant signing keys. A redirect that
+// stays on https is followed.
+func TestKeySetRefusesRedirectToHTTP(t *testing.T) {
+	_, edKey, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := &jwksServer{keys: []jose.JSONWebKey{{Key: edKey.Public(), KeyID: "k1", Algorithm: "EdDSA", Use: "sig"}}}
+	hs := httptest.NewServer(plain)
+	defer hs.Close()
+	tlsKeys := &jwksServer{keys: plain.keys}
+	var ts *httptest.Server
+	ts = httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/to-http":
+			http.Redirect(w, r, hs.URL+"/keys", http.StatusFound)
+		case "/to-https":
+			http.Redirect(w, r, ts.URL+"/keys", http.StatusFound)
+		default:
+			tlsKeys.ServeHTTP(w, r)
+		}
+	}))
+	defer ts.Close()
+	ctx := context.Background()
+	ks := clientauth.NewKeySet(ts.URL+"/to-http", clientauth.KeySetOptions{Client: ts.Client()})
+	if keys, err := ks.Keys(ctx, "k1"); !errors.Is(err, clientauth.ErrKeysUnavailable) {
+		t.Errorf("redirected to http: keys %v, error %v; want ErrKeysUnavailable", keys, err)
+	}
+	if got := plain.fetches.Load(); got != 0 {
+		t.Errorf("the plain http JWKS was fetched %d times", got)
+	}
+	ks = clientauth.NewKeySet(ts.URL+"/to-https", clientauth.KeySetOptions{Client: ts.Client()})
+	if keys, err := ks.Keys(ctx, "k1"); err != nil || len(keys) != 1 {
+		t.Errorf("redirected within https: keys %v, error %v", keys, err)
+	}
+}

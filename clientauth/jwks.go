@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -72,6 +73,7 @@ func NewKeySet(url string, opts KeySetOptions) *KeySet {
 	if opts.Client == nil {
 		opts.Client = http.DefaultClient
 	}
+	opts.Client = noDowngrade(opts.Client)
 	if opts.Timeout <= 0 {
 		opts.Timeout = DefaultJWKSTimeout
 	}
@@ -85,6 +87,31 @@ func NewKeySet(url string, opts KeySetOptions) *KeySet {
 		opts.Now = time.Now
 	}
 	return &KeySet{url: url, opts: opts}
+}
+
+// maxJWKSRedirects is how many redirects a fetch follows, as
+// http.Client does by default.
+const maxJWKSRedirects = 10
+
+// noDowngrade returns a copy of c that refuses a redirect from https to
+// any other scheme: an https JWKS URL promises keys nobody on the path
+// can alter, and a redirect to plain http would break that promise.
+func noDowngrade(c *http.Client) *http.Client {
+	out := *c
+	next := c.CheckRedirect
+	out.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) > 0 && strings.EqualFold(via[0].URL.Scheme, "https") && !strings.EqualFold(req.URL.Scheme, "https") {
+			return fmt.Errorf("refused a redirect from https to %s://%s", req.URL.Scheme, req.URL.Host)
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		if len(via) >= maxJWKSRedirects {
+			return fmt.Errorf("stopped after %d redirects", maxJWKSRedirects)
+		}
+		return nil
+	}
+	return &out
 }
 
 // Keys returns the signature keys with this key id (every key when kid

@@ -777,6 +777,11 @@ func scimHas(res map[string]any, at [2]string) bool {
 }
 
 func (g *groups) Delete(ctx context.Context, id string) error {
+	// Checked here since no read precedes the delete: ".." or an encoded
+	// "/" would otherwise reach Okta as a path segment.
+	if !validID(id) {
+		return scim.NotFound("Group %q not found", id)
+	}
 	if _, err := g.c.do(ctx, "delete group", &httpx.Request{Method: http.MethodDelete, Path: groupPath(id)}, nil); err != nil {
 		return g.refused(ctx, "delete group", id, err)
 	}

@@ -26,6 +26,11 @@ var (
 	// ErrContention means a write kept conflicting with concurrent writes
 	// and was given up; nothing was written and the caller may retry.
 	ErrContention = errors.New("store: too much write contention, nothing was written")
+	// ErrValueRejected means the backend cannot store or look up a value
+	// it was given (PostgreSQL: text holding a NUL character, a key too
+	// long for its index). It is the caller's input, not a fault of the
+	// store; a write that met it wrote nothing.
+	ErrValueRejected = errors.New("store: the store cannot hold a value")
 )
 
 // Store is a backend. It is safe for concurrent use.

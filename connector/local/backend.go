@@ -68,6 +68,8 @@ func (b *backend) storeError(err error, id string) error {
 		return provider.PreconditionFailed("(changed)")
 	case errors.Is(err, store.ErrContention):
 		return &scim.Error{Status: http.StatusServiceUnavailable, Detail: "too many concurrent changes to the same data: nothing was changed, try again", RetryAfter: 1}
+	case errors.Is(err, store.ErrValueRejected):
+		return scim.BadRequest(scim.InvalidValue, "a value cannot be stored or looked up: it holds a NUL character, or a userName, externalId, displayName or e-mail address is longer than the store can index (keep them under 2,000 bytes); nothing was changed")
 	}
 	var se *scim.Error
 	if errors.As(err, &se) {

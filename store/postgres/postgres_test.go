@@ -662,3 +662,38 @@ func TestPingFailsWhenServerUnreachable(t *testing.T) {
 		t.Errorf("View with the server unreachable = %v, want a connection error", err)
 	}
 }
+
+// What PostgreSQL cannot hold or index is the caller's value at fault,
+// store.ErrValueRejected, so that the local connector answers 400, not
+// 500: a NUL in text (also only looked up), a key past the btree limit.
+func TestValueRejected(t *testing.T) {
+	db := openTest(t)
+	ctx := t.Context()
+	raw := make([]byte, 2000)
+	if _, err := rand.Read(raw); err != nil {
+		t.Fatal(err)
+	}
+	long := hex.EncodeToString(raw) // random: PostgreSQL cannot compress it under the limit
+	longExt := user("i", "u2", "ext")
+	longExt.ExternalID = long
+	writes := map[string]*store.Resource{
+		"NUL in userName": user("i", "u1", "a\x00b"),
+		"long userName":   user("i", "u1", long),
+		"long externalId": longExt,
+	}
+	for name, r := range writes {
+		err := db.Update(ctx, func(tx store.Tx) error { return tx.CreateResource(ctx, r) })
+		if !errors.Is(err, store.ErrValueRejected) {
+			t.Errorf("%s: CreateResource = %v, want store.ErrValueRejected", name, err)
+		}
+	}
+	err := db.View(ctx, func(tx store.Tx) error {
+		_, err := tx.GetResource(ctx, "i", "User", "a\x00b")
+		return err
+	})
+	if !errors.Is(err, store.ErrValueRejected) {
+		t.Errorf("GetResource with a NUL in the id = %v, want store.ErrValueRejected", err)
+	}
+	// Nothing was written, and the store still takes writes.
+	mustUpdate(t, db, func(ctx context.Context, tx store.Tx) error { return tx.CreateResource(ctx, user("i", "u1", "ab")) })
+}

@@ -54,12 +54,13 @@ func (t *tx) check(ctx context.Context, write bool) error {
 }
 
 // note records err if it means the transaction must be retried, and
-// returns it.
+// returns it, marked as store.ErrValueRejected when a value the caller
+// gave is at fault.
 func (t *tx) note(err error) error {
 	if err != nil && t.retry == nil && retryable(err) {
 		t.retry = err
 	}
-	return err
+	return valueErr(err)
 }
 
 // batch sends sql after the transaction's BEGIN, in one round trip.
@@ -708,7 +709,23 @@ const (
 	codeUniqueViolation      = "23505"
 	codeSerializationFailure = "40001"
 	codeDeadlockDetected     = "40P01"
+	// A NUL character, which text cannot hold ("invalid byte sequence
+	// for encoding UTF8: 0x00").
+	codeCharacterNotInRepertoire = "22021"
+	// A key longer than its btree index takes (about 2.7 kB a row).
+	codeProgramLimitExceeded = "54000"
 )
+
+// valueErr marks the errors a client's value causes as
+// store.ErrValueRejected, so that they reach the client as bad input
+// rather than as a failure of the store.
+func valueErr(err error) error {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) && (pe.Code == codeCharacterNotInRepertoire || pe.Code == codeProgramLimitExceeded) {
+		return fmt.Errorf("%w: %w", store.ErrValueRejected, err)
+	}
+	return err
+}
 
 // retryable reports whether err means the transaction lost a race and
 // would succeed if run again.

@@ -2,6 +2,8 @@ package gateway_test
 
 import (
 	"context"
+	"io"
+	"log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -259,5 +261,47 @@ func TestRequestDeadline(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("GET while the target hangs: no answer after 10 s with a request deadline of 300 ms")
+	}
+}
+
+// A panic while serving answers a SCIM 500 naming the request id and is
+// logged with its stack, the request line included; after the answer has
+// begun, the connection is closed so the client sees it is incomplete.
+func TestPanicRecovered(t *testing.T) {
+	logs := &syncbuf.Buffer{}
+	h := gateway.LogRequests(slog.New(slog.NewTextHandler(logs, nil)), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/late" {
+			w.WriteHeader(http.StatusOK)
+			_, _ = w.Write([]byte(`{"partial":`))
+		}
+		panic("something unforeseen")
+	}))
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+
+	resp, err := http.Get(srv.URL + "/early")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	id := resp.Header.Get("X-Request-Id")
+	if resp.StatusCode != 500 || resp.Header.Get("Content-Type") != "application/scim+json" || !strings.Contains(string(body), `"status":"500"`) || id == "" || !strings.Contains(string(body), id) {
+		t.Errorf("panic before the answer: %d %s %s, want a SCIM 500 naming request id %q", resp.StatusCode, resp.Header.Get("Content-Type"), body, id)
+	}
+	for _, want := range []string{"panic serving a request", "something unforeseen", "request_id=" + id, "gateway_test.go", "msg=request", "status=500"} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs)
+		}
+	}
+
+	resp, err = http.Get(srv.URL + "/late")
+	if err == nil {
+		_, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+	}
+	if err == nil {
+		t.Errorf("panic after the answer began: the client read a complete answer")
 	}
 }

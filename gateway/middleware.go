@@ -5,7 +5,10 @@ import (
 	"encoding/hex"
 	"log/slog"
 	"net/http"
+	"runtime/debug"
 	"time"
+
+	"github.com/scimconnect/scimconnect/scim"
 )
 
 // requestIDHeader carries the request id to and from clients.
@@ -60,7 +63,7 @@ func LogRequests(log *slog.Logger, h http.Handler) http.Handler {
 		}
 		w.Header().Set(requestIDHeader, id)
 		sw := &statusWriter{ResponseWriter: w, start: start, requestID: id}
-		h.ServeHTTP(sw, r)
+		aborted := serveRecovering(log, h, sw, r)
 		if sw.status == 0 {
 			sw.status = http.StatusOK
 		}
@@ -76,7 +79,43 @@ func LogRequests(log *slog.Logger, h http.Handler) http.Handler {
 			slog.Int("bytes", sw.bytes),
 			slog.Duration("duration", elapsed),
 		)
+		if aborted {
+			// The answer had begun: only closing the connection tells
+			// the client it is incomplete.
+			panic(http.ErrAbortHandler)
+		}
 	})
+}
+
+// serveRecovering serves r, turning a panic into a logged error with its
+// stack and, unless the answer had begun, a SCIM 500 that names the
+// request id. net/http would only close the connection, so the client
+// would see no answer and the log no request line. aborted reports a
+// panic after the answer had begun.
+func serveRecovering(log *slog.Logger, h http.Handler, sw *statusWriter, r *http.Request) (aborted bool) {
+	defer func() {
+		v := recover()
+		if v == nil {
+			return
+		}
+		if v == http.ErrAbortHandler {
+			panic(v)
+		}
+		log.LogAttrs(r.Context(), slog.LevelError, "panic serving a request",
+			slog.String("request_id", sw.requestID),
+			slog.String("method", r.Method),
+			slog.String("path", r.URL.Path),
+			slog.Any("panic", v),
+			slog.String("stack", string(debug.Stack())),
+		)
+		if sw.status != 0 {
+			aborted = true
+			return
+		}
+		writeError(sw, scim.Errorf(http.StatusInternalServerError, "", "internal error (request id %s)", sw.requestID))
+	}()
+	h.ServeHTTP(sw, r)
+	return false
 }
 
 func validRequestID(id string) bool {

@@ -356,3 +356,14 @@ func TestSettled(t *testing.T) {
 		t.Error("the version changes when the activation completes")
 	}
 }
+
+// TestValidateHidesTargetURL: a malformed target_url is not echoed, since
+// it may still carry credentials ("https//admin:secret@acme.okta.com").
+func TestValidateHidesTargetURL(t *testing.T) {
+	for _, u := range []string{"https//admin:s3cret@acme.okta.com", "ftp://admin:s3cret@acme.okta.com", "//admin:s3cret@"} {
+		err := (&Config{Token: "t", TargetURL: u}).Validate()
+		if err == nil || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), "target_url") {
+			t.Errorf("Validate(%q) = %v, want an error naming target_url without the URL", u, err)
+		}
+	}
+}

@@ -59,7 +59,8 @@ func (c *Config) Validate() error {
 	if c.TargetURL == "" {
 		errs = append(errs, errors.New("target_url is required"))
 	} else if u, err := url.Parse(c.TargetURL); err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-		errs = append(errs, fmt.Errorf("target_url %q is not an absolute http(s) URL", c.TargetURL))
+		// Not echoed: a malformed URL may still carry credentials.
+		errs = append(errs, errors.New("target_url is not an absolute http(s) URL such as https://acme.okta.com"))
 	}
 	return errors.Join(errs...)
 }

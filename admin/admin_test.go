@@ -727,7 +727,7 @@ func TestTestConnectionOkta(t *testing.T) {
 	}
 	w := f.do("POST", "/admin/v1/instances/bad/test", adminToken, nil)
 	decodeBody(t, w, &refused)
-	if refused.OK || !refused.TargetChecked || !strings.Contains(refused.Message, "401") {
+	if refused.OK || !refused.TargetChecked || !strings.Contains(refused.Message, "401") || !strings.HasPrefix(refused.Message, "okta: connection test: ") {
 		t.Errorf("test with a wrong token: %+v", refused)
 	}
 	if strings.Contains(w.Body.String(), "wrong-okta-api-token") {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"unicode/utf8"
 )
 
 // scimType values of RFC 7644 §3.12 table 9, and RFC 9865's invalidCursor/expiredCursor.
@@ -47,8 +48,26 @@ func (e *Error) MarshalJSON() ([]byte, error) {
 		Status   string   `json:"status"`
 		ScimType string   `json:"scimType,omitempty"`
 		Detail   string   `json:"detail,omitempty"`
-	}{[]string{ErrorSchema}, strconv.Itoa(e.Status), e.ScimType, e.Detail}
+	}{[]string{ErrorSchema}, strconv.Itoa(e.Status), e.ScimType, shortDetail(e.Detail)}
 	return json.Marshal(body)
+}
+
+// maxDetail bounds the detail an error body shows: details quote what
+// the client sent (an attribute name, a filter), which may be as long as
+// the request, and a person reads the start.
+const maxDetail = 2000
+
+// shortDetail cuts detail to maxDetail bytes at a character boundary,
+// marking the cut.
+func shortDetail(detail string) string {
+	if len(detail) <= maxDetail {
+		return detail
+	}
+	cut := maxDetail
+	for cut > 0 && !utf8.RuneStart(detail[cut]) {
+		cut--
+	}
+	return detail[:cut] + "… (cut)"
 }
 
 // Errorf returns an *Error with the given status and scimType ("" for none).

@@ -20,7 +20,7 @@ func TestAuditRetention(t *testing.T) {
 		{"too short", `audit: {retention: 30m}`, 0, false, []string{`audit.retention: "30m" is too short: at least 1h`}},
 		{"negative", `audit: {retention: -1h}`, 0, false, []string{"audit.retention:"}},
 		{"not a duration", `audit: {retention: 30d}`, 0, false, []string{`audit.retention: "30d" must be a duration such as "720h"`}},
-		{"unknown key", `audit: {keep: 1h}`, 0, false, []string{"field keep not found"}},
+		{"unknown key", `audit: {keep: 1h}`, 0, false, []string{"audit.keep: unknown key (line 1); audit takes retention"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

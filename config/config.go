@@ -15,6 +15,7 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"reflect"
 	"regexp"
 	"strings"
 	"time"
@@ -365,7 +366,14 @@ func Parse(data []byte, lookup func(string) (string, bool)) (*File, error) {
 		return nil, fmt.Errorf("config: %w", err)
 	}
 	var problems []string
-	expandNode(&root, "", lookup, &problems)
+	expanded := map[*yaml.Node]bool{}
+	expandNode(&root, "", lookup, &problems, expanded)
+	if len(root.Content) > 0 {
+		checkNode(root.Content[0], reflect.TypeFor[File](), "", expanded, &problems)
+	}
+	if len(problems) > 0 {
+		return nil, fmt.Errorf("config: %d problem(s):\n  - %s", len(problems), strings.Join(problems, "\n  - "))
+	}
 	var f File
 	if len(root.Content) > 0 {
 		var buf bytes.Buffer
@@ -399,8 +407,9 @@ func Load(path string) (*File, error) {
 	return f, nil
 }
 
-// expandNode replaces ${VAR} in scalar values, recording unset variables.
-func expandNode(n *yaml.Node, path string, lookup func(string) (string, bool), problems *[]string) {
+// expandNode replaces ${VAR} in scalar values, recording unset variables
+// and the nodes it changed.
+func expandNode(n *yaml.Node, path string, lookup func(string) (string, bool), problems *[]string, expanded map[*yaml.Node]bool) {
 	switch n.Kind {
 	case yaml.DocumentNode, yaml.SequenceNode:
 		for i, c := range n.Content {
@@ -408,7 +417,7 @@ func expandNode(n *yaml.Node, path string, lookup func(string) (string, bool), p
 			if n.Kind == yaml.SequenceNode {
 				p = fmt.Sprintf("%s[%d]", path, i)
 			}
-			expandNode(c, p, lookup, problems)
+			expandNode(c, p, lookup, problems, expanded)
 		}
 	case yaml.MappingNode:
 		for i := 0; i+1 < len(n.Content); i += 2 {
@@ -417,7 +426,7 @@ func expandNode(n *yaml.Node, path string, lookup func(string) (string, bool), p
 			if path != "" {
 				p = path + "." + key
 			}
-			expandNode(n.Content[i+1], p, lookup, problems)
+			expandNode(n.Content[i+1], p, lookup, problems, expanded)
 		}
 	case yaml.ScalarNode:
 		if !strings.Contains(n.Value, "${") {
@@ -433,6 +442,93 @@ func expandNode(n *yaml.Node, path string, lookup func(string) (string, bool), p
 		})
 		n.Tag = "!!str"
 		n.Style = yaml.DoubleQuotedStyle
+		expanded[n] = true
+	}
+}
+
+var durationType = reflect.TypeFor[time.Duration]()
+
+// checkNode checks n against t, the type it decodes into, and records
+// each unknown key and each value of the wrong kind with its field and
+// its line in the file. A value that came from the environment is never
+// shown (it may be a secret); one meant for a number, a boolean or a
+// duration is retagged so that it decodes as one.
+func checkNode(n *yaml.Node, t reflect.Type, path string, expanded map[*yaml.Node]bool, problems *[]string) {
+	at := path
+	if at == "" {
+		at = "the file"
+	}
+	bad := func(format string, args ...any) {
+		*problems = append(*problems, fmt.Sprintf("%s: %s (line %d)", at, fmt.Sprintf(format, args...), n.Line))
+	}
+	if n.Kind == yaml.AliasNode || n.ShortTag() == "!!null" {
+		return // yaml resolves aliases; null leaves the default
+	}
+	switch {
+	case t.Kind() == reflect.Struct && t != durationType:
+		if n.Kind != yaml.MappingNode {
+			bad("must be a mapping of keys")
+			return
+		}
+		fields := map[string]reflect.StructField{}
+		var names []string
+		for i := 0; i < t.NumField(); i++ {
+			name, _, _ := strings.Cut(t.Field(i).Tag.Get("yaml"), ",")
+			if name != "" && name != "-" {
+				fields[name] = t.Field(i)
+				names = append(names, name)
+			}
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			key := n.Content[i].Value
+			p := key
+			if path != "" {
+				p = path + "." + key
+			}
+			fld, ok := fields[key]
+			switch {
+			case key == "<<":
+			case !ok:
+				*problems = append(*problems, fmt.Sprintf("%s: unknown key (line %d); %s takes %s", p, n.Content[i].Line, at, strings.Join(names, ", ")))
+			default:
+				checkNode(n.Content[i+1], fld.Type, p, expanded, problems)
+			}
+		}
+	case t.Kind() == reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			bad("must be a list")
+			return
+		}
+		for i, c := range n.Content {
+			checkNode(c, t.Elem(), fmt.Sprintf("%s[%d]", path, i), expanded, problems)
+		}
+	case t.Kind() == reflect.Map:
+		if n.Kind != yaml.MappingNode {
+			bad("must be a mapping of keys")
+		}
+	case t.Kind() == reflect.Interface:
+	case n.Kind != yaml.ScalarNode:
+		bad("must be a single value, not a list or mapping")
+	case t.Kind() == reflect.String:
+	default:
+		if expanded[n] {
+			n.Tag, n.Style = "", 0 // decode "500" from the environment as 500
+		}
+		if n.Decode(reflect.New(t).Interface()) == nil {
+			return
+		}
+		want := "must be a whole number"
+		switch {
+		case t == durationType:
+			want = "must be a duration such as 90s, 10m or 1h"
+		case t.Kind() == reflect.Bool:
+			want = "must be true or false"
+		}
+		if expanded[n] {
+			bad("%s (the value from the environment is not shown)", want)
+		} else {
+			bad("%q %s", n.Value, want)
+		}
 	}
 }
 

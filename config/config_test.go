@@ -135,3 +135,80 @@ func parseExpecting(t *testing.T, src string, errs []string) *File {
 	}
 	return f
 }
+
+// TestProblemsNameFieldAndLine: an unknown key or a value of the wrong
+// kind is reported with its field and its line in the file as written
+// (comments and blank lines included), all at once with the other
+// problems, and never with a value that came from the environment.
+func TestProblemsNameFieldAndLine(t *testing.T) {
+	src := `# scimconnect
+
+listen: 127.0.0.1:9000
+
+limits:
+  max_page: 10
+  max_page_size: lots
+  cursor_ttl: 10
+  read_timeout: ${TIMEOUT}
+instances:
+  - name: hr
+    type: local
+    token: ${NOPE}
+    disabled_attributes: ${SECRET}
+    auth:
+      token_read_only: maybe
+      client_credentials: {client_id: x}
+`
+	_, err := Parse([]byte(src), env(map[string]string{"SECRET": "s3cr3t-value-0123456789", "TIMEOUT": "forever-s3cr3t"}))
+	if err == nil {
+		t.Fatal("Parse succeeded")
+	}
+	for _, want := range []string{
+		"limits.max_page: unknown key (line 6); limits takes max_body_bytes, default_page_size, max_page_size,",
+		`limits.max_page_size: "lots" must be a whole number (line 7)`,
+		`limits.cursor_ttl: "10" must be a duration such as 90s, 10m or 1h (line 8)`,
+		"limits.read_timeout: must be a duration such as 90s, 10m or 1h (the value from the environment is not shown) (line 9)",
+		"instances[0].token: environment variable NOPE is not set",
+		"instances[0].disabled_attributes: must be a list (line 14)",
+		`instances[0].auth.token_read_only: "maybe" must be true or false (line 16)`,
+		"instances[0].auth.client_credentials: must be a list (line 17)",
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%s", want, err)
+		}
+	}
+	for _, secret := range []string{"s3cr3t", "forever"} {
+		if strings.Contains(err.Error(), secret) {
+			t.Errorf("error shows a value from the environment (%q):\n%s", secret, err)
+		}
+	}
+}
+
+// TestEnvNumbers: ${VAR} works for numbers, booleans and durations too,
+// while string values stay strings.
+func TestEnvNumbers(t *testing.T) {
+	src := `
+limits:
+  max_page_size: ${MAX}
+  bulk_max_payload: ${PAYLOAD}
+  cursor_ttl: ${TTL}
+instances:
+  - name: hr
+    type: local
+    token: ${TOKEN}
+    parameters: {n: "${MAX}"}
+    auth:
+      token_read_only: ${RO}
+`
+	f, err := Parse([]byte(src), env(map[string]string{"MAX": "500", "PAYLOAD": "4194304", "TTL": "5m", "RO": "true", "TOKEN": "12345678901234567890"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := f.Limits
+	if l.MaxPageSize != 500 || l.BulkMaxPayload != 4194304 || l.CursorTTL.Minutes() != 5 || !f.Instances[0].Auth.TokenReadOnly {
+		t.Errorf("limits %+v, auth %+v", l, f.Instances[0].Auth)
+	}
+	if f.Instances[0].Token != "12345678901234567890" || f.Instances[0].Parameters["n"] != "500" {
+		t.Errorf("strings did not stay strings: %q %#v", f.Instances[0].Token, f.Instances[0].Parameters)
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -39,14 +38,13 @@ var demoInstances = []struct{ name, typ string }{
 }
 
 func cmdDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("demo")
 	addr := fs.String("addr", "127.0.0.1:8080", "address to listen on")
 	data := fs.String("data", "./data", "data directory")
 	statePath := fs.String("state-file", "", "state file (default DATA/demo.json)")
 	logFormat := fs.String("log-format", "text", "log format: text or json")
 	logLevel := fs.String("log-level", "info", "log level: debug, info, warn, error")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, "demo [flags]", args, stdout, stderr); err != nil {
 		return err
 	}
 	if *statePath == "" {
@@ -212,7 +210,7 @@ func writeState(path string, s *State) error {
 func printSummary(w io.Writer, statePath string, s *State) {
 	fmt.Fprintf(w, "scimconnect %s demo is running. State file: %s\n\n", version, statePath)
 	for _, in := range s.Instances {
-		fmt.Fprintf(w, "  instance %-8s (%s)  %s\n", in.Name, in.Type, in.SCIMBaseURL)
+		fmt.Fprintf(w, "  instance %-8s %-9s %s\n", in.Name, "("+in.Type+")", in.SCIMBaseURL)
 	}
 	if len(s.Instances) > 0 {
 		// The token is read from the state file rather than printed, so it
@@ -221,7 +219,7 @@ func printSummary(w io.Writer, statePath string, s *State) {
 		fmt.Fprintf(w, "\nTry it:\n  TOKEN=$(sed -n 's/.*\"token\": \"\\(.*\\)\".*/\\1/p' %s | head -1)\n", statePath)
 		fmt.Fprintf(w, "  curl -H \"Authorization: Bearer $TOKEN\" %s/Users\n", in.SCIMBaseURL)
 		fmt.Fprintf(w, "  curl -H \"Authorization: Bearer $TOKEN\" -H 'Content-Type: application/scim+json' \\\n")
-		fmt.Fprintf(w, "       -d '{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:User\"],\"userName\":\"ada@example.com\"}' %s/Users\n", in.SCIMBaseURL)
+		fmt.Fprintf(w, "       -d '{\"schemas\":[\"urn:ietf:params:scim:schemas:core:2.0:User\"],\"userName\":\"grace@example.com\"}' %s/Users\n", in.SCIMBaseURL)
 	}
 	fmt.Fprintln(w, "\nPress Ctrl+C to stop.")
 }

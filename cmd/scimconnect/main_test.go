@@ -143,6 +143,63 @@ func TestCommands(t *testing.T) {
 	}
 }
 
+// TestCommandLine: help goes to stdout with status 0; a mistake on the
+// command line prints the usage to stderr and exits with status 2; both
+// the same way for every command, and no command starts with a stray
+// argument.
+func TestCommandLine(t *testing.T) {
+	tests := []struct {
+		args   []string
+		status int
+		stdout string // a fragment the output must have
+		stderr string
+	}{
+		{nil, 2, "", "Usage:"},
+		{[]string{"--help"}, 0, "Usage:", ""},
+		{[]string{"help"}, 0, "Usage:", ""},
+		{[]string{"help", "serve"}, 0, "Usage: scimconnect serve", ""},
+		{[]string{"frobnicate"}, 2, "", "Usage:"},
+		{[]string{"--frobnicate"}, 2, "", "Usage:"},
+		{[]string{"version"}, 0, "scimconnect " + version, ""},
+		{[]string{"version", "-h"}, 0, "Usage: scimconnect version", ""},
+		{[]string{"connectors", "--help"}, 0, "Usage: scimconnect connectors", ""},
+		{[]string{"connectors", "extra"}, 2, "", "Usage: scimconnect connectors"},
+		{[]string{"serve", "--help"}, 0, "-config", ""},
+		{[]string{"serve", "-h"}, 0, "-config", ""},
+		{[]string{"serve", "--frobnicate"}, 2, "", "Usage: scimconnect serve"},
+		{[]string{"serve", "--config"}, 2, "", "Usage: scimconnect serve"},
+		{[]string{"serve", "extra"}, 2, "", "Usage: scimconnect serve"},
+		{[]string{"demo", "--help"}, 0, "-state-file", ""},
+		{[]string{"demo", "--addr"}, 2, "", "Usage: scimconnect demo"},
+		{[]string{"demo", "extra"}, 2, "", "Usage: scimconnect demo"},
+		{[]string{"sim", "--help"}, 0, "Types with a simulator: okta", ""},
+		{[]string{"sim", "okta", "-h"}, 0, "-addr", ""},
+		{[]string{"sim"}, 2, "", "Usage: scimconnect sim"},
+		{[]string{"sim", "nope"}, 2, "", "Usage: scimconnect sim"},
+		{[]string{"sim", "okta", "--addr"}, 2, "", "Usage: scimconnect sim"},
+		{[]string{"rekey", "--help"}, 0, "-new-key-file", ""},
+		{[]string{"rekey", "--frobnicate"}, 2, "", "Usage: scimconnect rekey"},
+		{[]string{"rekey", "--config", "x.yaml"}, 2, "", "Usage: scimconnect rekey"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			ctx, cancel := context.WithCancel(context.Background())
+			cancel() // nothing may start serving
+			var stdout, stderr bytes.Buffer
+			err := run(ctx, tt.args, &stdout, &stderr)
+			if got := exitCode(err); got != tt.status {
+				t.Errorf("exit status %d (%v), want %d", got, err, tt.status)
+			}
+			if !strings.Contains(stdout.String(), tt.stdout) || (tt.stdout == "" && stdout.Len() > 0) {
+				t.Errorf("stdout %q, want %q", stdout.String(), tt.stdout)
+			}
+			if !strings.Contains(stderr.String(), tt.stderr) || (tt.stderr == "" && stderr.Len() > 0) {
+				t.Errorf("stderr %q, want %q", stderr.String(), tt.stderr)
+			}
+		})
+	}
+}
+
 // TestServeOnPostgres runs serve with the PostgreSQL store when a server
 // answers (SCIMCONNECT_TEST_POSTGRES_DSN, else the local default); under
 // CI=true a missing server is a failure, elsewhere a skip.

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 
@@ -55,19 +54,17 @@ func loadKey(file, env string) (*secrets.Key, error) {
 // the instances they have mounted, but must be restarted with the new key
 // before they can mount or change an instance again.
 func cmdRekey(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("rekey", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("rekey")
 	path := fs.String("config", "scimconnect.yaml", "configuration file; its secrets: section names the current key")
 	newFile := fs.String("new-key-file", "", "file holding the new key (32 raw bytes, 64 hex digits or base64)")
 	newEnv := fs.String("new-key-env", "", "environment variable holding the new key, instead of --new-key-file")
-	if err := fs.Parse(args); err != nil {
+	const synopsis = "rekey --config scimconnect.yaml (--new-key-file PATH | --new-key-env NAME)"
+	if err := parseFlags(fs, synopsis, args, stdout, stderr); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("rekey: unexpected argument %q", fs.Arg(0))
-	}
 	if (*newFile == "") == (*newEnv == "") {
-		return errors.New("rekey: give the new key with --new-key-file PATH or --new-key-env NAME (one of them)")
+		printFlags(stderr, fs, synopsis)
+		return usageError{errors.New("rekey: give the new key with --new-key-file PATH or --new-key-env NAME (one of them)")}
 	}
 	cfg, err := config.Load(*path)
 	if err != nil {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -21,10 +20,9 @@ import (
 func randRead(b []byte) (int, error) { return rand.Read(b) }
 
 func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := newFlags("serve")
 	path := fs.String("config", "scimconnect.yaml", "configuration file")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, "serve [--config scimconnect.yaml]", args, stdout, stderr); err != nil {
 		return err
 	}
 	cfg, err := config.Load(*path)

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -26,17 +25,23 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		}
 	}
 	sort.Strings(names)
+	fs := newFlags("sim")
+	addr := fs.String("addr", "127.0.0.1:0", "address to listen on")
+	synopsis := "sim <type> [--addr 127.0.0.1:PORT]\n\nTypes with a simulator: " + strings.Join(names, ", ")
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return fmt.Errorf("usage: scimconnect sim <type> [--addr 127.0.0.1:PORT]; types with a simulator: %s", strings.Join(names, ", "))
+		// Only help may come before the type.
+		if err := parseFlags(fs, synopsis, args, stdout, stderr); err != nil {
+			return err
+		}
+		printFlags(stderr, fs, synopsis)
+		return usageError{errors.New("sim: missing connector type")}
 	}
 	typ, ok := reg[args[0]]
 	if !ok || typ.Simulator == nil {
-		return fmt.Errorf("no simulator for connector type %q; types with a simulator: %s", args[0], strings.Join(names, ", "))
+		printFlags(stderr, fs, synopsis)
+		return usageError{fmt.Errorf("sim: no simulator for connector type %q", args[0])}
 	}
-	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	addr := fs.String("addr", "127.0.0.1:0", "address to listen on")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, synopsis, args[1:], stdout, stderr); err != nil {
 		return err
 	}
 	sim := typ.Simulator()

@@ -9,6 +9,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/scimconnect/scimconnect/admin"
+	"github.com/scimconnect/scimconnect/metrics"
 )
 
 // openAPIRoutes returns "METHOD /admin/v1/path" for every operation in
@@ -74,4 +75,35 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestOpenAPIAuditOperations: the audit record's operation enum names
+// every operation the gateway records.
+func TestOpenAPIAuditOperations(t *testing.T) {
+	var doc struct {
+		Components struct {
+			Schemas struct {
+				AuditRecord struct {
+					Properties struct {
+						Operation struct {
+							Enum []string `yaml:"enum"`
+						} `yaml:"operation"`
+					} `yaml:"properties"`
+				} `yaml:"AuditRecord"`
+			} `yaml:"schemas"`
+		} `yaml:"components"`
+	}
+	if err := yaml.Unmarshal(admin.OpenAPI, &doc); err != nil {
+		t.Fatal(err)
+	}
+	documented := doc.Components.Schemas.AuditRecord.Properties.Operation.Enum
+	var recorded []string
+	for o := metrics.Operation(0); o == 0 || o.String() != metrics.OpOther.String(); o++ {
+		recorded = append(recorded, o.String())
+	}
+	slices.Sort(documented)
+	slices.Sort(recorded)
+	if !slices.Equal(documented, recorded) {
+		t.Errorf("openapi.yaml AuditRecord.operation enum %v, the gateway records %v", documented, recorded)
+	}
 }

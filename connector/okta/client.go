@@ -550,7 +550,7 @@ func (u *users) List(ctx context.Context, q *bridge.Query) (*bridge.Page, error)
 	var p *bridge.Page
 	var err error
 	if q.Search == "" {
-		p, err = u.listAll(ctx, q)
+		p, err = u.listEveryUser(ctx, q)
 	} else {
 		p, err = u.c.list(ctx, "list users", "/api/v1/users", q)
 	}
@@ -567,13 +567,13 @@ func (u *users) List(ctx context.Context, q *bridge.Query) (*bridge.Page, error)
 // of every user: the DEPROVISIONED ones.
 const deprovisionedCursor = "deprovisioned:"
 
-// listAll pages through every user. Okta's plain listing leaves out
+// listEveryUser pages through every user. Okta's plain listing leaves out
 // DEPROVISIONED users (NOTES §5), which SCIM reads as active=false and
 // serves by id, and which a client reconciling its accounts must not take
 // for deleted ones. So the plain listing is followed by Okta's filter on
 // that status, which is consistent like the listing (search lags); a page
 // that ends the first part is filled from the second.
-func (u *users) listAll(ctx context.Context, q *bridge.Query) (*bridge.Page, error) {
+func (u *users) listEveryUser(ctx context.Context, q *bridge.Query) (*bridge.Page, error) {
 	deprovisioned := &bridge.Query{Search: filterPrefix + `status eq "DEPROVISIONED"`, Limit: q.Limit}
 	after, second := strings.CutPrefix(q.Cursor, deprovisionedCursor)
 	if second {

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"mime"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -168,7 +167,7 @@ func (p *Provider) fillRefsIn(s *schema.Schema, out map[string]any) bool {
 		if a.Type != schema.Complex || a.Sub("$ref") == nil {
 			continue
 		}
-		typeSub := a.Sub("type") // looked up once, not per member
+		fillType := p.fillType(a) // worked out once, not per member
 		switch v := out[a.Name].(type) {
 		case []any:
 			copied := false
@@ -177,7 +176,7 @@ func (p *Provider) fillRefsIn(s *schema.Schema, out map[string]any) bool {
 				if !ok {
 					continue
 				}
-				filled := p.withRef(m, a, typeSub)
+				filled := p.withRef(m, a, fillType)
 				if filled == nil {
 					continue
 				}
@@ -192,7 +191,7 @@ func (p *Provider) fillRefsIn(s *schema.Schema, out map[string]any) bool {
 				changed = true
 			}
 		case map[string]any:
-			if filled := p.withRef(v, a, typeSub); filled != nil {
+			if filled := p.withRef(v, a, fillType); filled != nil {
 				out[a.Name] = filled
 				changed = true
 			}
@@ -202,21 +201,15 @@ func (p *Provider) fillRefsIn(s *schema.Schema, out map[string]any) bool {
 }
 
 // withRef returns a copy of m, a value of a, with the $ref and type it
-// lacks filled in, or nil when there is nothing to fill; typeSub is a's
-// "type" sub-attribute, or nil.
-func (p *Provider) withRef(m map[string]any, a, typeSub *schema.Attribute) map[string]any {
-	needType := m["type"] == nil && typeSub != nil
-	if m["$ref"] != nil && !needType {
+// lacks filled in, or nil when there is nothing to fill; fillType is
+// what a lacking type becomes (see fillType).
+func (p *Provider) withRef(m map[string]any, a *schema.Attribute, fillType string) map[string]any {
+	addType := fillType != "" && m["type"] == nil
+	if m["$ref"] != nil && !addType {
 		return nil
 	}
 	t := p.refType(m, a)
 	if t == nil {
-		return nil
-	}
-	// The type is set only where the schema lists the resource type as
-	// one (members: User, Group), not for groups' direct/indirect.
-	needType = needType && slices.ContainsFunc(typeSub.CanonicalValues, func(v string) bool { return strings.EqualFold(v, t.Name) })
-	if m["$ref"] != nil && !needType {
 		return nil
 	}
 	c := make(map[string]any, len(m)+2)
@@ -226,10 +219,26 @@ func (p *Provider) withRef(m map[string]any, a, typeSub *schema.Attribute) map[s
 	if c["$ref"] == nil {
 		c["$ref"] = p.location(t, m["value"].(string))
 	}
-	if needType {
-		c["type"] = t.Name
+	if addType {
+		c["type"] = fillType
 	}
 	return c
+}
+
+// fillType is the type a value of a that lacks one is given: the only
+// resource type its $ref may reference, where a's "type" lists resource
+// types (members of a target holding users only), not for groups'
+// direct/indirect; "" when none.
+func (p *Provider) fillType(a *schema.Attribute) string {
+	typ := a.Sub("type")
+	refs := a.Sub("$ref").ReferenceTypes
+	if typ == nil || len(refs) != 1 || !containsFold(typ.CanonicalValues, refs[0]) {
+		return ""
+	}
+	if t := p.typeNamed(refs[0]); t != nil {
+		return t.Name
+	}
+	return ""
 }
 
 // refType finds the resource type a value points at: its "type" when that

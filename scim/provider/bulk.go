@@ -227,7 +227,8 @@ func (p *Provider) runBulkOp(r *http.Request, op bulkOperation, resolved map[str
 	// RFC 7644 §3.7: a POST names a resource type endpoint ("/Users"); the
 	// other methods name one resource ("/Users/{id}").
 	segs := strings.Split(strings.Trim(path, "/"), "/")
-	if p.byPath[strings.ToLower(segs[0])] == nil {
+	rt := p.byPath[strings.ToLower(segs[0])]
+	if rt == nil {
 		return bulkFailure(op, scim.BadRequest(scim.InvalidPath, "bulk path %q names no resource endpoint", op.Path))
 	}
 	if method == http.MethodPost && len(segs) != 1 {
@@ -255,9 +256,11 @@ func (p *Provider) runBulkOp(r *http.Request, op bulkOperation, resolved map[str
 	p.ServeHTTP(rec, req)
 	res := &bulkResult{Method: op.Method, BulkID: op.BulkID, Status: strconv.Itoa(rec.status)}
 	// RFC 7644 §3.7.3: location is required in every result but that of a
-	// failed POST, so a failed PUT, PATCH or DELETE names its resource too.
+	// failed POST, so a failed PUT, PATCH or DELETE names its resource too:
+	// at the resource type's own endpoint with the id escaped once, as
+	// meta.location shows it, whatever case and escaping the path used.
 	if method != http.MethodPost {
-		res.Location = p.bulkLocation(segs[0], segs[1])
+		res.Location = p.location(rt.Type, lastPathSegment(segs[1]))
 	}
 	if rec.status >= 400 {
 		res.Response = json.RawMessage(rec.body.Bytes())
@@ -268,18 +271,6 @@ func (p *Provider) runBulkOp(r *http.Request, op bulkOperation, resolved map[str
 		res.Location = rec.header.Get("Location")
 	}
 	return res
-}
-
-// bulkLocation is the canonical URL of the resource an operation path
-// names ("users", "2819c%2F1"): the resource type's own endpoint and the
-// id escaped once, as meta.location shows it, whatever case and escaping
-// the client's path used.
-func (p *Provider) bulkLocation(endpoint, escapedID string) string {
-	id, err := unescapePath(escapedID)
-	if err != nil {
-		id = escapedID
-	}
-	return p.location(p.byPath[strings.ToLower(endpoint)].Type, id)
 }
 
 // replaceBulkRefs substitutes "bulkId:x" with the created resource's id.

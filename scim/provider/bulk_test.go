@@ -246,6 +246,14 @@ func TestBulkRequestErrors(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a member of the wrong kind is named", func(t *testing.T) {
+		f := newFixture(t)
+		res := f.do(t, "POST", "/Bulk", `{"schemas":["`+scim.BulkRequestSchema+`"],"Operations":"x"}`)
+		wantError(t, res, 400, scim.InvalidSyntax)
+		if detail, _ := res.object(t)["detail"].(string); !strings.Contains(detail, "Operations: unexpected string") {
+			t.Errorf("detail %q, want it to name Operations", detail)
+		}
+	})
 	t.Run("exactly maxOperations", func(t *testing.T) {
 		f := newFixture(t, func(c *provider.Config) { c.BulkMaxOperations = maxOps; c.BulkMaxPayload = maxPayload })
 		res := f.do(t, "POST", "/Bulk", bulkBody(ops(maxOps), 0))

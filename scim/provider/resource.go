@@ -96,12 +96,17 @@ func jsonErrorText(err error) string {
 	if errors.As(err, &se) {
 		return fmt.Sprintf("%v (at byte %d)", se, se.Offset)
 	}
-	// Decoding into generic values fails on a type only for a number
-	// beyond float64; encoding/json's text names Go types.
+	// A generic value fails on a type only for a number beyond float64;
+	// the Bulk and search requests, decoded into structs, also for a
+	// member of the wrong kind, named by its field. encoding/json's own
+	// text names Go types.
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		if num, ok := strings.CutPrefix(te.Value, "number "); ok {
+		if num, ok := strings.CutPrefix(te.Value, "number "); ok && te.Field == "" {
 			return fmt.Sprintf("the number %s is out of range", num)
+		}
+		if te.Field != "" {
+			return fmt.Sprintf("%s: unexpected %s (at byte %d)", te.Field, te.Value, te.Offset)
 		}
 		return fmt.Sprintf("unexpected %s (at byte %d)", te.Value, te.Offset)
 	}

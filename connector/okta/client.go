@@ -123,30 +123,22 @@ func decodeAnswer(resp *httpx.Response, out any) error {
 	return nil
 }
 
-// answerError is a successful call whose answer cannot be read. It is
-// the target's fault, not the gateway's: the SCIM client gets 502 with a
-// plain detail (RFC 7644 §3.12), never a 500 or the decoder's text.
-type answerError struct {
-	scim  *scim.Error
-	cause error
-}
-
+// badAnswer is a successful call whose answer cannot be read. It is the
+// target's fault, not the gateway's: the SCIM client gets 502 with a plain
+// detail (RFC 7644 §3.12), never a 500 or the decoder's text.
 func badAnswer(op string, cause error) error {
-	return &answerError{scim: scim.Errorf(http.StatusBadGateway, "", "okta: %s: the target's answer is not the JSON the call returns", op), cause: cause}
+	return fmt.Errorf("%w: %w", scim.Errorf(http.StatusBadGateway, "", "okta: %s: the target's answer is not the JSON the call returns", op), cause)
 }
-
-func (e *answerError) Error() string   { return e.scim.Detail + ": " + e.cause.Error() }
-func (e *answerError) Unwrap() []error { return []error{e.scim, e.cause} }
 
 // readFields are the top-level fields of Okta objects the connector
 // reads: the roots of the target paths its tables read from, and those
 // the client uses itself (status and transitioningToStatus for lifecycle
 // calls, the timestamps the ETags come from, profile for custom
-// attributes, a group's type when Okta refuses to change it). Decoding
+// attributes). Decoding
 // skips the rest (_links alone is half of a user's JSON; credentials and
 // the other timestamps).
 var readFields = func() map[string]bool {
-	m := map[string]bool{"id": true, "status": true, "transitioningToStatus": true, "profile": true, "lastUpdated": true, "lastMembershipUpdated": true, "type": true}
+	m := map[string]bool{"id": true, "status": true, "transitioningToStatus": true, "profile": true, "lastUpdated": true, "lastMembershipUpdated": true}
 	for _, t := range []mapping.Table{userTable, groupTable} {
 		for _, r := range t {
 			if r.Dir == mapping.ToTarget {
@@ -492,8 +484,11 @@ func (u *users) Update(ctx context.Context, id string, w *bridge.Write) (map[str
 // user in yet another status is moved from there, once.
 func (u *users) lifecycle(ctx context.Context, id, status string, active bool) error {
 	err := u.move(ctx, id, status, active)
-	if err == nil {
-		return nil
+	var se *scim.Error
+	if err == nil || !errors.As(err, &se) || se.Status >= 500 {
+		// Only a refusal can come from a status change: an Okta that is
+		// down or throttling would only be asked again.
+		return err
 	}
 	obj, rerr := u.Get(ctx, id)
 	if rerr != nil {
@@ -509,9 +504,12 @@ func (u *users) lifecycle(ctx context.Context, id, status string, active bool) e
 	return u.move(ctx, id, now, active)
 }
 
+// activeStatusList is activeStatuses, split once.
+var activeStatusList = strings.Split(activeStatuses, ",")
+
 // isActiveStatus tells whether status reads as active=true.
 func isActiveStatus(status string) bool {
-	return status != "" && slices.Contains(strings.Split(activeStatuses, ","), status)
+	return slices.Contains(activeStatusList, status)
 }
 
 // move makes the lifecycle call that takes a user in status to active or
@@ -719,11 +717,14 @@ func (g *groups) refused(ctx context.Context, op, id string, err error) error {
 	if !errors.As(err, &te) || te.Status != http.StatusForbidden {
 		return err
 	}
-	obj, gerr := g.Get(ctx, id)
-	if gerr != nil {
+	// The group's type is read here alone: readFields leaves it out of
+	// every other read.
+	var group struct{ Type string }
+	resp, gerr := g.c.do(ctx, "get group", &httpx.Request{Path: groupPath(id)}, nil)
+	if gerr != nil || resp.DecodeJSON(&group) != nil {
 		return err
 	}
-	if typ, _ := obj["type"].(string); typ != "" && typ != "OKTA_GROUP" {
+	if typ := group.Type; typ != "" && typ != "OKTA_GROUP" {
 		return scim.BadRequest(scim.Mutability, "okta: %s: group %s is a %s group, which Okta does not let change", op, id, typ)
 	}
 	return err

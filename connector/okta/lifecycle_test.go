@@ -17,9 +17,10 @@ import (
 // request, a retry or an administrator does between a request's read and
 // its lifecycle call.
 type racer struct {
-	mu  sync.Mutex
-	id  string // armed while not ""
-	act func()
+	mu   sync.Mutex
+	id   string // armed while not ""
+	act  func()
+	next httpx.Observer // once act has run, gets the calls after it
 }
 
 func (r *racer) arm(id string, act func()) {
@@ -28,10 +29,13 @@ func (r *racer) arm(id string, act func()) {
 	r.id, r.act = id, act
 }
 
-func (r *racer) ObserveTargetCall(_ context.Context, c httpx.Call) {
+func (r *racer) ObserveTargetCall(ctx context.Context, c httpx.Call) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if r.id == "" || c.Method != http.MethodGet || c.Path != "/api/v1/users/"+r.id {
+		if r.next != nil {
+			r.next.ObserveTargetCall(ctx, c)
+		}
 		return
 	}
 	r.act()
@@ -122,5 +126,53 @@ func TestConcurrentActiveChanges(t *testing.T) {
 		if code, res := s.Do(t, "GET", "/Users/"+id, nil); code != 200 || res["active"] != active {
 			t.Errorf("after the PATCHes active=%v: %d, active %v", active, code, res["active"])
 		}
+	}
+}
+
+// callCounter counts the target calls of one method and path prefix.
+type callCounter struct {
+	mu     sync.Mutex
+	method string
+	path   string
+	n      int
+}
+
+func (c *callCounter) ObserveTargetCall(_ context.Context, call httpx.Call) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if call.Method == c.method && call.Path == c.path {
+		c.n++
+	}
+}
+
+func (c *callCounter) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+
+// TestLifecycleTargetDownNotReread: a lifecycle call that fails because
+// Okta is down is not a refusal a status change explains, so the user is
+// not read again (those reads would only meet the same outage, retried).
+func TestLifecycleTargetDownNotReread(t *testing.T) {
+	sim := oktasim.New()
+	r := &racer{}
+	s := startOktaSim(t, sim, connector.Env{TargetObserver: r})
+	id := createUser(t, s, "outage@example.com")
+	if err := sim.SetUserStatus(id, "ACTIVE"); err != nil {
+		t.Fatal(err)
+	}
+	reads := &callCounter{method: http.MethodGet, path: "/api/v1/users/" + id}
+	r.arm(id, func() {
+		sim.FailNext(100, http.StatusServiceUnavailable)
+		r.next = reads
+	})
+	code, res := s.Do(t, "PATCH", "/Users/"+id, setActive(false))
+	sim.FailNext(0, 0)
+	if code != http.StatusServiceUnavailable && code != http.StatusBadGateway {
+		t.Errorf("PATCH active=false while Okta is down: %d %v, want 503 or 502", code, res)
+	}
+	if n := reads.count(); n != 0 {
+		t.Errorf("the user was read %d times after the failed lifecycle call, want none", n)
 	}
 }

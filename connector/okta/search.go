@@ -128,17 +128,24 @@ func userExtra(c *filter.Compare) (string, bool, bool) {
 		// Both ways as statuses, so that active eq false is a search and
 		// finds DEPROVISIONED users, as every other pushed filter does
 		// (a plain listing, evaluated in the gateway, omits them).
-		statuses := activeStatuses
 		if c.Value == false {
-			statuses = inactiveStatuses
+			return inactiveSearch, true, true
 		}
-		var parts []string
-		for _, s := range strings.Split(statuses, ",") {
-			parts = append(parts, `status eq `+quote(s))
-		}
-		return "(" + strings.Join(parts, " or ") + ")", true, true
+		return activeSearch, true, true
 	}
 	return "", false, false
+}
+
+// activeSearch and inactiveSearch find the users active=true and
+// active=false read from, by status.
+var activeSearch, inactiveSearch = statusSearch(activeStatuses), statusSearch(inactiveStatuses)
+
+func statusSearch(statuses string) string {
+	var parts []string
+	for _, s := range strings.Split(statuses, ",") {
+		parts = append(parts, `status eq `+quote(s))
+	}
+	return "(" + strings.Join(parts, " or ") + ")"
 }
 
 func push(f filter.Expr, m *mapping.Mapping, d dialect) (string, bool) {

@@ -192,3 +192,24 @@ func TestSearchLagQueueBounded(t *testing.T) {
 		t.Errorf("search for the first user found %d, want 1", len(got))
 	}
 }
+
+// TestSeedingQueuesNothing: seeding makes no requests, so a change it
+// queued would wait for requests to come; seeded users and the Everyone
+// group they join are searchable at once instead.
+func TestSeedingQueuesNothing(t *testing.T) {
+	h := newHarness(t, WithSearchLag(3))
+	for i := range 100 {
+		if _, err := h.sim.AddUser(UserSeed{Profile: map[string]any{"login": fmt.Sprintf("seed%d@example.com", i), "email": fmt.Sprintf("seed%d@example.com", i), "firstName": "S", "lastName": "D"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.sim.mu.Lock()
+	users, groups := len(h.sim.searchIdx.queue), len(h.sim.groupIdx.queue)
+	h.sim.mu.Unlock()
+	if users != 0 || groups != 0 {
+		t.Errorf("changes queued by seeding 100 users: %d users, %d groups, want none", users, groups)
+	}
+	if got := h.searchLogin("seed99@example.com"); len(got) != 1 {
+		t.Errorf("search for the last seeded user found %d, want 1", len(got))
+	}
+}

@@ -12,13 +12,14 @@ import (
 // ErrNotFound is returned by the seeding helpers for unknown ids.
 var ErrNotFound = errors.New("oktasim: not found")
 
+// insertUser adds u, a member of Everyone; the caller indexes u and
+// Everyone for search (queued for a request, at once for seeding).
 func (s *Server) insertUser(u *user) {
 	s.users[u.id] = u
 	s.userOrder = append(s.userOrder, u)
 	s.indexLogin(u)
 	s.liveUsers++
 	s.everyone.lastMembershipUpdated = u.created
-	s.regroup(s.everyone)
 }
 
 func (s *Server) indexLogin(u *user) {
@@ -205,7 +206,10 @@ func (s *Server) AddUser(seed UserSeed) (User, error) {
 	}
 	s.insertUser(u)
 	if s.searchLag > 0 {
-		s.searchIdx.objs[u.id] = u.indexCopy() // seeded users exist before any search
+		// Seeded users exist before any search; seeding makes no request
+		// that a queued change could wait for.
+		s.searchIdx.objs[u.id] = u.indexCopy()
+		s.groupIdx.objs[s.everyone.id] = s.everyone.indexCopy()
 	}
 	return u.snapshot(), nil
 }

@@ -252,6 +252,7 @@ func (s *Server) createUser(w http.ResponseWriter, r *http.Request, _ []string, 
 	}
 	s.insertUser(u)
 	s.reindex(u)
+	s.regroup(s.everyone)
 	for _, g := range groups {
 		s.addMember(g, u, now)
 	}

@@ -2,6 +2,7 @@ package okta_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -333,5 +334,31 @@ func TestDeltaQueryAfterChange(t *testing.T) {
 		if strings.HasSuffix(c, "?search") {
 			t.Errorf("searched (%s), which lags behind writes", c)
 		}
+	}
+}
+
+// TestDisplayNameEqFullQueryAnswer: q answers at most groupQueryLimit
+// groups and does not page, so a full answer without the group may have
+// left it out; the lookup then searches.
+func TestDisplayNameEqFullQueryAnswer(t *testing.T) {
+	sim := oktasim.New()
+	s := startOktaSim(t, sim, connector.Env{})
+	for i := range 200 {
+		if _, err := sim.AddGroup(oktasim.GroupSeed{Profile: map[string]any{"name": fmt.Sprintf("Team %03d", i)}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	team, err := sim.AddGroup(oktasim.GroupSeed{Profile: map[string]any{"name": "Team"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.ResetRequests()
+	ids, total := groupIDs(t, s, `displayName eq "team"`)
+	if diff := cmp.Diff([]string{team.ID}, ids); diff != "" || total != 1 {
+		t.Errorf("totalResults %d, ids (-want +got):\n%s", total, diff)
+	}
+	calls := oktaCalls(sim)
+	if !slices.ContainsFunc(calls, func(c string) bool { return strings.HasSuffix(c, "?search") }) {
+		t.Errorf("calls %v: want a search after q's full answer", calls)
 	}
 }

@@ -129,6 +129,21 @@ func TestServeRejectsBadConfig(t *testing.T) {
 	}
 }
 
+// TestServeRejectsParameterCase: a parameter is spelled as declared.
+// Connectors read "Token:" as the secret token, and the checks and masks
+// that name parameters would miss it.
+func TestServeRejectsParameterCase(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "case.yaml")
+	cfg := "instances:\n  - name: o\n    type: okta\n    token: 0123456789abcdef\n    parameters: {Token: x, target_url: \"https://acme.okta.com\"}\n"
+	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	err := run(context.Background(), []string{"serve", "--config", path}, &syncbuf.Buffer{}, &syncbuf.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "instances[0].parameters.Token: unknown parameter of connector type okta, which takes") {
+		t.Errorf("err = %v", err)
+	}
+}
+
 func TestCommands(t *testing.T) {
 	out := &syncbuf.Buffer{}
 	if err := run(context.Background(), []string{"version"}, out, out); err != nil || !strings.HasPrefix(out.String(), "scimconnect ") {

@@ -10,9 +10,12 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"slices"
+	"strings"
 
 	"github.com/scimconnect/scimconnect/admin"
 	"github.com/scimconnect/scimconnect/config"
+	"github.com/scimconnect/scimconnect/connector"
 	"github.com/scimconnect/scimconnect/connector/builtin"
 	"github.com/scimconnect/scimconnect/gateway"
 )
@@ -31,8 +34,12 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	reg := builtin.Registry()
 	for i, in := range cfg.Instances {
-		if _, ok := reg[in.Type]; !ok {
+		typ, ok := reg[in.Type]
+		if !ok {
 			return fmt.Errorf("%s: instances[%d].type: unknown connector type %q (see 'scimconnect connectors')", *path, i, in.Type)
+		}
+		if err := checkParamNames(typ, in.Parameters); err != nil {
+			return fmt.Errorf("%s: instances[%d].parameters.%w", *path, i, err)
 		}
 	}
 	log, closeLog, err := newLogger(stderr, cfg.Log.Format, cfg.Log.Level)
@@ -196,4 +203,26 @@ func authSpec(in config.Instance) (gateway.InstanceSpec, error) {
 		return spec, fmt.Errorf("instance %q: %w", in.Name, err)
 	}
 	return spec, nil
+}
+
+// checkParamNames refuses a parameter the connector type does not declare,
+// spelled exactly, as the admin API does. Connectors read their
+// parameters ignoring case, so "Token:" would run as the secret token
+// while every check and mask that names parameters missed it.
+func checkParamNames(typ connector.Type, params map[string]any) error {
+	names := make([]string, 0, len(params))
+	for k := range params {
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	for _, k := range names {
+		if !slices.ContainsFunc(typ.Params, func(p connector.Param) bool { return p.Name == k }) {
+			declared := make([]string, len(typ.Params))
+			for i, p := range typ.Params {
+				declared[i] = p.Name
+			}
+			return fmt.Errorf("%s: unknown parameter of connector type %s, which takes %s", k, typ.Name, strings.Join(declared, ", "))
+		}
+	}
+	return nil
 }

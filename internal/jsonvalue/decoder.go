@@ -232,16 +232,18 @@ func (d *decoder) object(keep func(string) bool) (map[string]any, error) {
 		} else {
 			if d.unique {
 				d.path = append(d.path, key)
-				if _, twice := m[key]; twice && d.dup == "" {
-					d.dup = strings.Join(d.path, ".")
-				}
 			}
 			v, err := d.value()
 			if err != nil {
 				return nil, err
 			}
+			n := len(m)
 			m[key] = v
 			if d.unique {
+				// The map did not grow: the key was there already.
+				if len(m) == n && d.dup == "" {
+					d.dup = strings.Join(d.path, ".")
+				}
 				d.path = d.path[:len(d.path)-1]
 			}
 		}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/scimconnect/scimconnect/config"
 	"github.com/scimconnect/scimconnect/internal/syncbuf"
 )
 
@@ -359,5 +360,23 @@ instances:
 	}
 	if got := call("not-a-token", "GET", "/Users", ""); got != 401 {
 		t.Errorf("bad token: %d", got)
+	}
+}
+
+// TestRequestTimeout: each SCIM request's deadline is nine tenths of the
+// server's write timeout, so a slow request ends in a SCIM error before
+// the server drops its connection.
+func TestRequestTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		limits config.Limits
+		want   time.Duration
+	}{
+		{config.Limits{}, 54 * time.Second},
+		{config.Limits{WriteTimeout: 10 * time.Second}, 9 * time.Second},
+		{config.Limits{WriteTimeout: 5 * time.Minute}, 270 * time.Second},
+	} {
+		if got := requestTimeout(tc.limits); got != tc.want {
+			t.Errorf("requestTimeout(write %v) = %v, want %v", tc.limits.WriteTimeout, got, tc.want)
+		}
 	}
 }

@@ -132,13 +132,18 @@ func parseFlags(fs *flag.FlagSet, synopsis string, args []string, stdout, stderr
 		printFlags(stdout, fs, synopsis)
 		return err
 	case err != nil:
-		printFlags(stderr, fs, synopsis)
-		return usageError{fmt.Errorf("%s: %w", fs.Name(), err)}
+		return misused(stderr, fs, synopsis, fmt.Errorf("%s: %w", fs.Name(), err))
 	case fs.NArg() > 0:
-		printFlags(stderr, fs, synopsis)
-		return usageError{fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0))}
+		return misused(stderr, fs, synopsis, fmt.Errorf("%s: unexpected argument %q", fs.Name(), fs.Arg(0)))
 	}
 	return nil
+}
+
+// misused prints a command's usage to stderr and returns err as the
+// usageError of a mistake on the command line.
+func misused(stderr io.Writer, fs *flag.FlagSet, synopsis string, err error) error {
+	printFlags(stderr, fs, synopsis)
+	return usageError{err}
 }
 
 func printFlags(w io.Writer, fs *flag.FlagSet, synopsis string) {

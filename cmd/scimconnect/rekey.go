@@ -63,8 +63,7 @@ func cmdRekey(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	if (*newFile == "") == (*newEnv == "") {
-		printFlags(stderr, fs, synopsis)
-		return usageError{errors.New("rekey: give the new key with --new-key-file PATH or --new-key-env NAME (one of them)")}
+		return misused(stderr, fs, synopsis, errors.New("rekey: give the new key with --new-key-file PATH or --new-key-env NAME (one of them)"))
 	}
 	cfg, err := config.Load(*path)
 	if err != nil {

@@ -33,13 +33,11 @@ func cmdSim(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 		if err := parseFlags(fs, synopsis, args, stdout, stderr); err != nil {
 			return err
 		}
-		printFlags(stderr, fs, synopsis)
-		return usageError{errors.New("sim: missing connector type")}
+		return misused(stderr, fs, synopsis, errors.New("sim: missing connector type"))
 	}
 	typ, ok := reg[args[0]]
 	if !ok || typ.Simulator == nil {
-		printFlags(stderr, fs, synopsis)
-		return usageError{fmt.Errorf("sim: no simulator for connector type %q", args[0])}
+		return misused(stderr, fs, synopsis, fmt.Errorf("sim: no simulator for connector type %q", args[0]))
 	}
 	if err := parseFlags(fs, synopsis, args[1:], stdout, stderr); err != nil {
 		return err

@@ -100,7 +100,7 @@ func noDowngrade(c *http.Client) *http.Client {
 	out := *c
 	next := c.CheckRedirect
 	out.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if len(via) > 0 && strings.EqualFold(via[0].URL.Scheme, "https") && !strings.EqualFold(req.URL.Scheme, "https") {
+		if strings.EqualFold(via[0].URL.Scheme, "https") && !strings.EqualFold(req.URL.Scheme, "https") {
 			return fmt.Errorf("refused a redirect from https to %s://%s", req.URL.Scheme, req.URL.Host)
 		}
 		if next != nil {

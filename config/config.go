@@ -465,7 +465,7 @@ func checkNode(n *yaml.Node, t reflect.Type, path string, expanded map[*yaml.Nod
 		return // yaml resolves aliases; null leaves the default
 	}
 	switch {
-	case t.Kind() == reflect.Struct && t != durationType:
+	case t.Kind() == reflect.Struct:
 		if n.Kind != yaml.MappingNode {
 			bad("must be a mapping of keys")
 			return

@@ -89,8 +89,8 @@ type Options struct {
 	JWKS clientauth.KeySetOptions
 
 	// Audit, when set, gets a record of every request to a mounted
-	// instance (the token endpoint and unknown instance names excepted),
-	// failed authentications included. Nil records nothing.
+	// instance, its token endpoint and failed authentications included
+	// (requests naming no mounted instance are not). Nil records nothing.
 	Audit *audit.Recorder
 
 	// RequestTimeout, when positive, is the deadline of each SCIM request

@@ -131,6 +131,30 @@ func Walk(e Expr, fn func(AttrPath)) {
 	}
 }
 
+// WalkCompares calls fn with every comparison of e, those inside value
+// paths included; parent is the enclosing value path's attribute path,
+// zero at the top level (where a comparison's path is whole).
+func WalkCompares(e Expr, fn func(parent AttrPath, c *Compare)) {
+	var walk func(e Expr, parent AttrPath)
+	walk = func(e Expr, parent AttrPath) {
+		switch n := e.(type) {
+		case *Compare:
+			fn(parent, n)
+		case *And:
+			walk(n.Left, parent)
+			walk(n.Right, parent)
+		case *Or:
+			walk(n.Left, parent)
+			walk(n.Right, parent)
+		case *Not:
+			walk(n.X, parent)
+		case *ValuePath:
+			walk(n.Filter, n.Path)
+		}
+	}
+	walk(e, AttrPath{})
+}
+
 // Mentions reports whether e names the attribute attr of the schema urn,
 // with or without the URN: a filter may qualify a core attribute
 // ("urn:ietf:params:scim:schemas:core:2.0:User:groups.value"), which the

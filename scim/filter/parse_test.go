@@ -405,3 +405,20 @@ func TestMentions(t *testing.T) {
 		}
 	}
 }
+
+// TestWalkCompares: every comparison, those inside value paths with their
+// value path as parent, in order.
+func TestWalkCompares(t *testing.T) {
+	e, err := Parse(`userName eq "a" and not (emails[type eq "work" or value co "x"]) or name.givenName pr`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	WalkCompares(e, func(parent AttrPath, c *Compare) {
+		got = append(got, parent.Attr+"/"+c.Path.Attr+"."+c.Path.Sub)
+	})
+	want := []string{"/userName.", "emails/type.", "emails/value.", "/name.givenName"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("visited (-want +got):\n%s", diff)
+	}
+}

@@ -182,7 +182,7 @@ func (p *Provider) buildQuery(sp *searchParams, rt *schema.ResourceType, root bo
 		if err := filter.Check(expr, rt); err != nil {
 			return nil, err
 		}
-		if err := checkNoRef(expr, ""); err != nil {
+		if err := checkNoRef(expr); err != nil {
 			return nil, err
 		}
 		q.Filter = expr
@@ -352,31 +352,17 @@ func (p *Provider) writeList(w http.ResponseWriter, r *http.Request, rt *Resourc
 // resource (fillRefs), from the value and type that backends store, so
 // backends never see it and such a filter would quietly match nothing;
 // RFC 7644 §3.4.2.2 lets a service provider refuse a filter it cannot
-// evaluate. parent is the attribute of an enclosing value path.
-func checkNoRef(e filter.Expr, parent string) error {
-	switch n := e.(type) {
-	case *filter.Compare:
-		attr, sub := n.Path.Attr, n.Path.Sub
-		if parent != "" {
-			attr, sub = parent, n.Path.Attr
+// evaluate.
+func checkNoRef(e filter.Expr) error {
+	var err error
+	filter.WalkCompares(e, func(parent filter.AttrPath, c *filter.Compare) {
+		attr, sub := c.Path.Attr, c.Path.Sub
+		if parent.Attr != "" {
+			attr, sub = parent.Attr, c.Path.Attr
 		}
-		if strings.EqualFold(sub, "$ref") {
-			return scim.BadRequest(scim.InvalidFilter, "cannot filter on %s.$ref: the service provider computes it from the referenced id; filter on %s.value", attr, attr)
+		if err == nil && strings.EqualFold(sub, "$ref") {
+			err = scim.BadRequest(scim.InvalidFilter, "cannot filter on %s.$ref: the service provider computes it from the referenced id; filter on %s.value", attr, attr)
 		}
-	case *filter.And:
-		if err := checkNoRef(n.Left, parent); err != nil {
-			return err
-		}
-		return checkNoRef(n.Right, parent)
-	case *filter.Or:
-		if err := checkNoRef(n.Left, parent); err != nil {
-			return err
-		}
-		return checkNoRef(n.Right, parent)
-	case *filter.Not:
-		return checkNoRef(n.X, parent)
-	case *filter.ValuePath:
-		return checkNoRef(n.Filter, n.Path.Attr)
-	}
-	return nil
+	})
+	return err
 }

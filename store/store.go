@@ -17,7 +17,8 @@ var (
 	// ErrNotFound means the named record does not exist.
 	ErrNotFound = errors.New("store: not found")
 	// ErrConflict means a write would break a uniqueness rule (an
-	// instance name, a resource id, or a User's userName within an instance).
+	// instance name, a resource id, a User's userName or a Group's
+	// displayName within an instance).
 	ErrConflict = errors.New("store: conflict")
 	// ErrVersionMismatch means a conditional write found another version.
 	ErrVersionMismatch = errors.New("store: version mismatch")
@@ -84,9 +85,13 @@ type Resource struct {
 
 	// UserName is unique per (Instance, Type) case-insensitively when not
 	// empty; the caller passes it as the client wrote it.
-	UserName    string
-	ExternalID  string   // exact match
-	DisplayName string   // case-insensitive match
+	UserName   string
+	ExternalID string // exact match
+	// DisplayName is matched case-insensitively. A Group's is unique per
+	// Instance case-insensitively when not empty, checked when it is set
+	// or changed: groups that shared a name before a backend enforced
+	// this keep it until it changes.
+	DisplayName string
 	Emails      []string // case-insensitive match on any of them
 }
 
@@ -139,11 +144,13 @@ type Tx interface {
 	// CountResources counts the resources of a type.
 	CountResources(ctx context.Context, instance, typ string) (int, error)
 	// CreateResource inserts r, setting Seq, Version=1; Created and Modified
-	// are kept as given. ErrConflict on a duplicate id or userName.
+	// are kept as given. ErrConflict on a duplicate id, userName or
+	// Group displayName.
 	CreateResource(ctx context.Context, r *Resource) error
 	// PutResource replaces an existing resource, incrementing Version (set in r).
 	// If ifVersion > 0 and the stored version differs, ErrVersionMismatch.
-	// ErrNotFound if missing; ErrConflict on a duplicate userName.
+	// ErrNotFound if missing; ErrConflict on a duplicate userName or
+	// Group displayName.
 	PutResource(ctx context.Context, r *Resource, ifVersion int64) error
 	// ReplaceResource is PutResource(ctx, r, prev.Version) for a caller
 	// that holds prev, the stored resource at that version as the store

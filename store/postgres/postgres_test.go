@@ -18,6 +18,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/scimconnect/scimconnect/store"
 	"github.com/scimconnect/scimconnect/store/storetest"
@@ -212,6 +213,38 @@ func TestMigrations(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestUpgradeClaimsGroupNames migrates a schema to 0002, writes two
+// groups of one name into it, and checks that migration 0003 lets the
+// older one keep the name without refusing the schema.
+func TestUpgradeClaimsGroupNames(t *testing.T) {
+	ms, err := loadMigrations(migrationFiles)
+	if err != nil {
+		t.Fatalf("loadMigrations: %v", err)
+	}
+	schema := newSchemaName(t)
+	dsn := pgtest.DSN(t)
+	dropSchemaOnCleanup(t, schema)
+	pc, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		t.Fatalf("parse DSN: %v", err)
+	}
+	pc.ConnConfig.RuntimeParams["search_path"] = pgx.Identifier{schema}.Sanitize()
+	pool, err := pgxpool.NewWithConfig(t.Context(), pc)
+	if err != nil {
+		t.Fatalf("pool: %v", err)
+	}
+	_, err = migrate(t.Context(), pool, schema, ms[:2])
+	pool.Close()
+	if err != nil {
+		t.Fatalf("schema 0002: %v", err)
+	}
+	adminExec(t, `INSERT INTO `+pgx.Identifier{schema, "resources"}.Sanitize()+` (instance, id, type, version, created, modified, data,
+		user_name, user_name_key, external_id, display_name, display_name_key, emails, email_keys)
+		VALUES ('i', 'g1', 'Group', 1, now(), now(), '{}', '', '', '', 'Sales Team', 'sales team', '{}', '{}'),
+			('i', 'g2', 'Group', 1, now(), now(), '{}', '', '', '', 'SALES team', 'sales team', '{}', '{}')`)
+	storetest.SharedGroupNames(t, openSchema(t, schema), "i", "g1", "g2", "SALES team")
 }
 
 func TestLoadMigrations(t *testing.T) {

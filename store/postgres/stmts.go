@@ -69,15 +69,23 @@ const (
 
 	// ON CONFLICT DO NOTHING, as sqlCreateInstance: no row returned
 	// means the id or the userName is taken in this snapshot.
+	// group_name_key claims a Group's name (migration 0003); NULL for
+	// users and for a group without a name.
 	sqlCreateResource = `INSERT INTO resources (instance, type, id, version, created, modified, data,
-		user_name, user_name_key, external_id, display_name, display_name_key, emails, email_keys)
-		VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+		user_name, user_name_key, external_id, display_name, display_name_key, emails, email_keys, group_name_key)
+		VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,
+			CASE WHEN $2 = 'Group' AND $11 <> '' THEN $11 END)
 		ON CONFLICT DO NOTHING RETURNING seq`
 	// $4 = 0 means unconditional. Created is read back: it never changes
 	// (RFC 7643 §3.1).
+	// A changed name claims its key (migration 0003); an unchanged one
+	// keeps what it had, so a group that shares its name with an older
+	// one since before 0003 can still be written.
 	sqlPutResource = `UPDATE resources SET version = version + 1, modified = $5, data = $6,
 		user_name = $7, user_name_key = $8, external_id = $9, display_name = $10, display_name_key = $11,
-		emails = $12, email_keys = $13
+		emails = $12, email_keys = $13,
+		group_name_key = CASE WHEN display_name_key = $11 THEN group_name_key
+			WHEN type = 'Group' AND $11 <> '' THEN $11 END
 		WHERE instance = $1 AND id = $2 AND type = $3 AND ($4::bigint = 0 OR version = $4::bigint)
 		RETURNING seq, version, created`
 	// Run only when sqlPutResource changed nothing, to tell a missing

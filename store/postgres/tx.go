@@ -392,10 +392,10 @@ func (t *tx) CreateResource(ctx context.Context, r *store.Resource) error {
 	err := t.queryRow(ctx, sqlCreateResource, []any{r.Instance, r.Type, r.ID, r.Created, r.Modified, blob(r.Data),
 		r.UserName, fold(r.UserName), r.ExternalID, r.DisplayName, fold(r.DisplayName), texts(r.Emails), emailKeys(r.Emails)}, &seq)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("postgres: create %s %q in %q: id or userName taken: %w", r.Type, r.ID, r.Instance, store.ErrConflict)
+		return fmt.Errorf("postgres: create %s %q in %q: id, userName or group name taken: %w", r.Type, r.ID, r.Instance, store.ErrConflict)
 	}
 	if err != nil {
-		return writeErr(fmt.Sprintf("create %s %q in %q", r.Type, r.ID, r.Instance), "id or userName taken", err)
+		return writeErr(fmt.Sprintf("create %s %q in %q", r.Type, r.ID, r.Instance), "id, userName or group name taken", err)
 	}
 	r.Seq, r.Version = seq, 1
 	return nil
@@ -423,7 +423,7 @@ func (t *tx) PutResource(ctx context.Context, r *store.Resource, ifVersion int64
 		return t.versionMismatch(ctx, what, r.Instance, r.Type, r.ID, ifVersion)
 	}
 	if err != nil {
-		return writeErr(what, "userName taken", err)
+		return writeErr(what, "userName or group name taken", err)
 	}
 	r.Seq, r.Version, r.Created = seq, version, created.UTC()
 	return nil

@@ -242,6 +242,21 @@ func TestUpgradeCountsDeletesWithoutAbort(t *testing.T) {
 	}
 }
 
+// TestUpgradeClaimsGroupNames opens a database written by schema 0005,
+// holding two groups of one name, and checks that migration 0006 lets
+// the older one keep the name without refusing the database.
+func TestUpgradeClaimsGroupNames(t *testing.T) {
+	raw, path := oldDatabase(t, 5)
+	insertOld(t, raw, "Group", "g1", "", "Sales Team")
+	insertOld(t, raw, "Group", "g2", "", "SALES team")
+	db, err := Open(t.Context(), path)
+	if err != nil {
+		t.Fatalf("Open upgrades: %v", err)
+	}
+	defer db.Close()
+	storetest.SharedGroupNames(t, db, "i", "g1", "g2", "SALES team")
+}
+
 // oldDatabase creates a database at the schema of the first n
 // migrations, as an older binary left it, and returns a raw connection
 // to it and its path.

@@ -122,9 +122,11 @@ var stmtSQL = [numStmts]string{
 	stmtDeleteInstanceCounts:      `DELETE FROM resource_counts WHERE instance = ?`,
 	stmtPutSetting:                `INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
 
+	// group_name_key claims a Group's name (migration 0006); NULL for
+	// users and for a group without a name.
 	stmtInsertResource: `INSERT INTO resources (instance, type, id, version, created, modified, data,
-		user_name, user_name_lower, external_id, display_name, display_name_lower, emails)
-		VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		user_name, user_name_lower, external_id, display_name, display_name_lower, emails, group_name_key)
+		VALUES (?1, ?2, ?3, 1, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, CASE WHEN ?2 = 'Group' AND ?11 <> '' THEN ?11 END)`,
 	stmtLookupForPut: `SELECT seq, version, created, emails, user_name, external_id, display_name FROM resources WHERE instance = ? AND id = ? AND type = ?`,
 	// Run only when a conditional delete deleted nothing, to tell a
 	// missing resource from another version.
@@ -163,7 +165,7 @@ var stmtSQL = [numStmts]string{
 const (
 	updateUserName    = 1 << iota // user_name, user_name_lower
 	updateExternalID              // external_id
-	updateDisplayName             // display_name, display_name_lower
+	updateDisplayName             // display_name, display_name_lower, group_name_key
 )
 
 // updateResourceSQL is the UPDATE of a resource by seq that sets version,
@@ -178,7 +180,10 @@ func updateResourceSQL(mask int) string {
 		q += `, external_id = ?`
 	}
 	if mask&updateDisplayName != 0 {
-		q += `, display_name = ?, display_name_lower = ?`
+		// A new name claims its key (migration 0006); an unchanged
+		// one keeps what it had, so a group that shares its name with
+		// an older one since before 0006 can still be written.
+		q += `, display_name = ?, display_name_lower = ?, group_name_key = NULLIF(CASE WHEN type = 'Group' THEN ? END, '')`
 	}
 	return q + ` WHERE seq = ? AND version = ?`
 }

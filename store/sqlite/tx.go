@@ -346,7 +346,7 @@ func (t *tx) CreateResource(ctx context.Context, r *store.Resource) error {
 	res, err := t.exec(stmtInsertResource, r.Instance, r.Type, r.ID, created, modified, blob(r.Data),
 		r.UserName, fold(r.UserName), r.ExternalID, r.DisplayName, fold(r.DisplayName), emails)
 	if err != nil {
-		return writeErr(what(), "id or userName taken", err)
+		return writeErr(what(), "id, userName or group name taken", err)
 	}
 	seq, err := res.LastInsertId()
 	if err != nil {
@@ -440,7 +440,7 @@ func (t *tx) replace(r, prev *store.Resource, storedEmails string) error {
 	}
 	// Only the key columns that changed are set, so that the indexes of
 	// the others are not rewritten.
-	args := make([]any, 0, 12)
+	args := make([]any, 0, 15)
 	args = append(args, prev.Version+1, modified, blob(r.Data), emails)
 	mask := 0
 	if r.UserName != prev.UserName {
@@ -453,11 +453,11 @@ func (t *tx) replace(r, prev *store.Resource, storedEmails string) error {
 	}
 	if r.DisplayName != prev.DisplayName {
 		mask |= updateDisplayName
-		args = append(args, r.DisplayName, fold(r.DisplayName))
+		args = append(args, r.DisplayName, fold(r.DisplayName), fold(r.DisplayName))
 	}
 	res, err := t.exec(stmtUpdateResource+stmtID(mask), append(args, prev.Seq, prev.Version)...)
 	if err != nil {
-		return writeErr(putWhat(r), "userName taken", err)
+		return writeErr(putWhat(r), "userName or group name taken", err)
 	}
 	if n, err := res.RowsAffected(); err != nil {
 		return fmt.Errorf("sqlite: %s: %w", putWhat(r), err)

@@ -31,15 +31,26 @@ func parallel(n int, fn func(i int) error) []error {
 }
 
 func testConcurrentSameUserName(t *testing.T, s store.Store) {
+	sameKeyRace(t, s, "User", func(id, name string) *store.Resource { return user("i", id, name) })
+}
+
+// testConcurrentSameGroupName is testConcurrentSameUserName for a Group's
+// displayName, which is unique too.
+func testConcurrentSameGroupName(t *testing.T, s store.Store) {
+	sameKeyRace(t, s, "Group", func(id, name string) *store.Resource { return group("i", id, name) })
+}
+
+// sameKeyRace creates resources of typ under distinct ids and one unique
+// key in varying case, all at once, and checks that exactly one wins.
+func sameKeyRace(t *testing.T, s store.Store, typ string, resource func(id, name string) *store.Resource) {
 	const n = 20
 	errs := parallel(n, func(i int) error {
-		// The same userName in varying case, under distinct ids.
 		name := "concurrent"
 		if i%2 == 1 {
 			name = strings.ToUpper(name)
 		}
 		return tryUpdate(t, s, func(ctx context.Context, tx store.Tx) error {
-			return tx.CreateResource(ctx, user("i", fmt.Sprintf("u%d", i), name))
+			return tx.CreateResource(ctx, resource(fmt.Sprintf("r%d", i), name))
 		})
 	})
 	wins := 0
@@ -54,7 +65,7 @@ func testConcurrentSameUserName(t *testing.T, s store.Store) {
 	if wins != 1 {
 		t.Errorf("%d creates succeeded, want exactly 1", wins)
 	}
-	if got := count(t, s, "i", "User"); got != 1 {
+	if got := count(t, s, "i", typ); got != 1 {
 		t.Errorf("CountResources = %d, want 1", got)
 	}
 }

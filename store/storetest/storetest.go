@@ -25,6 +25,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ResourceCRUD", testResourceCRUD},
 		{"ResourceConflicts", testResourceConflicts},
 		{"ClearUserName", testClearUserName},
+		{"GroupNameReuse", testGroupNameReuse},
 		{"IfVersion", testIfVersion},
 		{"ReplaceResource", testReplaceResource},
 		{"DeleteIfVersion", testDeleteIfVersion},
@@ -42,6 +43,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ViewRefusesWrites", testViewRefusesWrites},
 		{"LargeMembership", testLargeMembership},
 		{"Concurrency/SameUserName", testConcurrentSameUserName},
+		{"Concurrency/SameGroupName", testConcurrentSameGroupName},
 		{"Concurrency/DistinctCreates", testConcurrentDistinctCreates},
 		{"Concurrency/MixedOutcomes", testConcurrentMixedOutcomes},
 		{"Concurrency/ViewSnapshot", testConcurrentViewSnapshot},
@@ -511,6 +513,69 @@ func testResourceConflicts(t *testing.T, s store.Store) {
 				return tx.CreateResource(ctx, user(in, "u2", ""))
 			},
 		},
+		{
+			name:     "group displayName differing only in case",
+			existing: []*store.Resource{group("", "g1", "Sales Team")},
+			attempt: func(ctx context.Context, tx store.Tx, in string) error {
+				return tx.CreateResource(ctx, group(in, "g2", "SALES team"))
+			},
+			want: store.ErrConflict,
+		},
+		{
+			name:     "put renaming a group to another's displayName",
+			existing: []*store.Resource{group("", "g1", "Sales"), group("", "g2", "Ops")},
+			attempt: func(ctx context.Context, tx store.Tx, in string) error {
+				return tx.PutResource(ctx, group(in, "g2", "sales"), 0)
+			},
+			want: store.ErrConflict,
+		},
+		{
+			name:     "replace renaming a group to another's displayName",
+			existing: []*store.Resource{group("", "g1", "Sales"), group("", "g2", "Ops")},
+			attempt: func(ctx context.Context, tx store.Tx, in string) error {
+				prev, err := tx.GetResource(ctx, in, "Group", "g2")
+				if err != nil {
+					return err
+				}
+				return tx.ReplaceResource(ctx, group(in, "g2", "SALES"), prev)
+			},
+			want: store.ErrConflict,
+		},
+		{
+			name:     "put changing the case of its own group displayName",
+			existing: []*store.Resource{group("", "g1", "Sales")},
+			attempt: func(ctx context.Context, tx store.Tx, in string) error {
+				return tx.PutResource(ctx, group(in, "g1", "SALES"), 0)
+			},
+		},
+		{
+			name:     "same group displayName in another instance",
+			existing: []*store.Resource{group("", "g1", "Sales")},
+			attempt: func(ctx context.Context, tx store.Tx, in string) error {
+				return tx.CreateResource(ctx, group(in+"-other", "g2", "Sales"))
+			},
+		},
+		{
+			name:     "a user's displayName equal to a group's",
+			existing: []*store.Resource{group("", "g1", "Sales"), user("", "u1", "a")},
+			attempt: func(ctx context.Context, tx store.Tx, in string) error {
+				u := user(in, "u2", "b")
+				u.DisplayName = "Sales"
+				if err := tx.CreateResource(ctx, u); err != nil {
+					return err
+				}
+				u1 := user(in, "u1", "a")
+				u1.DisplayName = "sales"
+				return tx.PutResource(ctx, u1, 0)
+			},
+		},
+		{
+			name:     "two groups without displayName",
+			existing: []*store.Resource{group("", "g1", "")},
+			attempt: func(ctx context.Context, tx store.Tx, in string) error {
+				return tx.CreateResource(ctx, group(in, "g2", ""))
+			},
+		},
 	}
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -558,6 +623,24 @@ func testClearUserName(t *testing.T, s store.Store) {
 	create(t, s, user("i", "u2", "ALICE"), user("i", "u3", ""))
 	if got := ids(find(t, s, "i", "User", store.KeyUserName, "alice")); !cmp.Equal(got, []string{"u2"}) {
 		t.Errorf("find alice = %v, want [u2]", got)
+	}
+}
+
+// testGroupNameReuse checks that a group's displayName is free again
+// once the group is renamed or deleted.
+func testGroupNameReuse(t *testing.T, s store.Store) {
+	create(t, s, group("i", "g1", "Sales"))
+	update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.PutResource(ctx, group("i", "g1", "Ops"), 0) })
+	create(t, s, group("i", "g2", "sales"))
+	if err := tryUpdate(t, s, func(ctx context.Context, tx store.Tx) error {
+		return tx.CreateResource(ctx, group("i", "g3", "OPS"))
+	}); !errors.Is(err, store.ErrConflict) {
+		t.Fatalf("create taking the renamed group's new name = %v, want ErrConflict", err)
+	}
+	update(t, s, func(ctx context.Context, tx store.Tx) error { return tx.DeleteResource(ctx, "i", "Group", "g2", 0) })
+	create(t, s, group("i", "g3", "SALES"))
+	if got := ids(find(t, s, "i", "Group", store.KeyDisplayName, "sales")); !cmp.Equal(got, []string{"g3"}) {
+		t.Errorf("find sales = %v, want [g3]", got)
 	}
 }
 
@@ -735,7 +818,7 @@ func testListAndCount(t *testing.T, s store.Store) {
 		create(t, s, u)
 		want = append(want, u.ID)
 		if i%5 == 0 {
-			create(t, s, group("i", fmt.Sprintf("g%02d", i), "g"), user("j", fmt.Sprintf("o%02d", i), "x"+u.UserName))
+			create(t, s, group("i", fmt.Sprintf("g%02d", i), fmt.Sprintf("group%02d", i)), user("j", fmt.Sprintf("o%02d", i), "x"+u.UserName))
 		}
 	}
 	counts := []struct {

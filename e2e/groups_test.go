@@ -184,6 +184,25 @@ func TestGroups(t *testing.T) {
 		wantMembers(t)
 	})
 
+	// A client that lost the answer to its create and sends it again
+	// must not make a second group: displayName is unique, as the
+	// instance's /Schemas says.
+	t.Run("retried create", func(t *testing.T) {
+		again := d.do(t, http.MethodPost, "/Groups", map[string]any{"schemas": []string{groupURN}, "displayName": "PLATFORM"})
+		wantError(t, again, http.StatusConflict, "uniqueness")
+		found := d.get(t, "/Groups", "filter", `displayName eq "platform"`)
+		if ids := ids(found.Body); !cmp.Equal(ids, []string{gid}) {
+			t.Errorf("groups named platform after the retry = %v, want [%s]", ids, gid)
+		}
+		schemaDoc := d.get(t, "/Schemas/"+groupURN)
+		wantStatus(t, schemaDoc, http.StatusOK)
+		for _, a := range list(schemaDoc.Body, "attributes") {
+			if str(a, "name") == "displayName" && str(a, "uniqueness") != "server" {
+				t.Errorf("Group displayName advertised with uniqueness %q, want server", str(a, "uniqueness"))
+			}
+		}
+	})
+
 	t.Run("delete group", func(t *testing.T) {
 		r := d.do(t, http.MethodPatch, gpath, patchOp(map[string]any{"op": "add", "path": "members", "value": []any{map[string]any{"value": u1}}}))
 		wantStatus(t, r, http.StatusOK)

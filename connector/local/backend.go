@@ -60,10 +60,11 @@ func (b *backend) storeError(err error, id string) error {
 	case errors.Is(err, store.ErrNotFound):
 		return scim.NotFound("%s %q not found", b.name(), id)
 	case errors.Is(err, store.ErrConflict):
+		// Ids are made here, at random: a conflict is over the name.
 		if b.kind == kindUser {
 			return scim.Conflict("userName is already taken by another user")
 		}
-		return scim.Conflict("a %s with this id already exists", b.name())
+		return scim.Conflict("displayName is already taken by another group (compared without case)")
 	case errors.Is(err, store.ErrVersionMismatch):
 		return provider.PreconditionFailed("(changed)")
 	case errors.Is(err, store.ErrContention):

@@ -54,6 +54,9 @@ func open(ctx context.Context, env connector.Env, params json.RawMessage) (conne
 	d := &directory{store: env.Store, instance: env.Instance, cache: newReadCache(env.Store)}
 	d.userType = schema.UserResourceType()
 	d.groupType = schema.GroupResourceType()
+	// The store keeps a group's name unique, so a create retried after a
+	// lost answer gets 409 instead of making a second group.
+	d.groupType.Schema.Attr("displayName").Uniqueness = schema.Server
 	return d, nil
 }
 

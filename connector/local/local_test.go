@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -450,6 +452,65 @@ func TestUserNameUniqueAndPasswordHashed(t *testing.T) {
 	if pw, _ := doc["password"].(string); pw == "" || pw == "s3cret!" {
 		t.Errorf("stored password %q: want a hash", pw)
 	}
+}
+
+// TestGroupDisplayNameUnique: a group's name is unique without case, so
+// a create retried after its answer was lost is refused instead of making
+// a second group, and a rename onto a taken name changes nothing.
+func TestGroupDisplayNameUnique(t *testing.T) {
+	inBoth(t, func(t *testing.T, f *fixture) {
+		ctx := context.Background()
+		if u := f.gt.Schema.Attr("displayName").Uniqueness; u != schema.Server {
+			t.Errorf("Group displayName uniqueness advertised as %q, want server", u)
+		}
+		member := f.user(t, "member")
+		sales := f.group(t, "Sales", member.ID)
+		ops := f.group(t, "Ops")
+		isUniqueness := func(what string, err error) {
+			t.Helper()
+			var se *scim.Error
+			if !errors.As(err, &se) || se.Status != http.StatusConflict || se.ScimType != scim.Uniqueness || !strings.Contains(se.Detail, "displayName") {
+				t.Errorf("%s: %v, want 409 uniqueness naming displayName", what, err)
+			}
+		}
+
+		retry, err := f.gt.Validate(map[string]any{"schemas": []any{scim.GroupSchema}, "displayName": "SALES",
+			"members": []any{map[string]any{"value": member.ID}}}, schema.Create, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.groups.Create(ctx, retry)
+		isUniqueness("second create of the same name", err)
+
+		renamed, err := f.gt.Validate(map[string]any{"schemas": []any{scim.GroupSchema}, "displayName": "sales"}, schema.Replace, ops.Attrs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.groups.Replace(ctx, ops.ID, renamed, provider.Precondition{})
+		isUniqueness("replace onto a taken name", err)
+		_, err = f.groups.Patch(ctx, ops.ID, patchOps(t, `[{"op":"replace","path":"displayName","value":"Sales"}]`), provider.Precondition{}, nil)
+		isUniqueness("PATCH onto a taken name", err)
+
+		got, err := f.groups.Get(ctx, ops.ID, nil)
+		if err != nil || got.Attrs["displayName"] != "Ops" || got.Version != ops.Version {
+			t.Errorf("Ops after the refused renames: %v, %v; want unchanged", got, err)
+		}
+		list, err := f.groups.List(ctx, &provider.ListQuery{Filter: mustFilter(t, `displayName eq "sales"`), StartIndex: 1, Count: 10})
+		if err != nil || list.TotalResults != 1 || list.Resources[0].ID != sales.ID {
+			t.Fatalf("groups named sales: %+v, %v; want only the first", list, err)
+		}
+		if gs, err := f.users.Get(ctx, member.ID, nil); err != nil || len(gs.Attrs["groups"].([]any)) != 1 {
+			t.Errorf("member's groups after the refused create: %v, %v; want one", gs, err)
+		}
+
+		if _, err := f.groups.Patch(ctx, sales.ID, patchOps(t, `[{"op":"replace","path":"displayName","value":"SALES"}]`), provider.Precondition{}, nil); err != nil {
+			t.Errorf("changing the case of a group's own name: %v", err)
+		}
+		if err := f.groups.Delete(ctx, sales.ID, provider.Precondition{}); err != nil {
+			t.Fatal(err)
+		}
+		f.group(t, "sales")
+	})
 }
 
 func TestOpenRejectsParameters(t *testing.T) {

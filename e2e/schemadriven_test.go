@@ -276,6 +276,17 @@ func discover(t *testing.T, d *demo, name string) *sdRun {
 	if len(s.types) == 0 {
 		t.Fatal("/ResourceTypes lists no resource type")
 	}
+	// A client that reads only /Schemas (as schema-driven test suites do)
+	// must not be told a password it cannot change is writeOnly, "MAY be
+	// updated at any time" (RFC 7643 §7), while /ServiceProviderConfig says
+	// changePassword is not supported (RFC 7643 §5).
+	if u := s.byName["User"]; u != nil && !s.changePassword {
+		for _, a := range u.Schemas[0].Attrs {
+			if a.Name == "password" && a.Mutability == "writeOnly" {
+				t.Errorf("changePassword.supported is false, yet /Schemas calls password writeOnly (may be updated at any time)")
+			}
+		}
+	}
 	// Reference targets: a few resources of every type, with only their
 	// required attributes.
 	for _, rt := range s.types {
@@ -778,6 +789,10 @@ func (s *sdRun) checkPut(t *testing.T, rt *sdType) {
 	for _, f := range rt.fields() {
 		switch {
 		case len(f.chain) > 1: // sub-attributes come with their parent
+		case f.top().Mutability == "immutable" && f.top().Returned == "never":
+			// Never shown, so the instance cannot check that a value sent
+			// again matches (Okta's password, set only at creation).
+			delete(f.container(sent), f.top().Name)
 		case f.top().Mutability == "immutable":
 			if v := f.topValue(first); v != nil {
 				f.container(sent)[f.top().Name] = v

@@ -44,7 +44,11 @@
 //     only the login.
 //   - Password: the initial password of a created user is sent
 //     (credentials.password.value); any update carrying a password is 400
-//     mutability, since Okta needs the old password (seed).
+//     mutability, since Okta needs the old password (seed). /Schemas says
+//     so: password is immutable (set at creation, RFC 7643 §7), not
+//     writeOnly, and changePassword is not supported.
+//   - /Schemas describes userName as an email address (the rule below),
+//     since no SCIM characteristic can express a format.
 //   - DELETE: Okta's first DELETE deactivates (DEPROVISIONED, then read as
 //     active=false), a second deletes (seed). Okta's plain listing omits
 //     DEPROVISIONED users; GET /Users and filters checked in the gateway

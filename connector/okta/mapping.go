@@ -74,13 +74,27 @@ var groupTable = mapping.Table{
 	{SCIM: "meta.lastModified", Target: "lastUpdated", Dir: mapping.FromTarget, Transform: "dateTime"}, // Meta.LastModified | lastUpdated
 }
 
-// userType is the User resource type with groups returned only on
-// request (RFC 7643 §7 "request"): listing a user's groups costs an extra
-// Okta call per user (seed: "On Demand").
+// userType is the User resource type as Okta keeps it:
+//   - groups returned only on request (RFC 7643 §7 "request"): listing a
+//     user's groups costs an extra Okta call per user (seed: "On Demand");
+//   - userName described as the email address Okta's login must be (seed:
+//     "UserName should be in the format of email id"), since no SCIM
+//     characteristic can say it;
+//   - password immutable, not writeOnly: it is sent when the user is
+//     created and every later change is refused (seed), and writeOnly
+//     would promise that it "MAY be updated at any time" (RFC 7643 §7),
+//     which schema-driven clients take at its word.
 func userType() *schema.ResourceType {
 	rt := schema.UserResourceType().Clone()
 	if g := rt.Schema.Attr("groups"); g != nil {
 		g.Returned = schema.Request
+	}
+	if u := rt.Schema.Attr("userName"); u != nil {
+		u.Description = "Unique identifier for the User, used to authenticate: the Okta login, which must be an email address."
+	}
+	if p := rt.Schema.Attr("password"); p != nil {
+		p.Mutability = schema.Immutable
+		p.Description = "The User's cleartext password, set only when the User is created (Okta needs the current password to change it); never returned."
 	}
 	return rt
 }

@@ -108,6 +108,50 @@ func TestSchemasDescribeOnlyMappedAttributes(t *testing.T) {
 	}
 }
 
+// TestSchemasPasswordSetOnlyAtCreation: Okta's password is sent when a
+// user is created and never changed afterwards (seed), so /Schemas calls it
+// immutable (RFC 7643 §7: defined at creation, "SHALL NOT be updated"), not
+// writeOnly ("MAY be updated at any time"), and the instance does what it
+// says: a create with a password succeeds, a PATCH or PUT that sets one is
+// 400 mutability. userName's description names the email rule, the one
+// thing about it no SCIM characteristic expresses.
+func TestSchemasPasswordSetOnlyAtCreation(t *testing.T) {
+	s := startOkta(t)
+	user := schemaAttrs(t, s, scim.UserSchema)
+	pw := attrNamed(user, "password")
+	if pw == nil || pw["mutability"] != "immutable" || pw["returned"] != "never" {
+		t.Fatalf("password: %v, want mutability immutable, returned never", pw)
+	}
+	if d, _ := attrNamed(user, "userName")["description"].(string); !strings.Contains(d, "email address") {
+		t.Errorf("userName description %q does not say it must be an email address", d)
+	}
+
+	body := connectortest.DefaultUser(1)
+	body["password"] = "Initial-Secret-1"
+	code, created := s.Do(t, "POST", "/Users", body)
+	if code != 201 {
+		t.Fatalf("POST with a password: %d %v", code, created)
+	}
+	if _, ok := created["password"]; ok {
+		t.Error("the created user returns its password")
+	}
+	id, _ := created["id"].(string)
+	for _, op := range []string{"add", "replace"} {
+		code, got := s.Do(t, "PATCH", "/Users/"+id, map[string]any{
+			"schemas":    []string{scim.PatchOpSchema},
+			"Operations": []any{map[string]any{"op": op, "path": "password", "value": "Changed-Secret-2"}},
+		})
+		if code != 400 || got["scimType"] != "mutability" {
+			t.Errorf("PATCH %s password: %d %v, want 400 mutability", op, code, got)
+		}
+	}
+	put := connectortest.DefaultUser(1)
+	put["password"] = "Changed-Secret-2"
+	if code, got := s.Do(t, "PUT", "/Users/"+id, put); code != 400 || got["scimType"] != "mutability" {
+		t.Errorf("PUT with a password: %d %v, want 400 mutability", code, got)
+	}
+}
+
 // TestSchemasDescribeEveryAttribute: every attribute and sub-attribute an
 // Okta instance advertises, the Okta group extension's included, carries a
 // description (RFC 7643 §7: "When applicable, service providers MUST

@@ -515,6 +515,22 @@ func (b *backend) Replace(ctx context.Context, id string, attrs map[string]any, 
 	return b.withComputed(ctx, res, nil)
 }
 
+// removesPassword reports whether ops remove the User's password
+// (RFC 7644 §3.5.2.2). A later add in the same ops sets a new one, which
+// the patched attributes then hold.
+func removesPassword(ops []patch.Operation) bool {
+	for _, op := range ops {
+		if op.Op != "remove" || op.Path == nil || op.Path.Filter != nil {
+			continue
+		}
+		p := op.Path.Path
+		if strings.EqualFold(p.Attr, "password") && p.Sub == "" && (p.URN == "" || strings.EqualFold(p.URN, scim.UserSchema)) {
+			return true
+		}
+	}
+	return false
+}
+
 func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, cond provider.Precondition, want *schema.Projection) (*provider.Resource, error) {
 	var changes []patch.MemberChange
 	if b.kind == kindGroup {
@@ -530,6 +546,9 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 			}
 		}
 	}
+	// The stored hash is never among the attributes a PATCH applies to
+	// (returned never), so a remove of it shows only in the operations.
+	dropPassword := b.kind == kindUser && removesPassword(ops)
 	need := wants(want, b.computed())
 	// A PATCH of a cached resource is worked out before the write, outside
 	// the store's single writer; the write then only checks that the
@@ -538,7 +557,7 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 	if len(changes) == 0 && len(ops) > 0 {
 		if v := b.d.cache.get(resourceKey(b.name(), id)); v != nil {
 			var err error
-			if pre, err = b.patchCached(v, ops, cond); err != nil {
+			if pre, err = b.patchCached(v, ops, cond, dropPassword); err != nil {
 				return nil, b.storeError(err, id)
 			}
 		}
@@ -572,6 +591,9 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 				return err
 			}
 			next := *cur
+			if dropPassword {
+				pw = ""
+			}
 			shown, newPW, err := b.toRecord(&next, valid, pw)
 			if err != nil {
 				return err
@@ -640,7 +662,7 @@ type patched struct {
 // decide: the operations fail or change nothing on v (errors and no-ops
 // are answered from the stored resource), or the client's precondition
 // does not hold for v.
-func (b *backend) patchCached(v *cached, ops []patch.Operation, cond provider.Precondition) (*patched, error) {
+func (b *backend) patchCached(v *cached, ops []patch.Operation, cond provider.Precondition, dropPassword bool) (*patched, error) {
 	if !cond.Empty() && provider.CheckPrecondition(cond, strconv.FormatInt(v.rec.Version, 10)) != nil {
 		return nil, nil
 	}
@@ -653,10 +675,14 @@ func (b *backend) patchCached(v *cached, ops []patch.Operation, cond provider.Pr
 		return nil, nil
 	}
 	p := &patched{v: v, next: v.rec}
-	if p.shown, p.pw, err = b.toRecord(&p.next, valid, v.password); err != nil {
+	keep := v.password
+	if dropPassword {
+		keep = ""
+	}
+	if p.shown, p.pw, err = b.toRecord(&p.next, valid, keep); err != nil {
 		return nil, err
 	}
-	if _, newPassword := valid["password"]; !newPassword && sameValue(p.shown, v.attrs) {
+	if _, newPassword := valid["password"]; !newPassword && p.pw == v.password && sameValue(p.shown, v.attrs) {
 		return nil, nil
 	}
 	p.next.Modified = time.Now().UTC()

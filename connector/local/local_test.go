@@ -513,6 +513,75 @@ func TestGroupDisplayNameUnique(t *testing.T) {
 	})
 }
 
+// TestPatchRemovesPassword: a PATCH that removes password clears the
+// stored hash (RFC 7644 §3.5.2.2), although the password is never shown;
+// a PUT, whose body can never hold it (returned never), keeps it.
+func TestPatchRemovesPassword(t *testing.T) {
+	t.Run("store", func(t *testing.T) {
+		f := newFixture(t)
+		testPatchRemovesPassword(t, f, f.st)
+	})
+	t.Run("cached", func(t *testing.T) {
+		f, es := newCachedFixture(t)
+		testPatchRemovesPassword(t, f, es)
+	})
+}
+
+func testPatchRemovesPassword(t *testing.T, f *fixture, st store.Store) {
+	ctx := context.Background()
+	storedPassword := func(id string) string {
+		t.Helper()
+		var doc map[string]any
+		err := st.View(ctx, func(tx store.Tx) error {
+			r, err := tx.GetResource(ctx, "t", "User", id)
+			if err == nil {
+				err = json.Unmarshal(r.Data, &doc)
+			}
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pw, _ := doc["password"].(string)
+		return pw
+	}
+	attrs, err := f.ut.Validate(map[string]any{"schemas": []any{scim.UserSchema}, "userName": "pw", "password": "s3cret!"}, schema.Create, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := f.users.Create(ctx, attrs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	put, err := f.ut.Validate(map[string]any{"schemas": []any{scim.UserSchema}, "userName": "pw", "displayName": "PW"}, schema.Replace, u.Attrs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.users.Replace(ctx, u.ID, put, provider.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	if storedPassword(u.ID) == "" {
+		t.Fatal("a PUT without password cleared it")
+	}
+	got, err := f.users.Get(ctx, u.ID, nil) // in the cache now, if there is one
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := f.users.Patch(ctx, u.ID, patchOps(t, `[{"op":"remove","path":"password"}]`), provider.Precondition{}, nil)
+	if err != nil {
+		t.Fatalf("PATCH remove password: %v", err)
+	}
+	if pw := storedPassword(u.ID); pw != "" {
+		t.Errorf("stored password after PATCH remove = %q, want none", pw)
+	}
+	if res.Version == got.Version {
+		t.Errorf("version %s unchanged by a PATCH that removed the password", res.Version)
+	}
+	if _, err := f.users.Patch(ctx, u.ID, patchOps(t, `[{"op":"remove","path":"password"}]`), provider.Precondition{}, nil); err != nil {
+		t.Errorf("removing a password already gone: %v", err)
+	}
+}
+
 func TestOpenRejectsParameters(t *testing.T) {
 	_, err := Type.Open(context.Background(), connector.Env{Instance: "x", Store: &countingStore{}}, json.RawMessage(`{"url":"x"}`))
 	if err == nil {

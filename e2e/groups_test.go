@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -199,6 +200,42 @@ func TestGroups(t *testing.T) {
 		for _, a := range list(schemaDoc.Body, "attributes") {
 			if str(a, "name") == "displayName" && str(a, "uniqueness") != "server" {
 				t.Errorf("Group displayName advertised with uniqueness %q, want server", str(a, "uniqueness"))
+			}
+		}
+	})
+
+	// RFC 7643 §4.2: a member is the resource whose id is its "value";
+	// "display" is read-only. A PUT naming members by display alone is
+	// refused and leaves the members as they were, on both instances,
+	// instead of emptying the group.
+	t.Run("members by display alone", func(t *testing.T) {
+		okta := d.instance(t, "okta")
+		ou := str(okta.createUser(t, map[string]any{"schemas": []string{userURN}, "userName": "display-only@example.com",
+			"name": map[string]any{"givenName": "Dee", "familyName": "Only"}}), "id") // Okta needs both names
+		og := okta.do(t, http.MethodPost, "/Groups", map[string]any{"schemas": []string{groupURN}, "displayName": "DisplayOnly", "members": []any{map[string]any{"value": ou}}})
+		wantStatus(t, og, http.StatusCreated)
+		for _, c := range []struct {
+			inst   *demo
+			path   string
+			member string
+		}{{d, gpath, u1}, {okta, "/Groups/" + str(og.Body, "id"), ou}} {
+			r := c.inst.do(t, http.MethodPatch, c.path, patchOp(map[string]any{"op": "replace", "path": "members", "value": []any{map[string]any{"value": c.member}}}))
+			wantStatus(t, r, http.StatusOK)
+			name := str(r.Body, "displayName")
+			for _, body := range []map[string]any{
+				{"schemas": []string{groupURN}, "displayName": name, "members": []any{map[string]any{"display": "someone"}}},
+				{"schemas": []string{groupURN}, "displayName": name, "members": []any{map[string]any{"value": c.member}, map[string]any{"value": nil, "display": "someone"}}},
+			} {
+				p := c.inst.do(t, http.MethodPut, c.path, body)
+				wantError(t, p, http.StatusBadRequest, "invalidValue")
+				if !strings.Contains(str(p.Body, "detail"), `"value"`) {
+					t.Errorf("detail does not say a member needs a value: %s", p)
+				}
+				g := c.inst.get(t, c.path)
+				wantStatus(t, g, http.StatusOK)
+				if diff := cmp.Diff([]string{c.member}, memberValues(g.Body)); diff != "" {
+					t.Errorf("%s members after the refused PUT (-want +got):\n%s", c.inst.BaseURL, diff)
+				}
 			}
 		}
 	})

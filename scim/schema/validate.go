@@ -86,7 +86,7 @@ var (
 func (rt *ResourceType) Validate(body map[string]any, mode Mode, existing map[string]any) (map[string]any, error) {
 	v := validator{rt: rt, mode: mode}
 	if strings.EqualFold(rt.Schema.ID, scim.GroupSchema) {
-		v.unlimited = rt.Schema.Attr("members")
+		v.members = rt.Schema.Attr("members")
 	}
 
 	// Place every key of body into the slot of its attribute, so that the
@@ -220,11 +220,11 @@ func (l loc) path(name string) string {
 
 // validator carries the state of one Validate call.
 type validator struct {
-	rt        *ResourceType
-	mode      Mode
-	unlimited *Attribute // Group members: exempt from MaxValues
-	unknown   []string
-	err       *scim.Error // the first value error, in schema order
+	rt      *ResourceType
+	mode    Mode
+	members *Attribute // Group members: exempt from MaxValues, each element needs a value
+	unknown []string
+	err     *scim.Error // the first value error, in schema order
 }
 
 func (v *validator) fail(e *scim.Error) {
@@ -371,7 +371,7 @@ func (v *validator) multi(a *Attribute, l loc, val any) (any, bool) {
 	if len(arr) == 0 {
 		return nil, false
 	}
-	if len(arr) > MaxValues && a != v.unlimited {
+	if len(arr) > MaxValues && a != v.members {
 		v.fail(scim.BadRequest(scim.InvalidValue, "attribute %q has %d values, more than the limit of %d", l.path(a.Name), len(arr), MaxValues))
 		return nil, false
 	}
@@ -382,6 +382,14 @@ func (v *validator) multi(a *Attribute, l loc, val any) (any, bool) {
 		}
 		if _, nested := el.([]any); nested {
 			v.fail(scim.BadRequest(scim.InvalidValue, "attribute %q must not contain nested arrays", l.path(a.Name)))
+			return nil, false
+		}
+		if a == v.members && !hasMemberValue(a, el) {
+			// A member is the resource whose id is its "value" (RFC 7643
+			// §4.2). Without one the element would be dropped below (its
+			// display is read-only), and a PUT naming members by display
+			// alone would empty the group instead of failing.
+			v.fail(scim.BadRequest(scim.InvalidValue, "every element of %q needs a \"value\": the id of a member resource (\"display\" is read-only and identifies no one)", l.path(a.Name)))
 			return nil, false
 		}
 		if cv, ok := v.single(a, l, el); ok {
@@ -407,6 +415,26 @@ func (v *validator) multi(a *Attribute, l loc, val any) (any, bool) {
 		}
 	}
 	return out, true
+}
+
+// hasMemberValue reports whether el, an element of a members attribute a,
+// carries a non-null "value" (any spelling of the name); an element that is
+// not an object is left to the type check.
+func hasMemberValue(a *Attribute, el any) bool {
+	m, ok := el.(map[string]any)
+	if !ok {
+		return true
+	}
+	value := a.Sub("value")
+	if value == nil {
+		return true
+	}
+	for k, x := range m {
+		if strings.EqualFold(k, value.Name) && x != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // single validates one (non-array) value of attribute a.

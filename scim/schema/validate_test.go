@@ -819,6 +819,23 @@ func TestValidateErrors(t *testing.T) {
 			detail:   `attribute "card.number" is immutable and cannot be changed`,
 		},
 		{
+			// RFC 7643 §4.2: a member is named by its id; display is read-only.
+			name:     "group members named by display alone",
+			rt:       GroupResourceType(),
+			mode:     Replace,
+			body:     `{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "G", "members": [{"display": "u1"}, {"display": "u2"}]}`,
+			existing: `{"displayName": "G", "members": [{"value": "1"}]}`,
+			scimType: scim.InvalidValue,
+			detail:   `every element of "members" needs a "value": the id of a member resource ("display" is read-only and identifies no one)`,
+		},
+		{
+			name:     "group member with a null value among valid ones",
+			rt:       GroupResourceType(),
+			body:     `{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "G", "members": [{"value": "1"}, {"value": null, "type": "User"}]}`,
+			scimType: scim.InvalidValue,
+			detail:   `every element of "members" needs a "value": the id of a member resource ("display" is read-only and identifies no one)`,
+		},
+		{
 			name:     "string longer than the limit",
 			body:     `{` + ok + `, "displayName": "` + strings.Repeat("x", 65<<10) + `"}`,
 			scimType: scim.InvalidValue,

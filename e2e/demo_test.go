@@ -162,6 +162,23 @@ func TestAuth(t *testing.T) {
 			}
 		})
 	}
+	// Credentials of a scheme the server does not offer (SCIM test suites
+	// send Basic to /Me) lack a bearer token: the challenge carries no error
+	// code (RFC 6750 §3.1) and the detail names the scheme that works.
+	t.Run("basic scheme challenge", func(t *testing.T) {
+		r := d.doURL(t, http.MethodGet, d.BaseURL+"/Me", nil, header{"Authorization", "Basic bG9naW5Vc2VyOnB3"})
+		wantError(t, r, http.StatusUnauthorized, "")
+		if www := r.Header.Get("WWW-Authenticate"); www != `Bearer realm="scimconnect"` {
+			t.Errorf("WWW-Authenticate = %q, want the challenge without an error code", www)
+		}
+		if !strings.Contains(str(r.Body, "detail"), "accepts only bearer tokens") {
+			t.Errorf("detail does not name the accepted scheme: %s", r)
+		}
+		r = d.doURL(t, http.MethodGet, d.BaseURL+"/Users", nil, header{"Authorization", "Bearer wrong"})
+		if www := r.Header.Get("WWW-Authenticate"); www != `Bearer realm="scimconnect", error="invalid_token"` {
+			t.Errorf("WWW-Authenticate for a wrong bearer token = %q", www)
+		}
+	})
 	t.Run("valid token", func(t *testing.T) {
 		r := d.get(t, "/Users")
 		wantStatus(t, r, http.StatusOK)

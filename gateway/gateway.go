@@ -491,14 +491,23 @@ func (g *Gateway) checkReady(ctx context.Context) error {
 }
 
 // BearerChallenge is the WWW-Authenticate value of a 401 to r: a request
-// without credentials gets the challenge without an error code (RFC 6750
-// §3.1), one whose credentials failed gets invalid_token.
+// without a bearer token, with no credentials or with those of another
+// scheme such as Basic, gets the challenge without an error code (RFC 6750
+// §3.1: "attempted using an unsupported authentication method"); one whose
+// bearer token failed gets invalid_token.
 func BearerChallenge(r *http.Request, realm string) string {
 	challenge := `Bearer realm="` + realm + `"`
-	if r.Header.Get("Authorization") != "" {
+	if sentBearer(r) {
 		challenge += `, error="invalid_token"`
 	}
 	return challenge
+}
+
+// sentBearer reports whether r's Authorization header uses the Bearer
+// scheme (case-insensitive, RFC 7235 §2.1), whatever its token.
+func sentBearer(r *http.Request) bool {
+	scheme, _, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	return strings.EqualFold(scheme, "Bearer")
 }
 
 // authorized checks "Authorization: Bearer <token>" against the stored
@@ -510,7 +519,13 @@ func authorized(r *http.Request, want []byte) bool {
 
 func unauthorized(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("WWW-Authenticate", BearerChallenge(r, "scimconnect"))
-	writeError(w, scim.Errorf(http.StatusUnauthorized, "", "missing or invalid bearer token for this SCIM endpoint"))
+	detail := "missing or invalid bearer token for this SCIM endpoint"
+	if r.Header.Get("Authorization") != "" && !sentBearer(r) {
+		// Say why a client sending Basic or another scheme is refused, without
+		// echoing what it sent.
+		detail = "this SCIM endpoint accepts only bearer tokens (Authorization: Bearer <token>); the request used another authentication scheme"
+	}
+	writeError(w, scim.Errorf(http.StatusUnauthorized, "", "%s", detail))
 }
 
 func writeError(w http.ResponseWriter, e *scim.Error) {

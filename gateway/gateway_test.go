@@ -108,6 +108,28 @@ func TestAuthentication(t *testing.T) {
 			}
 		})
 	}
+	// Credentials of another scheme (SCIM test suites send Basic to /Me)
+	// are "an unsupported authentication method": a 401 whose challenge
+	// carries no error code (RFC 6750 §3.1) and whose detail says why.
+	for _, auth := range []string{"Basic bG9naW5Vc2VyOnB3", "Digest username=\"u\"", "Basic"} {
+		w := f.do("GET", "/scim/a/v2/Me", "", "Authorization", auth)
+		if w.Code != 401 {
+			t.Fatalf("%s: status %d, want 401: %s", auth, w.Code, w.Body)
+		}
+		if got, want := w.Header().Get("WWW-Authenticate"), `Bearer realm="scimconnect"`; got != want {
+			t.Errorf("%s: WWW-Authenticate %q, want %q", auth, got, want)
+		}
+		if !strings.Contains(w.Body.String(), "accepts only bearer tokens") {
+			t.Errorf("%s: detail does not name the accepted scheme: %s", auth, w.Body)
+		}
+	}
+	// An empty or wrong bearer token is a failed bearer token.
+	for _, auth := range []string{"Bearer", "bearer nope"} {
+		w := f.do("GET", "/scim/a/v2/Users", "", "Authorization", auth)
+		if got, want := w.Header().Get("WWW-Authenticate"), `Bearer realm="scimconnect", error="invalid_token"`; w.Code != 401 || got != want {
+			t.Errorf("%s: status %d, WWW-Authenticate %q, want 401 and %q", auth, w.Code, got, want)
+		}
+	}
 	// The scheme name is case-insensitive (RFC 7235 §2.1).
 	r := httptest.NewRequest("GET", "/scim/a/v2/Users", nil)
 	r.Header.Set("Authorization", "bearer token-of-instance-a-0001")

@@ -529,22 +529,6 @@ func TestPatchRemovesPassword(t *testing.T) {
 
 func testPatchRemovesPassword(t *testing.T, f *fixture, st store.Store) {
 	ctx := context.Background()
-	storedPassword := func(id string) string {
-		t.Helper()
-		var doc map[string]any
-		err := st.View(ctx, func(tx store.Tx) error {
-			r, err := tx.GetResource(ctx, "t", "User", id)
-			if err == nil {
-				err = json.Unmarshal(r.Data, &doc)
-			}
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		pw, _ := doc["password"].(string)
-		return pw
-	}
 	attrs, err := f.ut.Validate(map[string]any{"schemas": []any{scim.UserSchema}, "userName": "pw", "password": "s3cret!"}, schema.Create, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -560,7 +544,7 @@ func testPatchRemovesPassword(t *testing.T, f *fixture, st store.Store) {
 	if _, err := f.users.Replace(ctx, u.ID, put, provider.Precondition{}); err != nil {
 		t.Fatal(err)
 	}
-	if storedPassword(u.ID) == "" {
+	if storedPassword(t, st, u.ID) == "" {
 		t.Fatal("a PUT without password cleared it")
 	}
 	got, err := f.users.Get(ctx, u.ID, nil) // in the cache now, if there is one
@@ -571,7 +555,7 @@ func testPatchRemovesPassword(t *testing.T, f *fixture, st store.Store) {
 	if err != nil {
 		t.Fatalf("PATCH remove password: %v", err)
 	}
-	if pw := storedPassword(u.ID); pw != "" {
+	if pw := storedPassword(t, st, u.ID); pw != "" {
 		t.Errorf("stored password after PATCH remove = %q, want none", pw)
 	}
 	if res.Version == got.Version {

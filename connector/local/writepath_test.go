@@ -128,8 +128,15 @@ func (f *writeFixture) stored(t *testing.T, id string) storedUser {
 // storedPassword reads the password hash kept in the stored document.
 func (f *writeFixture) storedPassword(t *testing.T, id string) string {
 	t.Helper()
+	return storedPassword(t, f.db, id)
+}
+
+// storedPassword reads the password hash kept in the stored document of
+// user id of instance "t".
+func storedPassword(t *testing.T, st store.Store, id string) string {
+	t.Helper()
 	var doc map[string]any
-	err := f.db.View(context.Background(), func(tx store.Tx) error {
+	err := st.View(context.Background(), func(tx store.Tx) error {
 		r, err := tx.GetResource(context.Background(), "t", "User", id)
 		if err == nil {
 			err = json.Unmarshal(r.Data, &doc)

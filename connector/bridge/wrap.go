@@ -127,50 +127,48 @@ func isBulk(path string) bool {
 // for the provider to reject. Member names are matched as the provider's
 // decoder matches them: exactly, else ignoring case.
 func (h *stripHandler) stripBulk(body []byte) ([]byte, []string) {
-	req := decodeBody(body)
-	if req == nil {
-		return body, nil
-	}
-	ops, _ := scim.Get(req, "Operations").([]any)
-	var ignored []string
-	for _, o := range ops {
-		op, _ := o.(map[string]any)
-		method, _ := scim.Get(op, "method").(string)
-		if !strings.EqualFold(method, http.MethodPost) && !strings.EqualFold(method, http.MethodPut) {
-			continue
+	return rewrite(body, func(req map[string]any) (ignored []string) {
+		ops, _ := scim.Get(req, "Operations").([]any)
+		for _, o := range ops {
+			op, _ := o.(map[string]any)
+			method, _ := scim.Get(op, "method").(string)
+			if !strings.EqualFold(method, http.MethodPost) && !strings.EqualFold(method, http.MethodPut) {
+				continue
+			}
+			path, _ := scim.Get(op, "path").(string)
+			data, _ := scim.Get(op, "data").(map[string]any)
+			if paths := h.disabled[h.endpoint(path)]; data != nil && len(paths) > 0 {
+				ignored = append(ignored, mapping.StripDisabled(data, paths)...)
+			}
 		}
-		path, _ := scim.Get(op, "path").(string)
-		data, _ := scim.Get(op, "data").(map[string]any)
-		if paths := h.disabled[h.endpoint(path)]; data != nil && len(paths) > 0 {
-			ignored = append(ignored, mapping.StripDisabled(data, paths)...)
-		}
-	}
-	if len(ignored) == 0 {
-		return body, nil
-	}
-	out, err := json.Marshal(req)
-	if err != nil {
-		return body, nil
-	}
-	return out, ignored
+		return ignored
+	})
 }
 
 // strip removes disabled attributes from a JSON body; a body that is not
 // a JSON object is returned unchanged for the provider to reject.
 func strip(body []byte, paths []string) ([]byte, []string) {
+	return rewrite(body, func(obj map[string]any) []string { return mapping.StripDisabled(obj, paths) })
+}
+
+// rewrite lets edit remove attributes from the JSON object body and
+// returns the body encoded again with what edit says it removed; a body
+// the provider refuses (see decodeBody), or one edit left alone, is
+// returned unchanged.
+func rewrite(body []byte, edit func(obj map[string]any) (removed []string)) ([]byte, []string) {
 	obj := decodeBody(body)
 	if obj == nil {
 		return body, nil
 	}
-	ignored := mapping.StripDisabled(obj, paths)
-	if len(ignored) == 0 {
+	removed := edit(obj)
+	if len(removed) == 0 {
 		return body, nil
 	}
 	out, err := json.Marshal(obj)
 	if err != nil {
 		return body, nil
 	}
-	return out, ignored
+	return out, removed
 }
 
 // decodeBody decodes a body as the provider does. It is nil for a body

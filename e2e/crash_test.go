@@ -217,6 +217,24 @@ func (c *crashClient) observeUser(seen *seenVersions, u *crashUser, body map[str
 	u.known, u.version, u.exact = s, v, true
 }
 
+// writeUser sends a PATCH or PUT of u that should leave it as next. An
+// unanswered one freezes u with next as its other possible state; it
+// returns false then, as step does, and counts an acknowledged one.
+func (c *crashClient) writeUser(ctx context.Context, d *demo, seen *seenVersions, u *crashUser, next userState, method string, body any) bool {
+	r, ok := c.call(ctx, d, method, "/Users/"+u.id, body)
+	if !ok {
+		u.frozen, u.alt = true, &next
+		return false
+	}
+	if r.Status != http.StatusOK {
+		c.errs = append(c.errs, strings.ToLower(method)+": "+r.String())
+		return true
+	}
+	c.observeUser(seen, u, r.Body, method+" answer")
+	c.acks++
+	return true
+}
+
 func (c *crashClient) observeGroup(seen *seenVersions, body map[string]any, where string) {
 	m := memberValues(body)
 	v := versionOf(body)
@@ -255,18 +273,9 @@ func (c *crashClient) step(ctx context.Context, d *demo, seen *seenVersions, run
 		}
 		next := u.known
 		next.display, next.title = fmt.Sprintf("d%d", c.serial), fmt.Sprintf("t%d", c.serial)
-		r, ok := c.call(ctx, d, http.MethodPatch, "/Users/"+u.id, patchOp(
+		return c.writeUser(ctx, d, seen, u, next, http.MethodPatch, patchOp(
 			map[string]any{"op": "replace", "path": "displayName", "value": next.display},
 			map[string]any{"op": "add", "path": "title", "value": next.title}))
-		if !ok {
-			u.frozen, u.alt = true, &next
-			return false
-		}
-		if r.Status != http.StatusOK {
-			c.errs = append(c.errs, "patch: "+r.String())
-			return true
-		}
-		c.observeUser(seen, u, r.Body, "PATCH answer")
 	case op < 5: // PUT
 		u := c.pick()
 		if u == nil {
@@ -274,16 +283,7 @@ func (c *crashClient) step(ctx context.Context, d *demo, seen *seenVersions, run
 		}
 		next := u.known
 		next.display, next.title = fmt.Sprintf("p%d", c.serial), ""
-		r, ok := c.call(ctx, d, http.MethodPut, "/Users/"+u.id, map[string]any{"schemas": []string{userURN}, "userName": u.userName, "displayName": next.display})
-		if !ok {
-			u.frozen, u.alt = true, &next
-			return false
-		}
-		if r.Status != http.StatusOK {
-			c.errs = append(c.errs, "put: "+r.String())
-			return true
-		}
-		c.observeUser(seen, u, r.Body, "PUT answer")
+		return c.writeUser(ctx, d, seen, u, next, http.MethodPut, map[string]any{"schemas": []string{userURN}, "userName": u.userName, "displayName": next.display})
 	case op < 7: // member add or remove, then read the user back
 		u := c.pick()
 		if u == nil || g.frozen {

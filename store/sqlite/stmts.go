@@ -165,7 +165,7 @@ var stmtSQL = [numStmts]string{
 const (
 	updateUserName    = 1 << iota // user_name, user_name_lower
 	updateExternalID              // external_id
-	updateDisplayName             // display_name, display_name_lower, group_name_key
+	updateDisplayName             // display_name, display_name_lower, group_name_key (the new lowercased name thrice)
 )
 
 // updateResourceSQL is the UPDATE of a resource by seq that sets version,
@@ -180,10 +180,13 @@ func updateResourceSQL(mask int) string {
 		q += `, external_id = ?`
 	}
 	if mask&updateDisplayName != 0 {
-		// A new name claims its key (migration 0006); an unchanged
-		// one keeps what it had, so a group that shares its name with
-		// an older one since before 0006 can still be written.
-		q += `, display_name = ?, display_name_lower = ?, group_name_key = NULLIF(CASE WHEN type = 'Group' THEN ? END, '')`
+		// A new name claims its key (migration 0006); one changed only
+		// in case keeps what it had, so a group that shares its name
+		// with an older one since before 0006 can still be written.
+		// (The right-hand side sees the row as it was.)
+		// The three last parameters are the new lowercased name.
+		q += `, display_name = ?, display_name_lower = ?, group_name_key = CASE WHEN display_name_lower = ? THEN group_name_key
+			WHEN type = 'Group' THEN NULLIF(?, '') END`
 	}
 	return q + ` WHERE seq = ? AND version = ?`
 }

@@ -440,7 +440,7 @@ func (t *tx) replace(r, prev *store.Resource, storedEmails string) error {
 	}
 	// Only the key columns that changed are set, so that the indexes of
 	// the others are not rewritten.
-	args := make([]any, 0, 15)
+	args := make([]any, 0, 16)
 	args = append(args, prev.Version+1, modified, blob(r.Data), emails)
 	mask := 0
 	if r.UserName != prev.UserName {
@@ -453,7 +453,8 @@ func (t *tx) replace(r, prev *store.Resource, storedEmails string) error {
 	}
 	if r.DisplayName != prev.DisplayName {
 		mask |= updateDisplayName
-		args = append(args, r.DisplayName, fold(r.DisplayName), fold(r.DisplayName))
+		key := fold(r.DisplayName)
+		args = append(args, r.DisplayName, key, key, key)
 	}
 	res, err := t.exec(stmtUpdateResource+stmtID(mask), append(args, prev.Seq, prev.Version)...)
 	if err != nil {

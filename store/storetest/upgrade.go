@@ -16,7 +16,7 @@ import (
 // and newer, created in that order, named alike but for case; newer is
 // named name exactly. The older one holds the name: a new group of that
 // name in any case conflicts. The newer one may still be written under
-// it, and leaves it for good once renamed. Backends run it from their
+// it, also changed in case only, and leaves it for good once renamed. Backends run it from their
 // upgrade tests.
 func SharedGroupNames(t *testing.T, s store.Store, instance, older, newer, name string) {
 	t.Helper()
@@ -25,9 +25,11 @@ func SharedGroupNames(t *testing.T, s store.Store, instance, older, newer, name 
 	}); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("create of a group named like the older one = %v, want ErrConflict", err)
 	}
-	update(t, s, func(ctx context.Context, tx store.Tx) error {
-		return tx.PutResource(ctx, group(instance, newer, name), 0)
-	})
+	for _, same := range []string{name, strings.ToLower(name), name} { // unchanged, then changed in case only
+		update(t, s, func(ctx context.Context, tx store.Tx) error {
+			return tx.PutResource(ctx, group(instance, newer, same), 0)
+		})
+	}
 	update(t, s, func(ctx context.Context, tx store.Tx) error {
 		return tx.PutResource(ctx, group(instance, newer, name+" (2)"), 0)
 	})

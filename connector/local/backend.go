@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"strconv"
 	"strings"
@@ -515,20 +516,32 @@ func (b *backend) Replace(ctx context.Context, id string, attrs map[string]any, 
 	return b.withComputed(ctx, res, nil)
 }
 
-// removesPassword reports whether ops remove the User's password
-// (RFC 7644 §3.5.2.2). A later add in the same ops sets a new one, which
-// the patched attributes then hold.
-func removesPassword(ops []patch.Operation) bool {
-	for _, op := range ops {
-		if op.Op != "remove" || op.Path == nil || op.Path.Filter != nil {
-			continue
-		}
-		p := op.Path.Path
-		if strings.EqualFold(p.Attr, "password") && p.Sub == "" && (p.URN == "" || strings.EqualFold(p.URN, scim.UserSchema)) {
-			return true
-		}
+// passwordMark stands for the stored password hash among the attributes
+// a PATCH applies to, which never hold it (returned never): whatever the
+// operations do to the password (remove it, replace it with null or with
+// a new one) then shows in their result.
+type passwordMark struct{}
+
+// applyPatch applies ops to attrs, the attributes of a resource whose
+// stored password hash is pw, and validates the result. keep is the hash
+// the result keeps: pw, or "" when the operations removed the password
+// (a new password in valid replaces it in toRecord either way).
+func (b *backend) applyPatch(attrs map[string]any, pw string, ops []patch.Operation) (valid map[string]any, keep string, err error) {
+	in := attrs
+	if pw != "" {
+		in = maps.Clone(attrs)
+		in["password"] = passwordMark{}
 	}
-	return false
+	patched, err := patch.Apply(in, ops, b.typ)
+	if err != nil {
+		return nil, "", err
+	}
+	if _, ok := patched["password"].(passwordMark); ok {
+		delete(patched, "password")
+		keep = pw
+	}
+	valid, err = b.typ.Validate(patched, schema.Patched, attrs)
+	return valid, keep, err
 }
 
 func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, cond provider.Precondition, want *schema.Projection) (*provider.Resource, error) {
@@ -546,9 +559,6 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 			}
 		}
 	}
-	// The stored hash is never among the attributes a PATCH applies to
-	// (returned never), so a remove of it shows only in the operations.
-	dropPassword := b.kind == kindUser && removesPassword(ops)
 	need := wants(want, b.computed())
 	// A PATCH of a cached resource is worked out before the write, outside
 	// the store's single writer; the write then only checks that the
@@ -557,7 +567,7 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 	if len(changes) == 0 && len(ops) > 0 {
 		if v := b.d.cache.get(resourceKey(b.name(), id)); v != nil {
 			var err error
-			if pre, err = b.patchCached(v, ops, cond, dropPassword); err != nil {
+			if pre, err = b.patchCached(v, ops, cond); err != nil {
 				return nil, b.storeError(err, id)
 			}
 		}
@@ -582,23 +592,16 @@ func (b *backend) Patch(ctx context.Context, id string, ops []patch.Operation, c
 		// record and attributes, so nothing is read back.
 		final, finalAttrs := cur, attrs
 		if len(ops) > 0 {
-			patched, err := patch.Apply(attrs, ops, b.typ)
-			if err != nil {
-				return err
-			}
-			valid, err := b.typ.Validate(patched, schema.Patched, attrs)
+			valid, keep, err := b.applyPatch(attrs, pw, ops)
 			if err != nil {
 				return err
 			}
 			next := *cur
-			if dropPassword {
-				pw = ""
-			}
-			shown, newPW, err := b.toRecord(&next, valid, pw)
+			shown, newPW, err := b.toRecord(&next, valid, keep)
 			if err != nil {
 				return err
 			}
-			if _, newPassword := valid["password"]; newPassword || !bytes.Equal(next.Data, cur.Data) {
+			if newPW != pw || !bytes.Equal(next.Data, cur.Data) {
 				next.Modified = time.Now().UTC()
 				if err := tx.PutResource(ctx, &next, cur.Version); err != nil {
 					return err
@@ -662,27 +665,20 @@ type patched struct {
 // decide: the operations fail or change nothing on v (errors and no-ops
 // are answered from the stored resource), or the client's precondition
 // does not hold for v.
-func (b *backend) patchCached(v *cached, ops []patch.Operation, cond provider.Precondition, dropPassword bool) (*patched, error) {
+func (b *backend) patchCached(v *cached, ops []patch.Operation, cond provider.Precondition) (*patched, error) {
 	if !cond.Empty() && provider.CheckPrecondition(cond, strconv.FormatInt(v.rec.Version, 10)) != nil {
 		return nil, nil
 	}
-	attrs, err := patch.Apply(v.attrs, ops, b.typ)
-	if err != nil {
-		return nil, nil
-	}
-	valid, err := b.typ.Validate(attrs, schema.Patched, v.attrs)
+	valid, keep, err := b.applyPatch(v.attrs, v.password, ops)
 	if err != nil {
 		return nil, nil
 	}
 	p := &patched{v: v, next: v.rec}
-	keep := v.password
-	if dropPassword {
-		keep = ""
-	}
 	if p.shown, p.pw, err = b.toRecord(&p.next, valid, keep); err != nil {
 		return nil, err
 	}
-	if _, newPassword := valid["password"]; !newPassword && p.pw == v.password && sameValue(p.shown, v.attrs) {
+	// A new password gets a new salt, so p.pw differs from the old hash.
+	if p.pw == v.password && sameValue(p.shown, v.attrs) {
 		return nil, nil
 	}
 	p.next.Modified = time.Now().UTC()

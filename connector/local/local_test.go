@@ -547,22 +547,37 @@ func testPatchRemovesPassword(t *testing.T, f *fixture, st store.Store) {
 	if storedPassword(t, st, u.ID) == "" {
 		t.Fatal("a PUT without password cleared it")
 	}
-	got, err := f.users.Get(ctx, u.ID, nil) // in the cache now, if there is one
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := f.users.Patch(ctx, u.ID, patchOps(t, `[{"op":"remove","path":"password"}]`), provider.Precondition{}, nil)
-	if err != nil {
-		t.Fatalf("PATCH remove password: %v", err)
-	}
-	if pw := storedPassword(t, st, u.ID); pw != "" {
-		t.Errorf("stored password after PATCH remove = %q, want none", pw)
-	}
-	if res.Version == got.Version {
-		t.Errorf("version %s unchanged by a PATCH that removed the password", res.Version)
+	setPassword := patchOps(t, `[{"op":"replace","path":"password","value":"n3w-s3cret!"}]`)
+	for _, remove := range []string{
+		`[{"op":"remove","path":"password"}]`,
+		`[{"op":"replace","path":"password","value":null}]`,
+		`[{"op":"replace","value":{"password":null}}]`,
+		`[{"op":"add","path":"password","value":"x"},{"op":"remove","path":"password"}]`,
+	} {
+		if _, err := f.users.Patch(ctx, u.ID, setPassword, provider.Precondition{}, nil); err != nil {
+			t.Fatal(err)
+		}
+		before := storedPassword(t, st, u.ID)
+		got, err := f.users.Get(ctx, u.ID, nil) // in the cache now, if there is one
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := f.users.Patch(ctx, u.ID, patchOps(t, remove), provider.Precondition{}, nil)
+		if err != nil {
+			t.Fatalf("PATCH %s: %v", remove, err)
+		}
+		if pw := storedPassword(t, st, u.ID); pw != "" || before == "" {
+			t.Errorf("stored password after PATCH %s = %q (before: %q), want none", remove, pw, before)
+		}
+		if res.Version == got.Version {
+			t.Errorf("version %s unchanged by PATCH %s", res.Version, remove)
+		}
 	}
 	if _, err := f.users.Patch(ctx, u.ID, patchOps(t, `[{"op":"remove","path":"password"}]`), provider.Precondition{}, nil); err != nil {
 		t.Errorf("removing a password already gone: %v", err)
+	}
+	if _, err := f.users.Patch(ctx, u.ID, patchOps(t, `[{"op":"remove","path":"password"},{"op":"add","path":"password","value":"again!"}]`), provider.Precondition{}, nil); err != nil || storedPassword(t, st, u.ID) == "" {
+		t.Errorf("remove then add of a password: %v; want the new one stored", err)
 	}
 }
 

@@ -384,7 +384,7 @@ func (v *validator) multi(a *Attribute, l loc, val any) (any, bool) {
 			v.fail(scim.BadRequest(scim.InvalidValue, "attribute %q must not contain nested arrays", l.path(a.Name)))
 			return nil, false
 		}
-		if a == v.members && !hasMemberValue(a, el) {
+		if a == v.members && !hasMemberValue(el) {
 			// A member is the resource whose id is its "value" (RFC 7643
 			// §4.2). Without one the element would be dropped below (its
 			// display is read-only), and a PUT naming members by display
@@ -417,24 +417,12 @@ func (v *validator) multi(a *Attribute, l loc, val any) (any, bool) {
 	return out, true
 }
 
-// hasMemberValue reports whether el, an element of a members attribute a,
+// hasMemberValue reports whether el, an element of the members attribute,
 // carries a non-null "value" (any spelling of the name); an element that is
 // not an object is left to the type check.
-func hasMemberValue(a *Attribute, el any) bool {
+func hasMemberValue(el any) bool {
 	m, ok := el.(map[string]any)
-	if !ok {
-		return true
-	}
-	value := a.Sub("value")
-	if value == nil {
-		return true
-	}
-	for k, x := range m {
-		if strings.EqualFold(k, value.Name) && x != nil {
-			return true
-		}
-	}
-	return false
+	return !ok || scim.Get(m, "value") != nil
 }
 
 // single validates one (non-array) value of attribute a.

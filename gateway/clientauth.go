@@ -211,12 +211,15 @@ func (g *Gateway) serveToken(w http.ResponseWriter, r *http.Request, in *instanc
 
 // bearerToken returns the token of "Authorization: Bearer <token>".
 func bearerToken(r *http.Request) (string, bool) {
-	scheme, token, ok := strings.Cut(r.Header.Get("Authorization"), " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
-		return "", false
-	}
-	token = strings.TrimSpace(token)
-	return token, token != ""
+	scheme, token := authorization(r)
+	return token, strings.EqualFold(scheme, "Bearer") && token != ""
+}
+
+// authorization splits r's Authorization header into its scheme and
+// credentials ("" when absent).
+func authorization(r *http.Request) (scheme, credentials string) {
+	scheme, credentials, _ = strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
+	return scheme, strings.TrimSpace(credentials)
 }
 
 // tokenMatches compares a token with a stored SHA-256 in constant time.

@@ -497,17 +497,10 @@ func (g *Gateway) checkReady(ctx context.Context) error {
 // bearer token failed gets invalid_token.
 func BearerChallenge(r *http.Request, realm string) string {
 	challenge := `Bearer realm="` + realm + `"`
-	if sentBearer(r) {
+	if scheme, _ := authorization(r); strings.EqualFold(scheme, "Bearer") { // RFC 7235 §2.1: any case
 		challenge += `, error="invalid_token"`
 	}
 	return challenge
-}
-
-// sentBearer reports whether r's Authorization header uses the Bearer
-// scheme (case-insensitive, RFC 7235 §2.1), whatever its token.
-func sentBearer(r *http.Request) bool {
-	scheme, _, _ := strings.Cut(strings.TrimSpace(r.Header.Get("Authorization")), " ")
-	return strings.EqualFold(scheme, "Bearer")
 }
 
 // authorized checks "Authorization: Bearer <token>" against the stored
@@ -520,7 +513,7 @@ func authorized(r *http.Request, want []byte) bool {
 func unauthorized(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("WWW-Authenticate", BearerChallenge(r, "scimconnect"))
 	detail := "missing or invalid bearer token for this SCIM endpoint"
-	if r.Header.Get("Authorization") != "" && !sentBearer(r) {
+	if scheme, _ := authorization(r); scheme != "" && !strings.EqualFold(scheme, "Bearer") {
 		// Say why a client sending Basic or another scheme is refused, without
 		// echoing what it sent.
 		detail = "this SCIM endpoint accepts only bearer tokens (Authorization: Bearer <token>); the request used another authentication scheme"

@@ -26,6 +26,11 @@ func (s stallingBackend) Get(ctx context.Context, _ string, _ *schema.Projection
 	return nil, fmt.Errorf("store: read user: %w", ctx.Err())
 }
 
+func (s stallingBackend) List(ctx context.Context, _ *provider.ListQuery) (*provider.ListResult, error) {
+	<-ctx.Done()
+	return nil, fmt.Errorf("store: list users: %w", ctx.Err())
+}
+
 func (s stallingBackend) Delete(ctx context.Context, _ string, _ provider.Precondition) error {
 	<-ctx.Done()
 	return fmt.Errorf("store: delete user: %w", ctx.Err())
@@ -42,19 +47,18 @@ func TestUnfinishedRequest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	deadline := func() (context.Context, context.CancelFunc) {
+		return context.WithTimeout(context.Background(), 20*time.Millisecond)
+	}
 	for _, tc := range []struct {
-		name, method, detail string
-		ctx                  func() (context.Context, context.CancelFunc)
+		name, method, path, body, detail string
+		ctx                              func() (context.Context, context.CancelFunc)
 	}{
-		{"deadline passed on a read", http.MethodGet, "try again later",
-			func() (context.Context, context.CancelFunc) {
-				return context.WithTimeout(context.Background(), 20*time.Millisecond)
-			}},
-		{"deadline passed on a change", http.MethodDelete, "read the resource before trying again",
-			func() (context.Context, context.CancelFunc) {
-				return context.WithTimeout(context.Background(), 20*time.Millisecond)
-			}},
-		{"client gone", http.MethodGet, "try again later",
+		{"deadline passed on a read", http.MethodGet, "", "", "try again later", deadline},
+		{"deadline passed on a change", http.MethodDelete, "", "", "read the resource before trying again", deadline},
+		// A search changes nothing, however the client spells the route.
+		{"deadline passed on a search", http.MethodPost, "/Users/.SEARCH", `{"schemas":["urn:ietf:params:scim:api:messages:2.0:SearchRequest"]}`, "try again later", deadline},
+		{"client gone", http.MethodGet, "", "", "try again later",
 			func() (context.Context, context.CancelFunc) {
 				ctx, cancel := context.WithCancel(context.Background())
 				time.AfterFunc(20*time.Millisecond, cancel)
@@ -64,7 +68,11 @@ func TestUnfinishedRequest(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx, cancel := tc.ctx()
 			defer cancel()
-			r := newRequest(t, tc.method, "/Users/2819c223", "").WithContext(ctx)
+			path := tc.path
+			if path == "" {
+				path = "/Users/2819c223"
+			}
+			r := newRequest(t, tc.method, path, tc.body).WithContext(ctx)
 			rec := httptest.NewRecorder()
 			p.ServeHTTP(rec, r)
 			if rec.Code != http.StatusServiceUnavailable {

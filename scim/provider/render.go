@@ -4,6 +4,7 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,7 +75,7 @@ func (p *Provider) writeError(w http.ResponseWriter, r *http.Request, err error)
 // not a fault of the server, so 503, which clients retry, and nothing
 // logged as an internal error.
 func unfinished(r *http.Request) *scim.Error {
-	if r.Method == http.MethodGet || r.Method == http.MethodHead || strings.HasSuffix(r.URL.Path, "/.search") {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead || strings.EqualFold(path.Base(r.URL.Path), ".search") {
 		return scim.Errorf(http.StatusServiceUnavailable, "", "the request did not finish in time; try again later")
 	}
 	return scim.Errorf(http.StatusServiceUnavailable, "", "the request did not finish in time; read the resource before trying again, since the change may have been applied")

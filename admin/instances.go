@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -525,25 +524,15 @@ func MountStored(ctx context.Context, opts Options) ([]string, error) {
 // the connector (and closes it) so that the connector's own checks run
 // before anything is stored. It returns the parameters as stored.
 func (h *Handler) validate(ctx context.Context, name string, typ connector.Type, version string, params map[string]json.RawMessage, attrs attributes) ([]byte, error) {
-	declared := map[string]connector.Param{}
-	for _, p := range typ.Params {
-		declared[p.Name] = p
-	}
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for _, k := range keys {
-		p, ok := declared[k]
-		if !ok {
-			if len(declared) == 0 {
-				return nil, badRequest("unknown_parameter", "parameters."+k, "unknown parameter %q: connector type %s takes no parameters", k, typ.Name)
-			}
-			return nil, badRequest("unknown_parameter", "parameters."+k, "unknown parameter %q for connector type %s", k, typ.Name)
+	if k, ok := connector.UnknownParam(typ, params); ok {
+		if len(typ.Params) == 0 {
+			return nil, badRequest("unknown_parameter", "parameters."+k, "unknown parameter %q: connector type %s takes no parameters", k, typ.Name)
 		}
-		if p.Secret && isMask(params[k]) {
-			return nil, badRequest("invalid_value", "parameters."+k, "%q is the mask of a set secret, not a value: send the secret itself", secretMask)
+		return nil, badRequest("unknown_parameter", "parameters."+k, "unknown parameter %q for connector type %s", k, typ.Name)
+	}
+	for _, p := range typ.Params {
+		if p.Secret && isMask(params[p.Name]) {
+			return nil, badRequest("invalid_value", "parameters."+p.Name, "%q is the mask of a set secret, not a value: send the secret itself", secretMask)
 		}
 	}
 	for _, p := range typ.Params {

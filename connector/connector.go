@@ -13,7 +13,9 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 
 	"github.com/scimconnect/scimconnect/connector/httpx"
 	"github.com/scimconnect/scimconnect/scim/provider"
@@ -69,6 +71,19 @@ type Type struct {
 	// *bridge.Connector for target connectors, nil for local), for the
 	// conformance suite; typed any so this package stays below bridge.
 	Declaration any
+}
+
+// UnknownParam returns the first name of params, in sorted order, that t
+// does not declare as a parameter spelled exactly. Connectors read their
+// parameters ignoring case, so a "Token" accepted here would run as the
+// secret token while every check and mask that names parameters missed it.
+func UnknownParam[V any](t Type, params map[string]V) (string, bool) {
+	for _, k := range slices.Sorted(maps.Keys(params)) {
+		if !slices.ContainsFunc(t.Params, func(p Param) bool { return p.Name == k }) {
+			return k, true
+		}
+	}
+	return "", false
 }
 
 // Simulator is an in-memory simulator of a connector's target application.

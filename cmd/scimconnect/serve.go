@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"slices"
 	"strings"
 
 	"github.com/scimconnect/scimconnect/admin"
@@ -206,23 +205,15 @@ func authSpec(in config.Instance) (gateway.InstanceSpec, error) {
 }
 
 // checkParamNames refuses a parameter the connector type does not declare,
-// spelled exactly, as the admin API does. Connectors read their
-// parameters ignoring case, so "Token:" would run as the secret token
-// while every check and mask that names parameters missed it.
+// spelled exactly, as the admin API does.
 func checkParamNames(typ connector.Type, params map[string]any) error {
-	names := make([]string, 0, len(params))
-	for k := range params {
-		names = append(names, k)
+	k, ok := connector.UnknownParam(typ, params)
+	if !ok {
+		return nil
 	}
-	slices.Sort(names)
-	for _, k := range names {
-		if !slices.ContainsFunc(typ.Params, func(p connector.Param) bool { return p.Name == k }) {
-			declared := make([]string, len(typ.Params))
-			for i, p := range typ.Params {
-				declared[i] = p.Name
-			}
-			return fmt.Errorf("%s: unknown parameter of connector type %s, which takes %s", k, typ.Name, strings.Join(declared, ", "))
-		}
+	declared := make([]string, len(typ.Params))
+	for i, p := range typ.Params {
+		declared[i] = p.Name
 	}
-	return nil
+	return fmt.Errorf("%s: unknown parameter of connector type %s, which takes %s", k, typ.Name, strings.Join(declared, ", "))
 }

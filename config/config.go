@@ -7,10 +7,7 @@
 package config
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/netip"
 	"net/url"
@@ -374,16 +371,11 @@ func Parse(data []byte, lookup func(string) (string, bool)) (*File, error) {
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("config: %d problem(s):\n  - %s", len(problems), strings.Join(problems, "\n  - "))
 	}
+	// checkNode has refused unknown keys and values of the wrong type,
+	// each with its line; what is left decodes.
 	var f File
 	if len(root.Content) > 0 {
-		var buf bytes.Buffer
-		enc := yaml.NewEncoder(&buf)
-		if err := enc.Encode(&root); err != nil {
-			return nil, fmt.Errorf("config: %w", err)
-		}
-		dec := yaml.NewDecoder(&buf)
-		dec.KnownFields(true)
-		if err := dec.Decode(&f); err != nil && !errors.Is(err, io.EOF) {
+		if err := root.Content[0].Decode(&f); err != nil {
 			return nil, fmt.Errorf("config: %w", err)
 		}
 	}

@@ -126,6 +126,15 @@ func (t Table) Unmapped(rt *schema.ResourceType, keep ...string) []string {
 // rule mapping a whole multi-valued complex attribute carries, or nil when
 // it carries them all (or the rule has no such transform).
 func elementSubAttributes(r Rule) []string {
+	if k, ok := ruleConverter(r).(interface{ elementSubAttributes() []string }); ok {
+		return k.elementSubAttributes()
+	}
+	return nil
+}
+
+// ruleConverter is the converter of a rule's transform, or nil when it has
+// none (or an invalid one, which Compile reports).
+func ruleConverter(r Rule) Converter {
 	if r.Transform == "" {
 		return nil
 	}
@@ -133,10 +142,7 @@ func elementSubAttributes(r Rule) []string {
 	if err != nil {
 		return nil
 	}
-	if k, ok := c.(interface{ elementSubAttributes() []string }); ok {
-		return k.elementSubAttributes()
-	}
-	return nil
+	return c
 }
 
 // NarrowTypes sets the canonical values of the "type" sub-attribute of
@@ -200,14 +206,7 @@ func (t Table) NarrowTypes(rt *schema.ResourceType) {
 // elementType is the type a rule's transform gives the one element it
 // reads back (multiToSingle's "type"), or "".
 func elementType(r Rule) string {
-	if r.Transform == "" {
-		return ""
-	}
-	c, err := newConverter(r.Transform, r.Args, Options{}, strings.Count(r.Target, "+")+1)
-	if err != nil {
-		return ""
-	}
-	if k, ok := c.(interface{ elementType() string }); ok {
+	if k, ok := ruleConverter(r).(interface{ elementType() string }); ok {
 		return k.elementType()
 	}
 	return ""

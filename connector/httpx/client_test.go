@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/scimconnect/scimconnect/scim"
 )
 
 func TestNewValidates(t *testing.T) {
@@ -701,5 +703,15 @@ func TestDecodeJSON(t *testing.T) {
 	var se *json.SyntaxError
 	if err := bad.DecodeJSON(&v); !errors.As(err, &se) {
 		t.Fatalf("DecodeJSON(html) = %v, want a *json.SyntaxError", err)
+	}
+	// An answer that is not JSON, or none, is the target's fault: 502 for
+	// the SCIM client, whatever connector made the call.
+	for _, body := range []string{`<html>`, ``, ` null `, `[1]`} {
+		var m map[string]any
+		err := (&Response{Status: 200, Body: []byte(body)}).DecodeJSON(&m)
+		var scimErr *scim.Error
+		if !errors.As(err, &scimErr) || scimErr.Status != http.StatusBadGateway || strings.Contains(scimErr.Detail, "invalid character") {
+			t.Errorf("DecodeJSON(%q) = %v, want a 502 with a plain detail", body, err)
+		}
 	}
 }

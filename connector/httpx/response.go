@@ -1,6 +1,8 @@
 package httpx
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -8,6 +10,7 @@ import (
 	"time"
 
 	"github.com/scimconnect/scimconnect/internal/jsonvalue"
+	"github.com/scimconnect/scimconnect/scim"
 )
 
 // Response is a target's answer, its body fully read.
@@ -41,9 +44,23 @@ func (r *Response) DecodeJSON(v any) error {
 // connector skips what it never maps (Okta's _links are half of a user)
 // at almost no cost. The skipped values must still be valid JSON. A nil
 // keep keeps everything.
+//
+// An empty body, JSON null, or a body that is not the JSON v takes (an
+// HTML maintenance page, a proxy's answer) is the target's fault, not the
+// gateway's: the error is a *TargetError that the SCIM client sees as 502
+// with a plain detail (RFC 7644 §3.12), never a 500 or the decoder's text;
+// the decoder's error is its cause.
 func (r *Response) DecodeJSONFields(v any, keep func(key string) bool) error {
-	if err := jsonvalue.Unmarshal(r.Body, v, jsonvalue.Options{Keep: keep}); err != nil {
-		return fmt.Errorf("decode target response (HTTP %d): %w", r.Status, err)
+	body := bytes.TrimSpace(r.Body)
+	var err error
+	if len(body) == 0 || bytes.Equal(body, []byte("null")) {
+		err = errors.New("empty answer")
+	} else {
+		err = jsonvalue.Unmarshal(r.Body, v, jsonvalue.Options{Keep: keep})
+	}
+	if err != nil {
+		return &TargetError{Status: r.Status, Err: fmt.Errorf("decode target response (HTTP %d): %w", r.Status, err),
+			scim: scim.Errorf(http.StatusBadGateway, "", "the target's answer (HTTP %d) is not the JSON the call returns", r.Status)}
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package okta
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -89,25 +88,19 @@ func (c *client) do(ctx context.Context, op string, req *httpx.Request, out any)
 		return nil, resp.Err("okta: " + op)
 	}
 	if out != nil {
-		if err := decodeAnswer(resp, out); err != nil {
+		if err := resp.DecodeJSONFields(out, isReadField); err != nil {
+			return nil, fmt.Errorf("okta: %s: %w", op, err) // a 502 already
+		}
+		if err := checkIDs(resp, out); err != nil {
 			return nil, badAnswer(op, err)
 		}
 	}
 	return resp, nil
 }
 
-// decodeAnswer reads the JSON object or array a successful call answers
-// (every Okta call the connector decodes answers one). An empty body,
-// JSON null, another shape (an HTML maintenance page, a proxy's answer)
-// or an object without an id is not an answer the call can have.
-func decodeAnswer(resp *httpx.Response, out any) error {
-	body := bytes.TrimSpace(resp.Body)
-	if len(body) == 0 || bytes.Equal(body, []byte("null")) {
-		return fmt.Errorf("empty answer (HTTP %d)", resp.Status)
-	}
-	if err := resp.DecodeJSONFields(out, isReadField); err != nil {
-		return err
-	}
+// checkIDs refuses a decoded answer holding an object without an id: every
+// object an Okta call the connector decodes answers is a user or a group.
+func checkIDs(resp *httpx.Response, out any) error {
 	var objs []map[string]any
 	switch v := out.(type) {
 	case *map[string]any:

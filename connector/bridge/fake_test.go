@@ -206,6 +206,9 @@ func (f *fake) Delete(_ context.Context, id string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.count("delete")
+	if err := f.fail("delete"); err != nil {
+		return err
+	}
 	f.gotIDs = append(f.gotIDs, id)
 	o, ok := f.objs[id]
 	if !ok {

@@ -214,7 +214,8 @@ func members(ids ...string) []any {
 // TestMembers checks that member changes become batched membership calls
 // and a partial failure names the members applied before it.
 func TestMembers(t *testing.T) {
-	f := newFake(fakeOptions{paging: bridge.PagingOffset})
+	failWith := map[string]error{}
+	f := newFake(fakeOptions{paging: bridge.PagingOffset, failWith: failWith})
 	users := seedUsers(f, 10)
 	s := groupServer(t, f, 3)
 
@@ -314,6 +315,29 @@ func TestMembers(t *testing.T) {
 		}
 		if got := s.do(t, "GET", "/Groups?filter="+url.QueryEscape(`externalId eq "ext-undone"`), nil).must(t, "externalId lookup", 200); got.body["totalResults"] != float64(0) {
 			t.Errorf("the failed create's externalId is still known: %v", got.body)
+		}
+	})
+
+	// When the undo fails too, the error says the group exists, as the
+	// create left it, so the client knows to look for it.
+	t.Run("create kept when its undo fails", func(t *testing.T) {
+		f.mu.Lock()
+		f.failMemb = users[7]
+		failWith["delete"] = scim.Errorf(503, "", "the target is down")
+		before := len(f.objs)
+		f.mu.Unlock()
+		t.Cleanup(func() { f.mu.Lock(); f.failMemb = ""; delete(failWith, "delete"); f.mu.Unlock() })
+		d := s.do(t, "POST", "/Groups", map[string]any{
+			"schemas": []string{scim.GroupSchema}, "displayName": "kept", "members": members(users...),
+		}).scimError(t, "create with a failing member and a failing undo", 503, "")
+		if !strings.Contains(d, "was created but its members were not all added, and deleting it again failed") {
+			t.Errorf("detail %q does not say the group exists", d)
+		}
+		f.mu.Lock()
+		after := len(f.objs)
+		f.mu.Unlock()
+		if after != before+1 {
+			t.Errorf("the target holds %d objects after the failed undo, want %d", after, before+1)
 		}
 	})
 

@@ -319,7 +319,7 @@ func (b *backend) Get(ctx context.Context, id string, want *schema.Projection) (
 	need := wants(want, b.computed())
 	key := resourceKey(b.name(), id)
 	if v := b.d.cache.get(key); v != nil && (v.hasComputed || !need) {
-		return v.resource(b.computed(), need), nil
+		return v.view(b.computed(), need), nil
 	}
 	gen := b.d.cache.generation()
 	var v *cached
@@ -345,7 +345,7 @@ func (b *backend) Get(ctx context.Context, id string, want *schema.Projection) (
 		return nil, b.storeError(err, id)
 	}
 	b.d.cache.put(gen, key, v)
-	return v.resource(b.computed(), need), nil
+	return v.view(b.computed(), need), nil
 }
 
 // memberRefs validates member values and resolves their types with one

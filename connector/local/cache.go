@@ -224,8 +224,20 @@ func setBounded[V any](m *map[string]V, limit int, k string, v V) {
 	(*m)[k] = v
 }
 
-// resource builds what the provider gets: a shallow copy of the shared
-// attributes, with the computed attribute when wanted and present.
+// view is what a read hands the provider: the shared attributes
+// themselves, unless the computed attribute must be added to them. The
+// provider never writes a resource a backend's Get returns (it renders a
+// copy), and the copy was a map allocation and walk on every cached GET.
+func (v *cached) view(computedName string, withComputed bool) *provider.Resource {
+	if withComputed && len(v.computed) > 0 {
+		return v.resource(computedName, true)
+	}
+	return toResource(&v.rec, v.attrs)
+}
+
+// resource builds what the write paths get: a shallow copy of the shared
+// attributes, with the computed attribute when wanted and present. They
+// may add to it (the members they answer with).
 func (v *cached) resource(computedName string, withComputed bool) *provider.Resource {
 	attrs := make(map[string]any, len(v.attrs)+1)
 	for k, x := range v.attrs {

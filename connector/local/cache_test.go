@@ -2,9 +2,11 @@ package local
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"sync"
@@ -783,5 +785,62 @@ func TestCacheStaysBoundedUnderCreates(t *testing.T) {
 		if len(res.Resources) != 1 || res.Resources[0].ID != id {
 			t.Errorf("userName eq u%d: %d results", i, len(res.Resources))
 		}
+	}
+}
+
+// TestProviderReadsLeaveTheCacheAsItWas: a cached GET hands the provider
+// the cache's own attributes, so nothing the provider does with them
+// (projection, $ref values, the computed attribute, rendering) may change
+// them: the next reader would see it.
+func TestProviderReadsLeaveTheCacheAsItWas(t *testing.T) {
+	ctx := context.Background()
+	f, _ := newCachedFixture(t)
+	dir := f.users.(*backend).d
+	boss := f.user(t, "boss")
+	u := f.user(t, "alice")
+	if _, err := f.users.Patch(ctx, u.ID, patchOps(t, `[{"op":"add","path":"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager","value":{"value":"`+boss.ID+`"}}]`), provider.Precondition{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	g := f.group(t, "Readers", u.ID)
+	cfg := provider.DefaultConfig()
+	cfg.BaseURL = "https://scim.example.com/scim/t/v2"
+	p, err := provider.New(cfg, provider.ResourceType{Type: f.ut, Backend: f.users}, provider.ResourceType{Type: f.gt, Backend: f.groups})
+	if err != nil {
+		t.Fatal(err)
+	}
+	get := func(path string) {
+		t.Helper()
+		rec := httptest.NewRecorder()
+		p.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		if rec.Code != http.StatusOK {
+			t.Fatalf("GET %s: %d %s", path, rec.Code, rec.Body)
+		}
+	}
+	get("/Users/" + u.ID) // fills the cache
+	get("/Groups/" + g.ID)
+	snapshot := func(typ, id string) string {
+		t.Helper()
+		v := dir.cache.get(resourceKey(typ, id))
+		if v == nil {
+			t.Fatalf("%s %s is not cached", typ, id)
+		}
+		b, err := json.Marshal(map[string]any{"attrs": v.attrs, "computed": v.computed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	userBefore, groupBefore := snapshot("User", u.ID), snapshot("Group", g.ID)
+	for _, q := range []string{"", "?attributes=userName", "?excludedAttributes=emails,name", "?attributes=urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:manager", "?excludedAttributes=groups"} {
+		get("/Users/" + u.ID + q)
+	}
+	for _, q := range []string{"", "?attributes=displayName", "?excludedAttributes=members"} {
+		get("/Groups/" + g.ID + q)
+	}
+	if got := snapshot("User", u.ID); got != userBefore {
+		t.Errorf("GETs changed the cached user:\nbefore %s\nafter  %s", userBefore, got)
+	}
+	if got := snapshot("Group", g.ID); got != groupBefore {
+		t.Errorf("GETs changed the cached group:\nbefore %s\nafter  %s", groupBefore, got)
 	}
 }

@@ -20,7 +20,8 @@ type Backend interface {
 	// Get returns the resource with the given id, or a 404 *scim.Error.
 	// want says which attributes the response needs, so a backend can skip
 	// expensive computed ones (Group members, User groups); nil means all
-	// default attributes.
+	// default attributes. The provider never modifies the resource, so
+	// a backend may hand out attributes it keeps (a read cache's).
 	Get(ctx context.Context, id string, want *schema.Projection) (*Resource, error)
 	// List answers a query (RFC 7644 §3.4.2).
 	List(ctx context.Context, q *ListQuery) (*ListResult, error)

@@ -57,7 +57,8 @@ type MemberChange struct {
 //
 // A remove through any other value filter becomes MemberRemoveMatching.
 // Member sub-attributes other than value (display, type, $ref) are dropped:
-// the store derives them. Anything else that touches attr (a sub-attribute such as members.display or
+// the store derives them; one the schema does not define is a 400
+// invalidValue error. Anything else that touches attr (a sub-attribute such as members.display or
 // members[value eq "x"].display) cannot be expressed by IDs and is a 400
 // invalidPath error rather than being left to Apply, which would act on a
 // group loaded without its members. A member without a string value is a
@@ -264,6 +265,12 @@ func (s *splitter) valueIDs(v any) ([]string, error) {
 			raw = nil
 			for k, v := range obj {
 				if !strings.EqualFold(k, valueName) {
+					// Dropped below, as the store derives them, but only
+					// if the schema has them: a create or replace refuses
+					// the same element too.
+					if s.attr.Sub(k) == nil {
+						return nil, scim.BadRequest(scim.InvalidValue, "%q is not a sub-attribute of %q", k, s.attr.Name)
+					}
 					continue
 				}
 				if raw != nil {

@@ -196,6 +196,9 @@ func TestSplitMembersErrors(t *testing.T) {
 		{"member value not a string", `[{"op":"add","path":"members","value":[{"value":5}]}]`, scim.InvalidValue, []string{"non-empty string"}},
 		{"member value twice", `[{"op":"add","path":"members","value":[{"value":"a","Value":"b"}]}]`, scim.InvalidValue, []string{"more than once"}},
 		{"member value empty", `[{"op":"remove","path":"members","value":[{"value":""}]}]`, scim.InvalidValue, nil},
+		{"unknown member sub-attribute", `[{"op":"add","path":"members","value":[{"value":"a","foo":"x"}]}]`, scim.InvalidValue, []string{`"foo" is not a sub-attribute of "members"`}},
+		{"unknown member sub-attribute in a remove", `[{"op":"remove","path":"members","value":[{"value":"a","foo":"x"}]}]`, scim.InvalidValue, []string{`"foo"`}},
+		{"unknown member sub-attribute without path", `[{"op":"replace","value":{"members":[{"value":"a","foo":"x"}]}}]`, scim.InvalidValue, []string{`"foo"`}},
 		{"no-path value with members.value", `[{"op":"add","value":{"members.value":"x"}}]`, scim.InvalidPath, nil},
 		{"no-path value with bad member", `[{"op":"add","value":{"members":[{"type":"User"}]}}]`, scim.InvalidValue, nil},
 	}

@@ -235,15 +235,20 @@ func TestUpgradeClaimsGroupNames(t *testing.T) {
 	if err != nil {
 		t.Fatalf("pool: %v", err)
 	}
-	_, err = migrate(t.Context(), pool, schema, ms[:2])
-	pool.Close()
-	if err != nil {
+	defer pool.Close()
+	if _, err = migrate(t.Context(), pool, schema, ms[:2]); err != nil {
 		t.Fatalf("schema 0002: %v", err)
 	}
-	adminExec(t, `INSERT INTO `+pgx.Identifier{schema, "resources"}.Sanitize()+` (instance, id, type, version, created, modified, data,
+	// Through the pool whose search_path is the schema: the count trigger
+	// names resource_counts unqualified, as the store's connections do.
+	_, err = pool.Exec(t.Context(), `INSERT INTO resources (instance, id, type, version, created, modified, data,
 		user_name, user_name_key, external_id, display_name, display_name_key, emails, email_keys)
 		VALUES ('i', 'g1', 'Group', 1, now(), now(), '{}', '', '', '', 'Sales Team', 'sales team', '{}', '{}'),
 			('i', 'g2', 'Group', 1, now(), now(), '{}', '', '', '', 'SALES team', 'sales team', '{}', '{}')`)
+	if err != nil {
+		t.Fatalf("writing two groups of one name: %v", err)
+	}
+	pool.Close()
 	storetest.SharedGroupNames(t, openSchema(t, schema), "i", "g1", "g2", "SALES team")
 }
 

@@ -265,9 +265,9 @@ func (s *splitter) valueIDs(v any) ([]string, error) {
 			raw = nil
 			for k, v := range obj {
 				if !strings.EqualFold(k, valueName) {
-					// Dropped below, as the store derives them, but only
-					// if the schema has them: a create or replace refuses
-					// the same element too.
+					// Dropped, as the store derives them, but only if
+					// the schema defines them: a create or replace
+					// refuses the same element too.
 					if s.attr.Sub(k) == nil {
 						return nil, scim.BadRequest(scim.InvalidValue, "%q is not a sub-attribute of %q", k, s.attr.Name)
 					}

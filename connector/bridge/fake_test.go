@@ -74,6 +74,13 @@ func newFake(opts fakeOptions) *fake {
 	return &fake{opts: opts, objs: map[string]map[string]any{}, calls: map[string]int{}}
 }
 
+// objects is how many objects the target holds.
+func (f *fake) objects() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.objs)
+}
+
 func (f *fake) count(op string) {
 	f.calls[op]++
 }

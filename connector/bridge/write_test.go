@@ -307,9 +307,7 @@ func TestMembers(t *testing.T) {
 		if !strings.Contains(d, "not created") {
 			t.Errorf("detail %q does not say the group was not created", d)
 		}
-		f.mu.Lock()
-		after := len(f.objs)
-		f.mu.Unlock()
+		after := f.objects()
 		if after != before {
 			t.Errorf("the target holds %d objects after the failed create, want %d", after, before)
 		}
@@ -333,9 +331,7 @@ func TestMembers(t *testing.T) {
 		if !strings.Contains(d, "was created but its members were not all added, and deleting it again failed") {
 			t.Errorf("detail %q does not say the group exists", d)
 		}
-		f.mu.Lock()
-		after := len(f.objs)
-		f.mu.Unlock()
+		after := f.objects()
 		if after != before+1 {
 			t.Errorf("the target holds %d objects after the failed undo, want %d", after, before+1)
 		}
